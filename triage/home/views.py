@@ -1,0 +1,36 @@
+"""The signed-in home page: what this user has to do, by role."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+from sqlalchemy import select
+
+from triage.auth.access import visible_referrals_clause
+from triage.auth.decorators import requires
+from triage.extensions import db
+from triage.models import Notification, Referral
+
+bp = Blueprint("home", __name__)
+
+NAV = [("Home", "home.index", "account.self")]
+
+
+@bp.route("/")
+@requires("account.self")
+def index():
+    referrals = db.session.scalars(
+        select(Referral)
+        .where(visible_referrals_clause(current_user))
+        .order_by(Referral.received_at.desc())
+        .limit(25)
+    ).all()
+    notifications = db.session.scalars(
+        select(Notification)
+        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+        .order_by(Notification.created_at.desc())
+        .limit(10)
+    ).all()
+    return render_template(
+        "home/index.html", referrals=referrals, notifications=notifications, active="home.index"
+    )

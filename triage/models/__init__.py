@@ -1,0 +1,29 @@
+"""The data model: one module per aggregate. Importing this package registers every table."""
+
+from triage.models.audit import AuditEvent
+from triage.models.marac import MaracListing, MaracMeeting
+from triage.models.notification import Notification
+from triage.models.person import Person
+from triage.models.referral import Offer, Referral
+from triage.models.ruleset import RuleSetVersion
+from triage.models.scheduling import ClosureDay, DueAction, SystemState
+from triage.models.user import ROLES, ApiToken, AuthSession, User, UserRole
+
+__all__ = [
+    "ROLES",
+    "ApiToken",
+    "AuditEvent",
+    "AuthSession",
+    "ClosureDay",
+    "DueAction",
+    "MaracListing",
+    "MaracMeeting",
+    "Notification",
+    "Offer",
+    "Person",
+    "Referral",
+    "RuleSetVersion",
+    "SystemState",
+    "User",
+    "UserRole",
+]

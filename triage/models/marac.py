@@ -1,0 +1,51 @@
+"""MARAC meetings (rows, so one can be moved, cancelled or added) and the cases listed at them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from triage.extensions import db
+from triage.models.referral import Referral
+from triage.timeutil import UTCDateTime, utcnow
+
+
+class MaracMeeting(db.Model):
+    __tablename__ = "marac_meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, unique=True)
+    cutoff_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    capacity: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")  # scheduled/cancelled/held
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    listings: Mapped[list[MaracListing]] = relationship(
+        back_populates="meeting", foreign_keys="MaracListing.meeting_id"
+    )
+
+
+class MaracListing(db.Model):
+    __tablename__ = "marac_listings"
+    __table_args__ = (UniqueConstraint("referral_id", "meeting_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("marac_meetings.id"), index=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="listed")  # listed/moved/heard
+    criteria: Mapped[list] = mapped_column(JSON, default=list)
+    has_children: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_repeat: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when a full or cancelled meeting pushed the case on, so the agenda can show it.
+    pushed_from_meeting_id: Mapped[int | None] = mapped_column(ForeignKey("marac_meetings.id"))
+    move_reason: Mapped[str | None] = mapped_column(Text)
+    listed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    heard_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    meeting: Mapped[MaracMeeting] = relationship(
+        back_populates="listings", foreign_keys=[meeting_id]
+    )
+    referral: Mapped[Referral] = relationship()

@@ -1,0 +1,108 @@
+"""Referrals (with the stored assessment) and S2S support offers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from triage.extensions import db
+from triage.models.person import Person
+from triage.models.user import User
+from triage.timeutil import UTCDateTime, utcnow
+
+SOURCE_AGENCIES = {
+    "police": "Police",
+    "health": "Health",
+    "childrens_social_care": "Children's social care",
+    "adult_social_care": "Adult social care",
+    "housing": "Housing",
+    "probation": "Probation",
+    "voluntary_sector": "Voluntary sector",
+    "idva": "IDVA service",
+    "marac": "MARAC",
+    "self": "Self-referral",
+    "other": "Other",
+}
+
+STATUSES = ("received", "offer_made", "closed")
+
+
+class Referral(db.Model):
+    __tablename__ = "referrals"
+    __table_args__ = (
+        Index("ix_referrals_received_at", "received_at"),
+        Index("ix_referrals_status_due", "status", "offer_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_agency: Mapped[str] = mapped_column(String(40))
+    referrer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    referrer_name: Mapped[str] = mapped_column(String(200))
+    referrer_contact: Mapped[str | None] = mapped_column(String(200))
+    police_reference: Mapped[str | None] = mapped_column(String(50), unique=True)
+    victim_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    perpetrator_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    children_in_household: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    # The facts as given to the rule engine (Dash answers, call-outs, needs...), and free text.
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    answer_details: Mapped[dict] = mapped_column(JSON, default=dict)
+    detail: Mapped[str | None] = mapped_column(Text)
+    dash_completed_by: Mapped[str | None] = mapped_column(String(200))
+    dash_completed_on: Mapped[date | None] = mapped_column(Date)
+    consent_basis: Mapped[str | None] = mapped_column(String(40))
+
+    # The assessment as stored, with the rule-set version it was made under.
+    assessment: Mapped[dict] = mapped_column(JSON, default=dict)
+    ruleset_version: Mapped[str] = mapped_column(String(40))
+    score: Mapped[int] = mapped_column(Integer)
+    risk_level: Mapped[str] = mapped_column(String(10))
+    marac: Mapped[bool] = mapped_column(Boolean, default=False)
+    mcic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    status: Mapped[str] = mapped_column(String(20), default="received")
+    offer_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    late_reason: Mapped[str | None] = mapped_column(String(40))
+    assigned_idva_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    assigned_screener_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retention_until: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    victim: Mapped[Person] = relationship(foreign_keys=[victim_id])
+    perpetrator: Mapped[Person | None] = relationship(foreign_keys=[perpetrator_id])
+    referrer: Mapped[User | None] = relationship(foreign_keys=[referrer_id])
+    assigned_idva: Mapped[User | None] = relationship(foreign_keys=[assigned_idva_id])
+    assigned_screener: Mapped[User | None] = relationship(foreign_keys=[assigned_screener_id])
+    offers: Mapped[list[Offer]] = relationship(
+        back_populates="referral", order_by="Offer.made_at", cascade="all, delete-orphan"
+    )
+
+    @property
+    def reference(self) -> str:
+        """A short reference that carries no personal data, safe for e-mails and logs."""
+        return f"R{self.id:06d}"
+
+
+class Offer(db.Model):
+    """A support offer made by S2S. On time when made at or before the referral's due time."""
+
+    __tablename__ = "offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), index=True
+    )
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    made_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    method: Mapped[str] = mapped_column(String(30))
+    outcome: Mapped[str] = mapped_column(String(30))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    referral: Mapped[Referral] = relationship(back_populates="offers")
+    made_by: Mapped[User | None] = relationship()

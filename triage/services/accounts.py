@@ -1,0 +1,125 @@
+"""User accounts: creation, sign-in checks with progressive delay, role changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from triage.auth import passwords
+from triage.auth.sessions import end_all_sessions
+from triage.extensions import db
+from triage.models import ROLES, User, UserRole
+from triage.services import audit
+from triage.services.actor import Actor
+from triage.timeutil import utcnow
+
+# After this many failures in a row, each further attempt must wait longer (capped), so a
+# guesser is slowed to a crawl but the real user is never locked out for more than a minute.
+FREE_FAILURES = 5
+MAX_DELAY = timedelta(seconds=60)
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be carried out; the message is for the user."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def create_user(
+    *, email: str, name: str, roles: list[str], password: str, actor: Actor, agency: str = ""
+) -> User:
+    problems = passwords.password_problems(password)
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown:
+        problems.append(f"Unknown role(s): {', '.join(unknown)}; choose from {', '.join(ROLES)}")
+    if not roles:
+        problems.append("A user needs at least one role")
+    if "@" not in email:
+        problems.append("Enter an e-mail address in the correct format, like name@example.org")
+    if find_by_email(email):
+        problems.append("A user with that e-mail address already exists")
+    if problems:
+        raise AccountError("; ".join(problems))
+    user = User(
+        email=normalise_email(email),
+        name=name.strip() or normalise_email(email),
+        agency=agency or None,
+        password_hash=passwords.hash_password(password),
+        role_rows=[UserRole(role=r) for r in sorted(set(roles))],
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        "user.create",
+        actor,
+        object_type="user",
+        object_id=user.id,
+        details={"roles": sorted(roles)},
+    )
+    return user
+
+
+def sign_in_delay(user: User, now: datetime) -> timedelta:
+    """How much longer this account must wait before its next attempt is checked."""
+    excess = user.failed_sign_ins - FREE_FAILURES
+    if excess < 0 or user.last_failed_sign_in_at is None:
+        return timedelta(0)
+    wait = min(timedelta(seconds=2**excess), MAX_DELAY)
+    remaining = user.last_failed_sign_in_at + wait - now
+    return max(remaining, timedelta(0))
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    user: User | None
+    error: str | None
+
+
+def check_sign_in(email: str, password: str, actor: Actor, now: datetime | None = None):
+    """Check a password; records success or failure in the audit trail either way."""
+    now = now or utcnow()
+    user = find_by_email(email)
+    if user is not None and sign_in_delay(user, now) > timedelta(0):
+        audit.record("auth.sign_in_throttled", actor, object_type="user", object_id=user.id)
+        return SignInResult(None, "Too many attempts. Wait a minute, then try again.")
+    ok = passwords.verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        if user is not None:
+            user.failed_sign_ins += 1
+            user.last_failed_sign_in_at = now
+        audit.record(
+            "auth.sign_in_failed",
+            actor,
+            object_type="user" if user else None,
+            object_id=user.id if user else None,
+            details={"known_account": user is not None},
+        )
+        return SignInResult(None, "Enter a correct e-mail address and password")
+    user.failed_sign_ins = 0
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    return SignInResult(user, None)
+
+
+def set_roles(user: User, roles: list[str], actor: Actor) -> None:
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown or not roles:
+        raise AccountError(f"Roles must be one or more of {', '.join(ROLES)}")
+    before = sorted(user.roles)
+    user.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
+    end_all_sessions(user.id, "role_change")
+    audit.record(
+        "user.roles_change",
+        actor,
+        object_type="user",
+        object_id=user.id,
+        details={"before": before, "after": sorted(set(roles))},
+    )

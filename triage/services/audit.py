@@ -1,0 +1,122 @@
+"""Append to the hash-chained audit trail, in the caller's transaction.
+
+Each event's hash covers the previous event's hash, its sequence number and its canonical
+JSON, so any edit, deletion or reordering breaks the chain at a findable place. Appends are
+serialised (an advisory lock on PostgreSQL, the database write lock on SQLite) so the chain
+never forks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, text
+
+from triage.extensions import db
+from triage.models import AuditEvent
+from triage.services.actor import Actor
+from triage.timeutil import utcnow
+
+GENESIS_HASH = "0" * 64
+# Any fixed 64-bit number: the advisory lock that serialises appends to the chain.
+_CHAIN_LOCK_KEY = 0x7472696167650001
+
+
+def canonical_payload(event: AuditEvent) -> str:
+    payload = {
+        "seq": event.seq,
+        "occurred_at": event.occurred_at.isoformat(),
+        "actor_type": event.actor_type,
+        "actor_id": event.actor_id,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "details": event.details or {},
+        "reason": event.reason,
+        "request_id": event.request_id,
+        "ip": event.ip,
+    }
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def chain_hash(prev_hash: str, event: AuditEvent) -> str:
+    return hashlib.sha256((prev_hash + canonical_payload(event)).encode("utf-8")).hexdigest()
+
+
+def _lock_chain() -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
+
+
+def _chain_head() -> tuple[int, str]:
+    row = db.session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    return (row.seq, row.hash) if row else (0, GENESIS_HASH)
+
+
+def record(
+    action: str,
+    actor: Actor,
+    *,
+    object_type: str | None = None,
+    object_id: object = None,
+    details: dict | None = None,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> AuditEvent:
+    """Append one event. `details` must identify, not copy: no narratives, no addresses."""
+    _lock_chain()
+    seq, prev_hash = _chain_head()
+    event = AuditEvent(
+        seq=seq + 1,
+        occurred_at=(now or utcnow()).replace(microsecond=0),
+        actor_type=actor.type,
+        actor_id=actor.id,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        # Round-trip through JSON now, so the hash covers exactly what the database returns.
+        details=json.loads(json.dumps(details or {}, default=str)),
+        reason=reason,
+        request_id=actor.request_id,
+        ip=actor.ip,
+        prev_hash=prev_hash,
+    )
+    event.hash = chain_hash(prev_hash, event)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    events: int
+    first_bad_seq: int | None
+    problem: str | None
+    head_hash: str
+
+
+def verify_chain(events: Iterable[AuditEvent]) -> ChainReport:
+    """Walk events in sequence order; name the first one that does not fit the chain."""
+    prev_hash, expected_seq, count = GENESIS_HASH, 1, 0
+    for event in events:
+        count += 1
+        if event.seq != expected_seq:
+            return ChainReport(False, count, expected_seq, "sequence gap or reorder", prev_hash)
+        if event.prev_hash != prev_hash:
+            return ChainReport(False, count, event.seq, "previous hash does not match", prev_hash)
+        if chain_hash(prev_hash, event) != event.hash:
+            return ChainReport(False, count, event.seq, "event content was altered", prev_hash)
+        prev_hash, expected_seq = event.hash, expected_seq + 1
+    return ChainReport(True, count, None, None, prev_hash)
+
+
+def verify_stored_chain(batch_size: int = 5000) -> ChainReport:
+    query = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch_size)
+    return verify_chain(db.session.scalars(query))

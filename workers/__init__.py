@@ -1,0 +1,1 @@
+"""RQ job code. Imports point one way: workers -> triage, never the reverse."""
