@@ -96,3 +96,20 @@ def verify_audit():
         return
     click.echo(f"Audit chain BROKEN at sequence {report.first_bad_seq}: {report.problem}", err=True)
     sys.exit(1)
+
+
+@triage_cli.command("dev")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def dev(host, port):
+    """Run web + worker + embedded Redis together (development only)."""
+    from triage import devserver
+
+    if not current_app.config.get("SEED_DEMO_ALLOWED"):
+        raise click.ClickException("`triage dev` is for development; use gunicorn in production")
+    click.echo("Demo sign-ins (password = demo-<name>-triage):")
+    from triage.services.demo import DEMO_DOMAIN, DEMO_USERS, demo_password
+
+    for local, _name, _agency, roles in DEMO_USERS:
+        click.echo(f"  {local}@{DEMO_DOMAIN:24} {demo_password(local):26} {', '.join(roles)}")
+    sys.exit(devserver.run(current_app, host, port, click.echo))

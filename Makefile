@@ -1,0 +1,62 @@
+# The two commands a new user needs: `make run` and `make test`. Everything else is set up by them.
+VENV    ?= .venv
+PYTHON3 ?= python3
+PY      := $(VENV)/bin/python
+FLASK   := $(VENV)/bin/flask --app wsgi
+STAMP   := $(VENV)/.installed
+FRONTEND := triage/static/css/app.css
+
+.PHONY: setup run test test-embedded test-server lint format bench clean
+
+setup: $(STAMP) $(FRONTEND)
+
+$(PY):
+	$(PYTHON3) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): $(PY) requirements.txt requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+$(FRONTEND): node_modules/.package-lock.json assets/build.mjs $(wildcard assets/scss/*.scss)
+	npm run --silent build
+
+## make run: web app + RQ worker (with scheduler) + embedded Redis, on SQLite, with demo data.
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) triage seed-demo --if-empty
+	$(FLASK) triage dev
+
+## make test: the whole suite on SQLite + embedded Redis, and on PostgreSQL + Redis server
+## as well when TEST_DATABASE_URL and TEST_REDIS_URL are set.
+test: setup
+	$(MAKE) --no-print-directory test-embedded
+	@if [ -n "$$TEST_DATABASE_URL$$TEST_REDIS_URL" ]; then \
+		$(MAKE) --no-print-directory test-server; \
+	else \
+		echo "TEST_DATABASE_URL/TEST_REDIS_URL not set: PostgreSQL + Redis server run skipped"; \
+	fi
+
+test-embedded: setup
+	TRIAGE_TEST_BACKEND=embedded $(PY) -m pytest $(PYTEST_ARGS)
+
+test-server: setup
+	TRIAGE_TEST_BACKEND=server $(PY) -m pytest --ignore=tests/unit $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -q -r triage workers config.py wsgi.py
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: setup
+	$(PY) benchmarks/bench_assess.py
+
+clean:
+	rm -rf $(VENV) node_modules triage/static/css triage/static/vendor

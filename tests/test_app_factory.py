@@ -1,0 +1,74 @@
+"""The factory and configuration: embedded default, production refusals, no import-time I/O."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from config import ProductionConfig, config_class, database_url_for_sqlalchemy
+
+
+def test_production_refuses_to_start_without_its_own_secrets(monkeypatch):
+    for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(RuntimeError) as excinfo:
+        ProductionConfig.from_environment()
+    message = str(excinfo.value)
+    assert "SECRET_KEY" in message
+    assert "DATABASE_URL" in message
+    assert "REDIS_URL" in message
+
+
+def test_production_refuses_a_default_looking_secret(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "change-me")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/triage")
+    monkeypatch.setenv("REDIS_URL", "redis://cache:6379/0")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        ProductionConfig.from_environment()
+
+
+def test_production_accepts_real_settings(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("DATABASE_URL", "postgres://db/triage")
+    monkeypatch.setenv("REDIS_URL", "redis://cache:6379/0")
+    values = ProductionConfig.from_environment()
+    assert values["DATABASE_URL"] == "postgres://db/triage"
+    assert ProductionConfig.SESSION_COOKIE_SECURE is True
+    assert ProductionConfig.SESSION_COOKIE_NAME.startswith("__Host-")
+    assert ProductionConfig.SEED_DEMO_ALLOWED is False
+
+
+def test_postgres_urls_use_psycopg3():
+    assert database_url_for_sqlalchemy("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert database_url_for_sqlalchemy("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert database_url_for_sqlalchemy("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_unknown_environment_name_is_an_error():
+    with pytest.raises(RuntimeError, match="TRIAGE_ENV"):
+        config_class("staging")
+
+
+def test_importing_the_package_does_no_io():
+    """Importing triage (and its models and workers) must not open a database or Redis."""
+    code = (
+        "import socket, sqlite3\n"
+        "def refuse(*a, **k): raise AssertionError('I/O at import time')\n"
+        "socket.socket.connect = refuse\n"
+        "sqlite3.connect = refuse\n"
+        "import triage, triage.models, triage.rules, triage.services.audit, workers.context\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_app_uses_the_configured_back_end(app):
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    assert uri.startswith(("sqlite:///", "postgresql+psycopg://"))
+    assert app.config["REDIS_URL"]
