@@ -126,6 +126,12 @@ def register_blueprints(app: Flask) -> None:
     for module in (home_views, admin_views, auth_views, ops_views):
         app.register_blueprint(module.bp)
         nav.extend(getattr(module, "NAV", []))
+    # Rule-set administration and replay, bulk import, JSON API.
+    from triage.rulesets import views as rulesets_views
+
+    for module in (rulesets_views,):
+        app.register_blueprint(module.bp)
+        nav.extend(getattr(module, "NAV", []))
     app.extensions["triage_nav"] = nav
 
 

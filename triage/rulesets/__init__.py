@@ -1,0 +1,1 @@
+"""Rule-set administration (store, activate) and replay of stored referrals for managers."""

@@ -1,0 +1,96 @@
+"""Rule sets: an administrator stores and activates versions; a manager replays referrals.
+
+Views are thin: validate the form, call one service, render. A change of rule set affects
+new referrals only; the page says so.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from triage.auth.decorators import requires
+from triage.extensions import db
+from triage.rules import InvalidRuleSet
+from triage.rulesets.forms import ActivateForm, RuleSetForm
+from triage.services import rulesets
+from triage.services.rulesets import MAX_SOURCE_CHARS, UnknownRuleSet
+from triage.web.actor import current_actor
+
+bp = Blueprint("rulesets", __name__)
+
+NAV = [
+    ("Rule sets", "rulesets.index", "ruleset.manage"),
+    ("Replay", "rulesets.replay", "ruleset.replay"),
+]
+
+# A rule set file is small; refuse anything much bigger before reading it.
+MAX_UPLOAD_BYTES = MAX_SOURCE_CHARS * 4 + 64 * 1024
+
+
+@bp.route("/admin/rule-sets", methods=["GET", "POST"])
+@requires("ruleset.manage")
+def index():
+    request.max_content_length = MAX_UPLOAD_BYTES
+    form = RuleSetForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        text = form.text()
+        if text is not None:
+            try:
+                row = rulesets.add_ruleset(text, current_actor(), activate=form.activate.data)
+            except InvalidRuleSet as exc:
+                db.session.rollback()
+                problems = exc.errors
+                form.source.errors = [
+                    f"The rule set was not saved: {len(problems)} "
+                    f"problem{'s' if len(problems) != 1 else ''} (listed below)"
+                ]
+            else:
+                db.session.commit()
+                state = "and is now used for new referrals" if row.active else "(not in use yet)"
+                flash(f"Rule set {row.version} saved {state}.", "success")
+                return redirect(url_for("rulesets.index"))
+    status = 400 if form.errors or problems else 200
+    return (
+        render_template(
+            "rulesets/index.html",
+            form=form,
+            problems=problems,
+            versions=rulesets.list_rulesets(),
+            activate_form=ActivateForm(),
+            active="rulesets.index",
+        ),
+        status,
+    )
+
+
+@bp.route("/admin/rule-sets/<version>")
+@requires("ruleset.manage")
+def show(version: str):
+    try:
+        ruleset = rulesets.ruleset_by_version(version)
+    except UnknownRuleSet:
+        abort(404)
+    return render_template(
+        "rulesets/show.html",
+        ruleset=ruleset,
+        is_active=rulesets.active_ruleset().version == ruleset.version,
+        activate_form=ActivateForm(),
+        active="rulesets.index",
+    )
+
+
+@bp.route("/admin/rule-sets/<version>/activate", methods=["POST"])
+@requires("ruleset.manage")
+def activate(version: str):
+    form = ActivateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        rulesets.activate_version(version, current_actor())
+    except UnknownRuleSet:
+        db.session.rollback()
+        abort(404)
+    db.session.commit()
+    flash(f"Rule set {version} is now used for new referrals.", "success")
+    return redirect(url_for("rulesets.index"))
