@@ -62,6 +62,12 @@ class BaseConfig:
     # Reminder for the screener before the S2S offer falls due.
     OFFER_REMINDER_BEFORE = timedelta(hours=2)
 
+    # Links in e-mails (reference + link only, never personal data).
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    REFERRAL_PATH = "/referrals/{id}"
+    # /readyz goes red when the sweeper has not run for this long.
+    SWEEPER_STALE_AFTER = timedelta(minutes=3)
+
     # Sessions (issue: security): idle and absolute time-outs, enforced on the server.
     SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
@@ -102,6 +108,7 @@ class BaseConfig:
             "MARAC_CAPACITY": _env_int("MARAC_CAPACITY", cls.MARAC_CAPACITY),
             "SMTP_URL": _env("SMTP_URL", cls.SMTP_URL),
             "MAIL_FROM": _env("MAIL_FROM", cls.MAIL_FROM),
+            "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL),
         }
         idle = _env_int("SESSION_IDLE_MINUTES", 0)
         if idle:

@@ -1,14 +1,24 @@
 """RQ entry points. Each takes ids (never objects), runs in an app context, loads fresh
-state, calls triage services and commits once."""
+state, calls triage services and commits once. Enqueue options (timeouts, Retry policies,
+failure callbacks) are set where the jobs are enqueued: triage/services/scheduling.py and
+mail.py for due actions and e-mail, workers/schedule.py for the periodic jobs."""
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import traceback
+
+from flask import current_app
 
 from triage.extensions import db
-from triage.services import system_state
+from triage.services import mail, scheduling, system_state
+from triage.services.actor import Actor
+from triage.timeutil import utcnow
 from workers.context import in_app_context
+
+log = logging.getLogger(__name__)
 
 
 @in_app_context
@@ -18,3 +28,74 @@ def record_worker_heartbeat() -> dict:
     system_state.put("worker_heartbeat", value)
     db.session.commit()
     return value
+
+
+@in_app_context
+def run_due_action(due_action_id: int) -> dict:
+    now = utcnow()
+    result = scheduling.run_due_action(due_action_id, now=now, actor=Actor.job("run_due_action"))
+    db.session.commit()
+    mail.enqueue_delivery(result.get("mail_ids", []))
+    return result
+
+
+def _error_text(exc_type, exc_value, tb) -> str:
+    return "".join(traceback.format_exception_only(exc_type, exc_value)).strip()
+
+
+def _final(job) -> bool:
+    # RQ runs the failure callback before it decides on a retry: no retries left = final.
+    return not (job.retries_left and job.retries_left > 0)
+
+
+@in_app_context
+def on_due_action_failure(job, connection, exc_type, exc_value, tb) -> None:
+    """RQ failure callback: record the attempt; on the last one mark the row failed."""
+    db.session.rollback()
+    scheduling.record_failure(
+        int(job.args[0]),
+        _error_text(exc_type, exc_value, tb),
+        final=_final(job),
+        now=utcnow(),
+        actor=Actor.job("run_due_action"),
+    )
+    db.session.commit()
+
+
+@in_app_context
+def deliver_mail(outbox_id: int) -> str:
+    status = mail.deliver(outbox_id, now=utcnow(), actor=Actor.job("deliver_mail"))
+    db.session.commit()
+    return status
+
+
+@in_app_context
+def on_mail_failure(job, connection, exc_type, exc_value, tb) -> None:
+    """RQ failure callback: count the attempt; on the last retry mark the message failed."""
+    db.session.rollback()
+    mail.record_failure(
+        int(job.args[0]),
+        _error_text(exc_type, exc_value, tb),
+        final=_final(job),
+        now=utcnow(),
+        actor=Actor.job("deliver_mail"),
+    )
+    db.session.commit()
+
+
+@in_app_context
+def sweep() -> dict:
+    report = scheduling.sweep(utcnow())
+    db.session.commit()
+    return report.as_dict()
+
+
+@in_app_context
+def generate_meetings() -> dict:
+    """Make sure MARAC meeting rows exist for the configured weeks ahead."""
+    from triage.services import marac
+
+    weeks = current_app.config["MARAC_SCHEDULE_WEEKS_AHEAD"]
+    created = marac.ensure_meetings(now=utcnow(), weeks=weeks, actor=Actor.job("generate_meetings"))
+    db.session.commit()
+    return {"created": [meeting.id for meeting in created]}

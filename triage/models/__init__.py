@@ -3,6 +3,7 @@
 from triage.models.audit import AuditEvent
 from triage.models.marac import MaracListing, MaracMeeting
 from triage.models.notification import Notification
+from triage.models.outbox import OutboxMessage
 from triage.models.person import Person
 from triage.models.referral import Offer, Referral
 from triage.models.ruleset import RuleSetVersion
@@ -20,6 +21,7 @@ __all__ = [
     "MaracMeeting",
     "Notification",
     "Offer",
+    "OutboxMessage",
     "Person",
     "Referral",
     "RuleSetVersion",

@@ -10,12 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from triage.extensions import db
 from triage.timeutil import UTCDateTime, utcnow
 
-ROLES = ("idva", "referrer", "screener", "marac_coordinator", "manager", "admin")
+ROLES = ("idva", "referrer", "screener", "s2s_lead", "marac_coordinator", "manager", "admin")
 
 ROLE_LABELS = {
     "idva": "IDVA",
     "referrer": "Referrer",
     "screener": "S2S screener",
+    "s2s_lead": "S2S lead",
     "marac_coordinator": "MARAC coordinator",
     "manager": "Manager",
     "admin": "Administrator",

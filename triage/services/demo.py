@@ -14,6 +14,7 @@ DEMO_USERS = [
     ("idva", "Isla Idva (demo)", "IDVA service", ["idva"]),
     ("referrer", "Rob Referrer (demo)", "Police", ["referrer"]),
     ("screener", "Sam Screener (demo)", "S2S", ["screener"]),
+    ("lead", "Lee Lead (demo)", "S2S", ["screener", "s2s_lead"]),
     ("coordinator", "Cora Coordinator (demo)", "MARAC", ["marac_coordinator"]),
     ("manager", "Mo Manager (demo)", "Community Safety", ["manager"]),
     ("admin", "Ada Admin (demo)", "Council IT", ["admin"]),
