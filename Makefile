@@ -44,7 +44,7 @@ test-embedded: setup
 	TRIAGE_TEST_BACKEND=embedded $(PY) -m pytest $(PYTEST_ARGS)
 
 test-server: setup
-	TRIAGE_TEST_BACKEND=server $(PY) -m pytest --ignore=tests/unit $(PYTEST_ARGS)
+	TRIAGE_TEST_BACKEND=server $(PY) -m pytest --ignore=tests/unit --ignore=tests/e2e $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .
