@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.extensions import db
@@ -14,6 +25,7 @@ from triage.timeutil import UTCDateTime, utcnow
 
 class MaracMeeting(db.Model):
     __tablename__ = "marac_meetings"
+    __table_args__ = (Index("uq_marac_meetings_scheduled_for", "scheduled_for", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, unique=True)
@@ -21,6 +33,9 @@ class MaracMeeting(db.Model):
     capacity: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default="scheduled")  # scheduled/cancelled/held
     note: Mapped[str | None] = mapped_column(Text)
+    # The schedule date this row was generated for (None for an extra meeting): a moved or
+    # cancelled meeting still holds its slot, so generation never recreates it.
+    scheduled_for: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     listings: Mapped[list[MaracListing]] = relationship(
@@ -30,7 +45,17 @@ class MaracMeeting(db.Model):
 
 class MaracListing(db.Model):
     __tablename__ = "marac_listings"
-    __table_args__ = (UniqueConstraint("referral_id", "meeting_id"),)
+    __table_args__ = (
+        UniqueConstraint("referral_id", "meeting_id"),
+        # At most one active listing per referral, whatever runs concurrently.
+        Index(
+            "uq_marac_listings_one_active",
+            "referral_id",
+            unique=True,
+            postgresql_where=text("status = 'listed'"),
+            sqlite_where=text("status = 'listed'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("marac_meetings.id"), index=True)

@@ -102,6 +102,9 @@ class Offer(db.Model):
     method: Mapped[str] = mapped_column(String(30))
     outcome: Mapped[str] = mapped_column(String(30))
     notes: Mapped[str | None] = mapped_column(Text)
+    # Why an offer came after the due time (the deadline itself never moves).
+    late_reason: Mapped[str | None] = mapped_column(String(40))
+    late_reason_detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     referral: Mapped[Referral] = relationship(back_populates="offers")
