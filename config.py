@@ -84,6 +84,11 @@ class BaseConfig:
 
     RETENTION_YEARS_AFTER_CLOSURE = 6
 
+    # Audit chain checkpoints (JSON lines, append-only). None: instance/audit-checkpoints.jsonl.
+    AUDIT_CHECKPOINT_PATH: str | None = None
+    # HMAC key for checkpoints; None derives one from SECRET_KEY.
+    AUDIT_CHECKPOINT_KEY: str | None = None
+
     SERVICE_NAME = "Domestic abuse triage"
     MAIL_FROM = "triage@localhost"
     SMTP_URL: str | None = None
@@ -109,6 +114,11 @@ class BaseConfig:
             "SMTP_URL": _env("SMTP_URL", cls.SMTP_URL),
             "MAIL_FROM": _env("MAIL_FROM", cls.MAIL_FROM),
             "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL),
+            "RETENTION_YEARS_AFTER_CLOSURE": _env_int(
+                "RETENTION_YEARS_AFTER_CLOSURE", cls.RETENTION_YEARS_AFTER_CLOSURE
+            ),
+            "AUDIT_CHECKPOINT_PATH": _env("AUDIT_CHECKPOINT_PATH", cls.AUDIT_CHECKPOINT_PATH),
+            "AUDIT_CHECKPOINT_KEY": _env("AUDIT_CHECKPOINT_KEY", cls.AUDIT_CHECKPOINT_KEY),
         }
         idle = _env_int("SESSION_IDLE_MINUTES", 0)
         if idle:

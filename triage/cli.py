@@ -87,14 +87,24 @@ def seed_demo(if_empty, days):
 
 @triage_cli.command("verify-audit")
 def verify_audit():
-    """Walk the audit chain; name the first bad sequence number. Exit 1 if broken."""
-    from triage.services.audit import verify_stored_chain
+    """Walk the audit chain and check it against every signed checkpoint; name the first
+    bad sequence number. Exit 1 if broken or truncated."""
+    from triage.services.audit_checkpoint import verify_with_checkpoints
 
-    report = verify_stored_chain()
+    try:
+        report = verify_with_checkpoints()
+    except ValueError as exc:  # an unreadable checkpoint file is itself a failure
+        click.echo(f"Audit checkpoints unreadable: {exc}", err=True)
+        sys.exit(1)
     if report.ok:
-        click.echo(f"Audit chain intact: {report.events} events, head {report.head_hash}")
+        click.echo(
+            f"Audit chain intact: {report.events} events, head {report.head_hash}, "
+            f"{report.checkpoints} checkpoints agree"
+        )
         return
     click.echo(f"Audit chain BROKEN at sequence {report.first_bad_seq}: {report.problem}", err=True)
+    for note in report.notes[1:]:
+        click.echo(f"  also {note}", err=True)
     sys.exit(1)
 
 
@@ -113,3 +123,65 @@ def dev(host, port):
     for local, _name, _agency, roles in DEMO_USERS:
         click.echo(f"  {local}@{DEMO_DOMAIN:24} {demo_password(local):26} {', '.join(roles)}")
     sys.exit(devserver.run(current_app, host, port, click.echo))
+
+
+@triage_cli.command("audit-checkpoint")
+def audit_checkpoint():
+    """Write a signed checkpoint of the audit chain head (file, log line, system_state)."""
+    from triage.services.audit_checkpoint import write_checkpoint
+    from triage.timeutil import utcnow
+
+    checkpoint = write_checkpoint(utcnow())
+    db.session.commit()
+    click.echo(f"Audit checkpoint at sequence {checkpoint.seq}, hash {checkpoint.hash}")
+
+
+@triage_cli.command("db-roles")
+@click.option("--app-role", required=True, help="The login role the app and workers use.")
+def db_roles(app_role):
+    """PostgreSQL: grant the app role its privileges (SELECT, INSERT only on audit_events).
+    Run as the schema owner, after `flask db upgrade`."""
+    from triage.services.db_roles import apply_grants
+
+    try:
+        with db.engine.begin() as connection:
+            statements = apply_grants(connection, app_role)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for statement in statements:
+        click.echo(statement + ";")
+
+
+@triage_cli.command("purge")
+def purge():
+    """Erase referrals past their retention date; anonymise people in no live referral."""
+    from triage.services.lifecycle import purge_expired
+    from triage.timeutil import utcnow
+
+    report = purge_expired(now=utcnow(), actor=Actor.system("cli"))
+    db.session.commit()
+    click.echo(f"Purged {len(report.referrals)} referrals, anonymised {len(report.persons)} people")
+
+
+@triage_cli.command("export-person")
+@click.option("--person-id", required=True, type=int)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True))
+def export_person(person_id, out):
+    """Subject-access export of everything held about one person, as JSON (mode 0600)."""
+    import json
+    import os
+
+    from triage.services.lifecycle import LifecycleError
+    from triage.services.lifecycle import export_person as export
+    from triage.timeutil import utcnow
+
+    try:
+        data = export(person_id, actor=Actor.system("cli"), now=utcnow())
+    except LifecycleError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, ensure_ascii=False)
+    db.session.commit()
+    click.echo(f"Exported person {person_id} ({len(data['referrals'])} referrals) to {out}")

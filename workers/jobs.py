@@ -99,3 +99,23 @@ def generate_meetings() -> dict:
     created = marac.ensure_meetings(now=utcnow(), weeks=weeks, actor=Actor.job("generate_meetings"))
     db.session.commit()
     return {"created": [meeting.id for meeting in created]}
+
+
+@in_app_context
+def write_audit_checkpoint() -> dict:
+    """Periodic: sign and record the audit chain head, so truncation is detectable."""
+    from triage.services.audit_checkpoint import write_checkpoint
+
+    checkpoint = write_checkpoint(utcnow())
+    db.session.commit()
+    return checkpoint.as_dict()
+
+
+@in_app_context
+def purge_expired_records() -> dict:
+    """Periodic (daily): erase referrals past retention, anonymise people in none live."""
+    from triage.services.lifecycle import purge_expired
+
+    report = purge_expired(now=utcnow(), actor=Actor.job("purge_expired_records"))
+    db.session.commit()
+    return report.as_dict()

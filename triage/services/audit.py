@@ -22,6 +22,68 @@ from triage.services.actor import Actor
 from triage.timeutil import utcnow
 
 GENESIS_HASH = "0" * 64
+
+# Keys that would copy personal data into the audit trail. Audit details identify the
+# object (ids, references, codes); they never copy names, addresses or narratives.
+FORBIDDEN_DETAIL_KEYS = frozenset(
+    {
+        "name",
+        "first_name",
+        "last_name",
+        "full_name",
+        "address",
+        "postcode",
+        "date_of_birth",
+        "dob",
+        "detail",
+        "notes",
+        "narrative",
+        "answer_details",
+        "referrer_contact",
+    }
+)
+
+
+class AuditDetailsRefused(ValueError):
+    """Raised when `details` would copy personal data into the audit trail."""
+
+
+def _check_details(value: object, path: str = "details") -> None:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if str(key).lower() in FORBIDDEN_DETAIL_KEYS:
+                raise AuditDetailsRefused(
+                    f"{path}.{key}: personal data must not be copied into the audit trail"
+                )
+            _check_details(inner, f"{path}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, inner in enumerate(value):
+            _check_details(inner, f"{path}[{index}]")
+
+
+def diff(before: dict, after: dict, *, redact: Iterable[str] = ()) -> dict:
+    """The fields that changed, as {"field": {"from": old, "to": new}}.
+
+    Fields named in `redact` or in FORBIDDEN_DETAIL_KEYS (free text, names, contact
+    details) are only listed under "changed_without_values", so a change event never
+    copies personal data into the trail.
+    """
+    hidden = set(redact) | FORBIDDEN_DETAIL_KEYS
+    changes: dict = {}
+    unvalued: list[str] = []
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        if key in hidden:
+            unvalued.append(key)
+        else:
+            changes[key] = {"from": old, "to": new}
+    if unvalued:
+        changes["changed_without_values"] = unvalued
+    return changes
+
+
 # Any fixed 64-bit number: the advisory lock that serialises appends to the chain.
 _CHAIN_LOCK_KEY = 0x7472696167650001
 
@@ -69,7 +131,12 @@ def record(
     reason: str | None = None,
     now: datetime | None = None,
 ) -> AuditEvent:
-    """Append one event. `details` must identify, not copy: no narratives, no addresses."""
+    """Append one event. `details` must identify, not copy: no narratives, no addresses.
+
+    Raises `AuditDetailsRefused` (a ValueError) if a key of `details` names personal data
+    (see FORBIDDEN_DETAIL_KEYS); the caller's transaction then fails as a whole.
+    """
+    _check_details(details or {})
     _lock_chain()
     seq, prev_hash = _chain_head()
     event = AuditEvent(

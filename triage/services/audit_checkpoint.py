@@ -1,0 +1,208 @@
+"""Signed checkpoints of the audit chain head, so that truncation is detectable too.
+
+The hash chain alone proves that what is there fits together; it cannot show that the
+newest events were cut off. A checkpoint records the chain head (sequence number, hash,
+time) signed with HMAC-SHA256 in three places:
+
+- a JSON-lines file that is only ever appended to (AUDIT_CHECKPOINT_PATH, by default
+  `audit-checkpoints.jsonl` in the instance folder; operations ship or back it up elsewhere);
+- a structured log line (metadata only: sequence number and hashes);
+- the `system_state` row "audit_checkpoint" (shown on the admin audit page).
+
+`verify_with_checkpoints()` walks the chain and then checks it against every checkpoint:
+a checkpoint beyond the end of the chain means the tail was removed; a checkpoint whose hash
+differs from the stored event means the chain was rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from triage.extensions import db
+from triage.models import AuditEvent
+from triage.services import audit, system_state
+
+log = logging.getLogger(__name__)
+
+STATE_KEY = "audit_checkpoint"
+_KEY_CONTEXT = b"triage audit checkpoint v1"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    seq: int
+    hash: str
+    at: str
+    signature: str
+
+    def body(self) -> dict:
+        return {"seq": self.seq, "hash": self.hash, "at": self.at}
+
+    def as_dict(self) -> dict:
+        return {**self.body(), "signature": self.signature}
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    ok: bool
+    events: int
+    head_seq: int
+    head_hash: str
+    checkpoints: int
+    first_bad_seq: int | None
+    problem: str | None
+    notes: list[str] = field(default_factory=list)
+
+
+def checkpoint_path() -> Path:
+    configured = current_app.config.get("AUDIT_CHECKPOINT_PATH")
+    return (
+        Path(configured)
+        if configured
+        else Path(current_app.instance_path) / ("audit-checkpoints.jsonl")
+    )
+
+
+def _signing_key() -> bytes:
+    explicit = current_app.config.get("AUDIT_CHECKPOINT_KEY")
+    if explicit:
+        return str(explicit).encode("utf-8")
+    # Derived, so the session-signing key itself never signs checkpoints.
+    secret = str(current_app.config["SECRET_KEY"]).encode("utf-8")
+    return hmac.new(secret, _KEY_CONTEXT, hashlib.sha256).digest()
+
+
+def _sign(body: dict) -> str:
+    message = json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return hmac.new(_signing_key(), message, hashlib.sha256).hexdigest()
+
+
+def signature_valid(checkpoint: Checkpoint) -> bool:
+    return hmac.compare_digest(_sign(checkpoint.body()), checkpoint.signature)
+
+
+def write_checkpoint(now: datetime) -> Checkpoint:
+    """Record the current chain head in the file, the log and system_state (caller commits)."""
+    seq, head = audit._chain_head()
+    body = {"seq": seq, "hash": head, "at": now.replace(microsecond=0).isoformat()}
+    checkpoint = Checkpoint(signature=_sign(body), **body)
+    path = checkpoint_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(checkpoint.as_dict(), sort_keys=True) + "\n"
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(descriptor, line.encode("utf-8"))
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+    log.info(
+        "audit checkpoint seq=%d hash=%s at=%s signature=%s",
+        checkpoint.seq,
+        checkpoint.hash,
+        checkpoint.at,
+        checkpoint.signature,
+    )
+    system_state.put(STATE_KEY, checkpoint.as_dict(), now=now)
+    return checkpoint
+
+
+def read_checkpoints(path: Path | None = None) -> list[Checkpoint]:
+    """Every checkpoint in the file (a line that is not a checkpoint is an error)."""
+    path = path or checkpoint_path()
+    if not path.exists():
+        return []
+    found = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                raw = json.loads(line)
+                found.append(
+                    Checkpoint(
+                        seq=int(raw["seq"]),
+                        hash=str(raw["hash"]),
+                        at=str(raw["at"]),
+                        signature=str(raw["signature"]),
+                    )
+                )
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ValueError(f"{path}: line {number} is not a checkpoint") from exc
+    return found
+
+
+def last_checkpoint() -> Checkpoint | None:
+    row = system_state.get(STATE_KEY)
+    if row is None or not row.value:
+        return None
+    value = row.value
+    return Checkpoint(
+        seq=int(value["seq"]), hash=value["hash"], at=value["at"], signature=value["signature"]
+    )
+
+
+def _stored_hashes(seqs: set[int]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    ordered = sorted(seqs)
+    for start in range(0, len(ordered), 1000):
+        chunk = ordered[start : start + 1000]
+        rows = db.session.execute(
+            select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq.in_(chunk))
+        )
+        found.update({row.seq: row.hash for row in rows})
+    return found
+
+
+def verify_with_checkpoints(path: Path | None = None) -> VerificationReport:
+    """Walk the chain, then check it against every checkpoint; name the first bad seq."""
+    chain = audit.verify_stored_chain()
+    head_seq = db.session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1))
+    head_seq = head_seq or 0
+    checkpoints = read_checkpoints(path)
+    state = last_checkpoint()
+    if state is not None and all((c.seq, c.hash) != (state.seq, state.hash) for c in checkpoints):
+        checkpoints.append(state)
+
+    problems: list[tuple[int, str]] = []
+    if not chain.ok and chain.first_bad_seq is not None:
+        problems.append((chain.first_bad_seq, chain.problem or "chain broken"))
+    stored = _stored_hashes({c.seq for c in checkpoints if c.seq > 0})
+    for checkpoint in checkpoints:
+        if not signature_valid(checkpoint):
+            problems.append((checkpoint.seq, f"checkpoint of {checkpoint.at} has a bad signature"))
+        elif checkpoint.seq > head_seq:
+            problems.append(
+                (
+                    head_seq + 1,
+                    f"events after {head_seq} are missing: checkpoint of {checkpoint.at} "
+                    f"saw sequence {checkpoint.seq} (truncated)",
+                )
+            )
+        elif checkpoint.seq > 0 and stored.get(checkpoint.seq) != checkpoint.hash:
+            problems.append(
+                (
+                    checkpoint.seq,
+                    f"event differs from the checkpoint of {checkpoint.at} (chain rewritten)",
+                )
+            )
+    first = min(problems, key=lambda item: item[0]) if problems else None
+    return VerificationReport(
+        ok=first is None,
+        events=chain.events,
+        head_seq=head_seq,
+        head_hash=chain.head_hash,
+        checkpoints=len(checkpoints),
+        first_bad_seq=first[0] if first else None,
+        problem=first[1] if first else None,
+        notes=[f"sequence {seq}: {text}" for seq, text in sorted(problems)],
+    )
