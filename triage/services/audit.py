@@ -186,4 +186,8 @@ def verify_chain(events: Iterable[AuditEvent]) -> ChainReport:
 
 def verify_stored_chain(batch_size: int = 5000) -> ChainReport:
     query = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch_size)
-    return verify_chain(db.session.scalars(query))
+    result = db.session.scalars(query)
+    try:
+        return verify_chain(result)
+    finally:
+        result.close()  # stopping early must not leave the server-side cursor open
