@@ -151,7 +151,7 @@ def login_as(app: Flask, client):
     def _login(*roles: str, user_id: int | None = None) -> SimpleNamespace:
         with app.app_context():
             user = db.session.get(User, user_id) if user_id else make_user(roles=list(roles))
-            token, _row = sessions.open_session(user)
+            token, _row = sessions.open_session(user, mfa_passed=True)  # both steps passed
             db.session.commit()
             signed_in = SimpleNamespace(id=user.id, email=user.email, roles=set(user.roles))
         with client.session_transaction() as sess:

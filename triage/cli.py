@@ -85,6 +85,26 @@ def seed_demo(if_empty, days):
         click.echo(f"  {email:32} {password:24} {', '.join(roles)}")
 
 
+@triage_cli.command("demo-code")
+@click.argument("email")
+def demo_code(email):
+    """Print the current sign-in code of a demo account (demo only, never in production)."""
+    from triage.services.demo import DemoRefused
+    from triage.services.demo import demo_code as code_for
+    from triage.timeutil import utcnow
+
+    if not current_app.config.get("SEED_DEMO_ALLOWED"):
+        raise click.ClickException("Refusing to print codes in production mode")
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException("No demo account with that e-mail address")
+    try:
+        code = code_for(user, utcnow())
+    except DemoRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Code for {user.email}: {code}")
+
+
 @triage_cli.command("verify-audit")
 def verify_audit():
     """Walk the audit chain and check it against every signed checkpoint; name the first
@@ -122,6 +142,12 @@ def dev(host, port):
 
     for local, _name, _agency, roles in DEMO_USERS:
         click.echo(f"  {local}@{DEMO_DOMAIN:24} {demo_password(local):26} {', '.join(roles)}")
+    click.echo(
+        "Then a second step asks for a code. Print one with:\n"
+        "  .venv/bin/flask --app wsgi triage demo-code <e-mail>\n"
+        "or add the published demo key (triage.services.demo.demo_totp_secret) to an"
+        " authenticator app."
+    )
     sys.exit(devserver.run(current_app, host, port, click.echo))
 
 
@@ -185,3 +211,61 @@ def export_person(person_id, out):
         json.dump(data, handle, indent=2, ensure_ascii=False)
     db.session.commit()
     click.echo(f"Exported person {person_id} ({len(data['referrals'])} referrals) to {out}")
+
+
+@triage_cli.command("import-referrals")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--as-user", "email", default=None, help="Record the import as this user's.")
+def import_referrals(csv_file, email):
+    """Import police notifications from a CSV file (layout: docs/import.md).
+
+    Exits 1 when any row was rejected; accepted rows are kept either way."""
+    from triage.services import importer, scheduling
+    from triage.timeutil import utcnow
+
+    actor = Actor.system("import-referrals")
+    if email:
+        user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise click.ClickException("No user with that e-mail address")
+        actor = Actor.for_user(user, via="system")
+    with open(csv_file, "rb") as handle:
+        content = handle.read(importer.MAX_BYTES + 1)
+    try:
+        report = importer.import_referrals(content, actor=actor, now=utcnow())
+    except importer.ImportRefused as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    scheduling.enqueue(report.due_action_ids)
+    for line in importer.report_lines(report):
+        click.echo(line)
+    if report.rejected:
+        sys.exit(1)
+
+
+@triage_cli.command("replay")
+@click.option("--ruleset", "ruleset_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--version", "version", default=None, help="A stored rule-set version instead.")
+@click.option("--from", "date_from", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "date_to", required=True, type=click.DateTime(["%Y-%m-%d"]))
+def replay(ruleset_file, version, date_from, date_to):
+    """Re-assess referrals received FROM..TO (London dates, inclusive) under another rule
+    set, changing nothing; print how many would change and a table of the changes."""
+    from triage.rules import InvalidRuleSet, load_ruleset
+    from triage.services import replay as replaying
+    from triage.services.rulesets import UnknownRuleSet, ruleset_by_version
+
+    if bool(ruleset_file) == bool(version):
+        raise click.UsageError("Give exactly one of --ruleset FILE or --version VERSION")
+    try:
+        ruleset = load_ruleset(ruleset_file) if ruleset_file else ruleset_by_version(version)
+        report = replaying.replay(
+            ruleset, date_from.date(), date_to.date(), actor=Actor.system("replay")
+        )
+    except (InvalidRuleSet, UnknownRuleSet, replaying.ReplayRangeInvalid) as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()  # the audit event of the run; no referral is changed
+    for line in replaying.report_lines(report):
+        click.echo(line)

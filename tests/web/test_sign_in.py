@@ -1,10 +1,11 @@
-"""Signing in and out through the real forms, with CSRF on."""
+"""Signing in and out through the real forms (password, then TOTP code), with CSRF on."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
 
+import pyotp
 import pytest
 import time_machine
 from sqlalchemy import func, select
@@ -23,10 +24,28 @@ def csrf_token(client, path="/sign-in") -> str:
     return match.group(1)
 
 
-def sign_in(client, email, password=TEST_PASSWORD, next_url=None):
+# Users made by add_user() are enrolled with this authenticator secret (tests only).
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def password_step(client, email, password=TEST_PASSWORD, next_url=None):
     token = csrf_token(client)
     path = "/sign-in" + (f"?next={next_url}" if next_url else "")
     return client.post(path, data={"email": email, "password": password, "csrf_token": token})
+
+
+def code_step(client, code=None, secret=TEST_TOTP_SECRET):
+    token = csrf_token(client, "/sign-in/code")
+    code = code or pyotp.TOTP(secret).now()
+    return client.post("/sign-in/code", data={"code": code, "csrf_token": token})
+
+
+def sign_in(client, email, password=TEST_PASSWORD, next_url=None):
+    """Both steps; the response of the last step that ran (the password step if it failed)."""
+    response = password_step(client, email, password, next_url)
+    if response.status_code != 302 or response.headers["Location"] != "/sign-in/code":
+        return response
+    return code_step(client)
 
 
 def audit_actions() -> list[str]:
@@ -36,6 +55,7 @@ def audit_actions() -> list[str]:
 def add_user(app, **fields) -> int:
     """Create a user in its own app context: holding one open across requests would make
     the test client share `g` (and its cached CSRF token) between requests."""
+    fields.setdefault("totp_secret", TEST_TOTP_SECRET)
     with app.app_context():
         user = make_user(**fields)
         db.session.commit()
@@ -61,10 +81,20 @@ def test_sign_in_and_out(app, client):
     assert client.post("/sign-out", data={"csrf_token": token}).status_code == 302
     assert client.get("/").status_code == 302
     with app.app_context():
-        row = db.session.scalar(select(AuthSession).where(AuthSession.user_id == user_id))
-        assert row.ended_at is not None
-        assert row.end_reason == "sign_out"
-        assert audit_actions()[-2:] == ["auth.sign_in", "auth.sign_out"]
+        rows = db.session.scalars(
+            select(AuthSession).where(AuthSession.user_id == user_id).order_by(AuthSession.id)
+        ).all()
+        # The password-only session is replaced by a new one once the code is accepted.
+        assert [(r.mfa_passed, r.end_reason) for r in rows] == [
+            (False, "mfa_passed"),
+            (True, "sign_out"),
+        ]
+        assert audit_actions()[-4:] == [
+            "auth.password_ok",
+            "mfa.success",
+            "auth.sign_in",
+            "auth.sign_out",
+        ]
 
 
 def test_signed_out_cookie_cannot_be_replayed(app, client):

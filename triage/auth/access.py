@@ -59,5 +59,8 @@ def can(user: Any, capability: str, obj: Any = None) -> bool:
         clause = visible_referrals_clause(user)
         linked = or_(Referral.victim_id == obj.id, Referral.perpetrator_id == obj.id)
         return bool(db.session.scalar(select(exists().where(linked, clause))))
+    if isinstance(obj, MaracListing):
+        # A listing is visible exactly when its referral is.
+        return obj.referral_id is not None and can_see_referral(user, obj.referral_id)
     # Deny by default: an object type nobody has taught this function about is not visible.
     return False

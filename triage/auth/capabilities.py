@@ -6,6 +6,9 @@ from collections.abc import Iterable
 
 # Every signed-in user may use their own account pages (home, notifications, sign-out).
 SELF_SERVICE = "account.self"
+# The second sign-in step: reachable only by a session that has passed the password and not yet
+# the second factor (triage.auth.decorators.mfa_step). No role grants it.
+MFA_STEP = "account.mfa_step"
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     "referrer": frozenset({"referral.create", "referral.view"}),
@@ -25,7 +28,10 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     ),
 }
 
-ALL_CAPABILITIES: frozenset[str] = frozenset().union(*ROLE_CAPABILITIES.values()) | {SELF_SERVICE}
+ALL_CAPABILITIES: frozenset[str] = frozenset().union(*ROLE_CAPABILITIES.values()) | {
+    SELF_SERVICE,
+    MFA_STEP,
+}
 
 
 def capabilities_for(roles: Iterable[str]) -> frozenset[str]:

@@ -11,6 +11,7 @@ from flask import abort, g
 from flask_login import current_user
 
 from triage.auth.access import can
+from triage.auth.capabilities import MFA_STEP
 from triage.extensions import login_manager
 
 
@@ -18,6 +19,30 @@ def public(view: Callable) -> Callable:
     """Mark a view as open to anyone (sign-in page, health checks)."""
     view.access_rule = "public"  # type: ignore[attr-defined]
     return view
+
+
+def mfa_step(view: Callable) -> Callable:
+    """The second sign-in step: only for a browser session that has passed the password alone.
+    The view receives that session row as `pending`; anyone else is sent on their way."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any):
+        from flask import redirect, url_for
+
+        from triage.auth.login import pending_mfa_session
+        from triage.extensions import db
+
+        if current_user.is_authenticated:
+            return redirect(url_for("home.index"))
+        pending = pending_mfa_session()
+        if pending is None:
+            if db.session.dirty:
+                db.session.commit()  # the step timed out: keep the record of its end
+            return redirect(url_for("auth.sign_in"))
+        return view(*args, pending=pending, **kwargs)
+
+    wrapped.access_rule = MFA_STEP  # type: ignore[attr-defined]
+    return wrapped
 
 
 def requires(capability: str) -> Callable[[Callable], Callable]:

@@ -1,9 +1,17 @@
-"""Flask-Login wiring: a browser is signed in only while its server-side session row lives;
-the API authenticates each call by bearer token instead (no cookies, so no CSRF exposure)."""
+"""Flask-Login wiring: a browser is signed in only while its server-side session row lives
+AND that session has passed the second factor; the API authenticates each call by bearer
+token instead (no cookies, so no CSRF exposure).
+
+This is the one place that enforces MFA: a session opened with the password alone is never
+loaded as a user, so every route (whatever its decorator) treats it as signed out, and
+`_unauthorized` sends it to the code step instead of the password page.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from datetime import timedelta
+
+from flask import Flask, current_app, g, request, session
 from flask_login import AnonymousUserMixin
 
 from triage.auth import sessions, tokens
@@ -11,6 +19,10 @@ from triage.extensions import db, login_manager
 from triage.models import User
 
 SESSION_KEY = "sid"
+# The password step is good for this long; then the whole sign-in starts again.
+MFA_STEP_TIMEOUT = timedelta(minutes=10)
+# Reading how long is left must not itself count as activity.
+UNTOUCHED_ENDPOINTS = frozenset({"auth.session_status"})
 
 
 class Anonymous(AnonymousUserMixin):
@@ -35,15 +47,31 @@ def load_user_from_session(user_id: str) -> User | None:
         session.get(SESSION_KEY),
         idle_timeout=current_app.config["SESSION_IDLE_TIMEOUT"],
         absolute_timeout=current_app.config["SESSION_ABSOLUTE_TIMEOUT"],
+        touch=request.endpoint not in UNTOUCHED_ENDPOINTS,
     )
-    if row is None or str(row.user_id) != user_id:
+    if row is None or str(row.user_id) != user_id or not row.mfa_passed:
         if db.session.dirty:
             db.session.commit()  # keep the record of a time-out even though the request is refused
         session.clear()
         return None
     if db.session.dirty:
         db.session.commit()
+    g.auth_session_id = row.id
     return row.user
+
+
+def pending_mfa_session():
+    """The browser's live session that has passed the password but not yet the second factor."""
+    if request.path.startswith("/api/"):
+        return None
+    row = sessions.find_live_session(
+        session.get(SESSION_KEY),
+        idle_timeout=min(current_app.config["SESSION_IDLE_TIMEOUT"], MFA_STEP_TIMEOUT),
+        absolute_timeout=MFA_STEP_TIMEOUT,
+    )
+    if row is None or row.mfa_passed:
+        return None
+    return row
 
 
 def load_user_from_bearer(req) -> User | None:
@@ -67,6 +95,12 @@ def _unauthorized():
         response.status_code = 401
         response.headers["WWW-Authenticate"] = 'Bearer realm="triage"'
         return response
+    if pending_mfa_session() is not None:
+        if db.session.dirty:
+            db.session.commit()
+        return redirect(url_for("auth.mfa"))
+    if db.session.dirty:
+        db.session.commit()  # a password step that timed out is recorded as ended
     flash(login_manager.login_message, "info")
     target = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for("auth.sign_in", next=target))

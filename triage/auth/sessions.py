@@ -24,11 +24,22 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def open_session(user: User, *, now: datetime | None = None) -> tuple[str, AuthSession]:
-    """Create a session row; returns the token for the cookie (only its hash is stored)."""
+def open_session(
+    user: User, *, mfa_passed: bool = False, now: datetime | None = None
+) -> tuple[str, AuthSession]:
+    """Create a session row; returns the token for the cookie (only its hash is stored).
+
+    A session opened after the password alone (`mfa_passed=False`) signs nobody in: it only
+    lets the browser reach the second step (see triage.auth.login)."""
     token = secrets.token_urlsafe(32)
     now = now or utcnow()
-    row = AuthSession(token_hash=_digest(token), user_id=user.id, created_at=now, last_seen_at=now)
+    row = AuthSession(
+        token_hash=_digest(token),
+        user_id=user.id,
+        created_at=now,
+        last_seen_at=now,
+        mfa_passed=mfa_passed,
+    )
     db.session.add(row)
     db.session.flush()
     return token, row
@@ -46,8 +57,11 @@ def find_live_session(
     idle_timeout: timedelta,
     absolute_timeout: timedelta,
     now: datetime | None = None,
+    touch: bool = True,
 ) -> AuthSession | None:
-    """The live session for this token, ending it first if it has timed out."""
+    """The live session for this token, ending it first if it has timed out.
+
+    `touch=False` reads without counting as activity (the idle-warning status check)."""
     row = find_session(token)
     if row is None or row.ended_at is not None:
         return None
@@ -61,7 +75,7 @@ def find_live_session(
     if not row.user.active:
         end_session(row, "account_disabled", now=now)
         return None
-    if now - row.last_seen_at > TOUCH_INTERVAL:
+    if touch and now - row.last_seen_at > TOUCH_INTERVAL:
         row.last_seen_at = now
     return row
 
@@ -72,11 +86,26 @@ def end_session(row: AuthSession, reason: str, *, now: datetime | None = None) -
         row.end_reason = reason
 
 
-def end_all_sessions(user_id: int, reason: str, *, now: datetime | None = None) -> int:
-    """End every live session of a user (password change, role change, account disabled)."""
+def end_all_sessions(
+    user_id: int, reason: str, *, now: datetime | None = None, keep_id: int | None = None
+) -> int:
+    """End every live session of a user (password change, role change, account disabled),
+    except `keep_id` (the session that changed its own password stays signed in)."""
+    conditions = [AuthSession.user_id == user_id, AuthSession.ended_at.is_(None)]
+    if keep_id is not None:
+        conditions.append(AuthSession.id != keep_id)
     result = db.session.execute(
         update(AuthSession)
-        .where(AuthSession.user_id == user_id, AuthSession.ended_at.is_(None))
+        .where(*conditions)
         .values(ended_at=now or utcnow(), end_reason=reason)
+        .execution_options(synchronize_session="fetch")
     )
     return result.rowcount or 0
+
+
+def seconds_left(
+    row: AuthSession, *, idle_timeout: timedelta, absolute_timeout: timedelta, now: datetime
+) -> int:
+    """Seconds until this session ends: for idleness, or its absolute limit if that is sooner."""
+    ends = min(row.last_seen_at + idle_timeout, row.created_at + absolute_timeout)
+    return max(0, int((ends - now).total_seconds()))

@@ -1,4 +1,5 @@
-"""Sign in and sign out."""
+"""Sign in (password, then a TOTP or recovery code), sign out, the user's own account pages,
+and the idle-time-out status the warning script reads."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -15,16 +18,29 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
+from markupsafe import Markup
 
-from triage.auth import sessions
-from triage.auth.decorators import public, requires
-from triage.auth.forms import SignInForm, SignOutForm
+from triage.auth import mfa, sessions
+from triage.auth.decorators import mfa_step, public, requires
+from triage.auth.forms import (
+    ChangePasswordForm,
+    CodeForm,
+    EnrolForm,
+    NewRecoveryCodesForm,
+    SignInForm,
+    SignOutForm,
+)
 from triage.auth.login import SESSION_KEY
 from triage.extensions import db, limiter
+from triage.models import AuthSession, User
 from triage.services import accounts, audit
+from triage.services.actor import Actor
+from triage.timeutil import utcnow
 from triage.web.actor import current_actor
 
 bp = Blueprint("auth", __name__)
+
+NEXT_KEY = "after_sign_in"
 
 
 def _safe_next(target: str | None) -> str:
@@ -38,6 +54,11 @@ def _safe_next(target: str | None) -> str:
 
 def _login_limit() -> str:
     return current_app.config["RATELIMIT_LOGIN"]
+
+
+def _pending_actor(user: User) -> Actor:
+    """The actor of the second step: the user is known, but not yet signed in."""
+    return Actor.for_user(user, request_id=g.get("request_id"), ip=request.remote_addr)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -55,22 +76,111 @@ def sign_in():
             error = result.error
         else:
             next_url = _safe_next(request.args.get("next"))
-            session.clear()  # a new session id at sign-in: no fixation
-            token, row = sessions.open_session(result.user)
+            session.clear()  # a new session id at each step: no fixation
+            token, row = sessions.open_session(result.user, mfa_passed=False)
             session[SESSION_KEY] = token
+            session[NEXT_KEY] = next_url
             session.permanent = True
-            login_user(result.user)
             audit.record(
-                "auth.sign_in",
-                current_actor(),
+                "auth.password_ok",
+                _pending_actor(result.user),
                 object_type="user",
                 object_id=result.user.id,
                 details={"session": row.id},
             )
             db.session.commit()
-            return redirect(next_url)
+            step = "auth.mfa" if result.user.totp_secret else "auth.mfa_enrol"
+            return redirect(url_for(step))
     status = 200 if error is None and not form.errors else 400 if form.errors else 401
     return render_template("auth/sign_in.html", form=form, error=error), status
+
+
+def _complete_sign_in(pending: AuthSession, method: str) -> str:
+    """The second factor passed: replace the password-only session with a full one."""
+    user = pending.user
+    next_url = _safe_next(session.get(NEXT_KEY))
+    sessions.end_session(pending, "mfa_passed")
+    session.clear()  # privilege changes, so the session id changes again
+    token, row = sessions.open_session(user, mfa_passed=True)
+    session[SESSION_KEY] = token
+    session.permanent = True
+    login_user(user)
+    audit.record(
+        "auth.sign_in",
+        _pending_actor(user),
+        object_type="user",
+        object_id=user.id,
+        details={"session": row.id, "method": method},
+    )
+    return next_url
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"], endpoint="mfa")
+@mfa_step
+@limiter.limit(_login_limit, methods=["POST"])
+def mfa_code(pending: AuthSession):
+    user = pending.user
+    if not user.totp_secret:
+        return redirect(url_for("auth.mfa_enrol"))
+    form = CodeForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            result = mfa.verify(user, form.code.data, _pending_actor(user), utcnow())
+        except mfa.MfaError as exc:
+            db.session.commit()  # the failure, its delay and its audit event are kept
+            error = str(exc)
+        else:
+            next_url = _complete_sign_in(pending, result.method)
+            db.session.commit()
+            if result.method == "recovery_code":
+                flash(
+                    f"You used a recovery code. You have {result.recovery_codes_left} left: "
+                    "get new ones from your account page.",
+                    "info",
+                )
+            return redirect(next_url)
+    status = 401 if error else 400 if form.errors else 200
+    return render_template("auth/mfa.html", form=form, error=error), status
+
+
+@bp.route("/sign-in/set-up", methods=["GET", "POST"])
+@mfa_step
+@limiter.limit(_login_limit, methods=["POST"])
+def mfa_enrol(pending: AuthSession):
+    user = pending.user
+    if user.totp_secret:
+        return redirect(url_for("auth.mfa"))
+    if not pending.pending_totp_secret:
+        pending.pending_totp_secret = mfa.new_secret()
+        db.session.commit()
+    secret = pending.pending_totp_secret
+    form = EnrolForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            codes = mfa.enrol(user, secret, form.code.data, _pending_actor(user), utcnow())
+        except mfa.MfaError as exc:
+            db.session.commit()
+            error = str(exc)
+        else:
+            pending.pending_totp_secret = None
+            next_url = _complete_sign_in(pending, "totp_enrol")
+            db.session.commit()
+            # Shown once, in this response only: only their hashes are stored.
+            return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
+    uri = mfa.provisioning_uri(user, secret, current_app.config["SERVICE_NAME"])
+    status = 401 if error else 400 if form.errors else 200
+    return (
+        render_template(
+            "auth/mfa_enrol.html",
+            form=form,
+            error=error,
+            qr=Markup(mfa.qr_svg(uri)),  # noqa: S704  (segno's SVG of our own URI, no user text)
+            secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        ),
+        status,
+    )
 
 
 @bp.route("/sign-out", methods=["POST"])
@@ -89,3 +199,89 @@ def sign_out():
         session.clear()
         flash("You have signed out.", "success")
     return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/account")
+@requires("account.self")
+def account():
+    return render_template(
+        "auth/account.html",
+        codes_left=mfa.recovery_codes_left(current_user),
+        codes_form=NewRecoveryCodesForm(),
+        active="auth.account",
+    )
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@requires("account.self")
+def change_password():
+    form = ChangePasswordForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                current_user,
+                current=form.current_password.data,
+                new=form.new_password.data,
+                actor=current_actor(),
+                keep_session_id=g.get("auth_session_id"),
+            )
+        except accounts.AccountError as exc:
+            db.session.commit()  # the failed attempt is audited
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash("Your password has been changed. You were signed out everywhere else.", "success")
+            return redirect(url_for("auth.account"))
+    status = 400 if error or form.errors else 200
+    return render_template(
+        "auth/change_password.html", form=form, error=error, active="auth.account"
+    ), status
+
+
+@bp.route("/account/recovery-codes", methods=["POST"])
+@requires("account.self")
+def new_recovery_codes():
+    form = NewRecoveryCodesForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("auth.account"))
+    codes = mfa.new_recovery_codes(current_user, utcnow())
+    audit.record(
+        "mfa.recovery_codes_replaced",
+        current_actor(),
+        object_type="user",
+        object_id=current_user.id,
+    )
+    db.session.commit()
+    return render_template(
+        "auth/recovery_codes.html", codes=codes, next_url=url_for("auth.account")
+    )
+
+
+def _session_row() -> AuthSession | None:
+    session_id = g.get("auth_session_id")
+    return db.session.get(AuthSession, session_id) if session_id else None
+
+
+@bp.route("/session/status")
+@requires("account.self")
+def session_status():
+    """How long until the idle time-out; reading it does not count as activity."""
+    row = _session_row()
+    left = sessions.seconds_left(
+        row,
+        idle_timeout=current_app.config["SESSION_IDLE_TIMEOUT"],
+        absolute_timeout=current_app.config["SESSION_ABSOLUTE_TIMEOUT"],
+        now=utcnow(),
+    )
+    return jsonify({"seconds_left": left})
+
+
+@bp.route("/session/keep-alive", methods=["POST"])
+@requires("account.self")
+def session_keep_alive():
+    """'Stay signed in' on the idle warning (CSRF token in the X-CSRFToken header)."""
+    row = _session_row()
+    row.last_seen_at = utcnow()
+    db.session.commit()
+    return session_status()

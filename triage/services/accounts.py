@@ -103,7 +103,8 @@ def check_sign_in(email: str, password: str, actor: Actor, now: datetime | None 
             details={"known_account": user is not None},
         )
         return SignInResult(None, "Enter a correct e-mail address and password")
-    user.failed_sign_ins = 0
+    # The failure count is reset only when the second factor passes too (triage.auth.mfa), so
+    # knowing the password never buys fresh, undelayed guesses at the code.
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     return SignInResult(user, None)
@@ -122,4 +123,57 @@ def set_roles(user: User, roles: list[str], actor: Actor) -> None:
         object_type="user",
         object_id=user.id,
         details={"before": before, "after": sorted(set(roles))},
+    )
+
+
+def disable_user(user: User, actor: Actor, reason: str = "") -> None:
+    """Disable an account: it can no longer sign in, and every session and token stops now."""
+    if actor.user_id == user.id:
+        raise AccountError("You cannot disable your own account")
+    if not user.active:
+        return
+    user.active = False
+    end_all_sessions(user.id, "account_disabled")
+    audit.record(
+        "user.disable", actor, object_type="user", object_id=user.id, reason=reason or None
+    )
+
+
+def enable_user(user: User, actor: Actor, reason: str = "") -> None:
+    if user.active:
+        return
+    user.active = True
+    user.failed_sign_ins = 0
+    audit.record("user.enable", actor, object_type="user", object_id=user.id, reason=reason or None)
+
+
+def change_password(
+    user: User,
+    *,
+    current: str,
+    new: str,
+    actor: Actor,
+    keep_session_id: int | None,
+    now: datetime | None = None,
+) -> None:
+    """Change a user's own password; every other session of theirs ends."""
+    now = now or utcnow()
+    problems = []
+    if not passwords.verify_password(user.password_hash, current):
+        problems.append("Your current password is not correct")
+    problems.extend(passwords.password_problems(new))
+    if new and passwords.verify_password(user.password_hash, new):
+        problems.append("Your new password must be different from your current one")
+    if problems:
+        audit.record("user.password_change_failed", actor, object_type="user", object_id=user.id)
+        raise AccountError("; ".join(problems))
+    user.password_hash = passwords.hash_password(new)
+    user.password_changed_at = now
+    ended = end_all_sessions(user.id, "password_change", now=now, keep_id=keep_session_id)
+    audit.record(
+        "user.password_change",
+        actor,
+        object_type="user",
+        object_id=user.id,
+        details={"other_sessions_ended": ended},
     )

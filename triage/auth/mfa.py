@@ -1,0 +1,198 @@
+"""The second factor: TOTP (RFC 6238) with single-use codes, and single-use recovery codes.
+
+Every account must pass this step; a session opened with the password alone signs nobody in
+(triage.auth.login). A TOTP code is accepted once: its time-step counter must be later than
+the last one used (`User.totp_last_counter`), so a code seen over a shoulder or replayed from a
+proxy log is worthless. Failures share the password's per-account progressive delay.
+
+The functions flush and audit in the caller's transaction; the caller commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pyotp
+import segno
+from sqlalchemy import delete, select
+
+from triage.auth.sessions import end_all_sessions
+from triage.extensions import db
+from triage.models.user import RecoveryCode, User
+from triage.services import audit
+from triage.services.accounts import sign_in_delay
+from triage.services.actor import Actor
+
+RECOVERY_CODE_COUNT = 10
+VALID_WINDOW = 1  # accept the previous and next 30-second step as well (clock drift)
+_RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read back by people
+_TOTP_FORMAT = re.compile(r"^\d{6}$")
+
+
+class MfaError(ValueError):
+    """A second-factor step that failed; the message is for the user."""
+
+
+def new_secret() -> str:
+    return pyotp.random_base32()
+
+
+def provisioning_uri(user: User, secret: str, issuer: str) -> str:
+    # The label is the account's e-mail address (what authenticator apps show); it is not
+    # personal data about a victim, and it stays inside the QR code on the user's own screen.
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=issuer)
+
+
+def qr_svg(uri: str) -> str:
+    """An inline SVG QR code: no script, no external image, nothing for the CSP to allow."""
+    return segno.make(uri, error="m").svg_inline(
+        scale=5, border=4, title="QR code for your authenticator app"
+    )
+
+
+def _clean(code: str) -> str:
+    return re.sub(r"[\s-]", "", code or "").lower()
+
+
+def _matching_counter(secret: str, code: str, now: datetime) -> int | None:
+    """The time-step counter whose code equals `code`, within the allowed window."""
+    if not _TOTP_FORMAT.match(code):
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for counter in range(current - VALID_WINDOW, current + VALID_WINDOW + 1):
+        if hmac.compare_digest(totp.generate_otp(counter), code):
+            return counter
+    return None
+
+
+def _accept_totp(user: User, secret: str, code: str, now: datetime) -> bool:
+    counter = _matching_counter(secret, code, now)
+    if counter is None:
+        return False
+    if user.totp_last_counter is not None and counter <= user.totp_last_counter:
+        return False  # already used (or older than a code already used): single use
+    user.totp_last_counter = counter
+    return True
+
+
+def _recovery_hash(user_id: int, code: str) -> str:
+    return hashlib.sha256(f"{user_id}:{_clean(code)}".encode()).hexdigest()
+
+
+def new_recovery_codes(user: User, now: datetime) -> list[str]:
+    """Replace the user's recovery codes; returns the codes, to be shown once and never again."""
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = []
+    for _ in range(RECOVERY_CODE_COUNT):
+        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
+        code = f"{raw[:5]}-{raw[5:]}"
+        codes.append(code)
+        db.session.add(
+            RecoveryCode(user_id=user.id, code_hash=_recovery_hash(user.id, code), created_at=now)
+        )
+    db.session.flush()
+    return codes
+
+
+def recovery_codes_left(user: User) -> int:
+    rows = db.session.scalars(
+        select(RecoveryCode.id).where(
+            RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+        )
+    ).all()
+    return len(rows)
+
+
+def _use_recovery_code(user: User, code: str, now: datetime) -> bool:
+    wanted = _recovery_hash(user.id, code)
+    rows = db.session.scalars(
+        select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+    ).all()
+    for row in rows:
+        if hmac.compare_digest(row.code_hash, wanted):
+            row.used_at = now
+            return True
+    return False
+
+
+def _throttled(user: User, actor: Actor, now: datetime) -> None:
+    if sign_in_delay(user, now) > timedelta(0):
+        audit.record("mfa.throttled", actor, object_type="user", object_id=user.id)
+        raise MfaError("Too many attempts. Wait a minute, then try again.")
+
+
+def _failed(user: User, actor: Actor, now: datetime, step: str) -> MfaError:
+    user.failed_sign_ins += 1
+    user.last_failed_sign_in_at = now
+    audit.record(
+        "mfa.failure", actor, object_type="user", object_id=user.id, details={"step": step}
+    )
+    return MfaError("Enter a correct code")
+
+
+def enrol(user: User, secret: str, code: str, actor: Actor, now: datetime) -> list[str]:
+    """Confirm a new authenticator with a code from it; returns fresh recovery codes."""
+    _throttled(user, actor, now)
+    code = _clean(code)
+    counter = _matching_counter(secret, code, now)
+    if counter is None:
+        raise _failed(user, actor, now, "enrol")
+    user.totp_secret = secret
+    user.totp_last_counter = counter
+    user.failed_sign_ins = 0
+    codes = new_recovery_codes(user, now)
+    audit.record("mfa.enrol", actor, object_type="user", object_id=user.id)
+    return codes
+
+
+@dataclass(frozen=True)
+class SecondFactor:
+    method: str  # "totp" or "recovery_code"
+    recovery_codes_left: int | None = None
+
+
+def verify(user: User, code: str, actor: Actor, now: datetime) -> SecondFactor:
+    """Check a TOTP code or a recovery code for an enrolled user; raises MfaError if wrong."""
+    if not user.totp_secret:
+        raise MfaError("Set up your authenticator app first")
+    _throttled(user, actor, now)
+    code = _clean(code)
+    if _accept_totp(user, user.totp_secret, code, now):
+        user.failed_sign_ins = 0
+        audit.record("mfa.success", actor, object_type="user", object_id=user.id)
+        return SecondFactor("totp")
+    if not _TOTP_FORMAT.match(code) and _use_recovery_code(user, code, now):
+        user.failed_sign_ins = 0
+        left = recovery_codes_left(user)
+        audit.record(
+            "mfa.recovery_code_used",
+            actor,
+            object_type="user",
+            object_id=user.id,
+            details={"codes_left": left},
+        )
+        audit.record(
+            "mfa.success",
+            actor,
+            object_type="user",
+            object_id=user.id,
+            details={"method": "recovery_code"},
+        )
+        return SecondFactor("recovery_code", left)
+    raise _failed(user, actor, now, "verify")
+
+
+def reset(user: User, actor: Actor) -> None:
+    """Forget the authenticator and recovery codes (lost phone): enrol again at next sign-in.
+    Every session of the user ends, so nobody stays signed in on the old factor."""
+    end_all_sessions(user.id, "mfa_reset")
+    user.totp_secret = None
+    user.totp_last_counter = None
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    audit.record("mfa.reset", actor, object_type="user", object_id=user.id)
