@@ -1,7 +1,8 @@
 """`flask --app wsgi triage dev`: the embedded default in one command.
 
-Runs the web app and an RQ worker (with its scheduler) as child processes, sharing this
-process's embedded Redis, and stops them all on Ctrl-C. Development only.
+Runs the web app, an RQ worker (with its scheduler) and the cron process (the sweeper) as
+child processes, sharing this process's embedded Redis, and stops them all on Ctrl-C.
+Development only.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def child_commands(host: str, port: int) -> dict[str, list[str]]:
             "--no-debugger",
         ],
         "worker": [python, "-m", "workers"],
+        "cron": [python, "-m", "workers.cron"],  # the sweeper and other periodic jobs
     }
 
 

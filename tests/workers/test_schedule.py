@@ -1,0 +1,35 @@
+"""The periodic jobs are data with stable ids, and the cron scheduler enqueues them."""
+
+from __future__ import annotations
+
+from rq import Queue, SimpleWorker
+from rq.cron import CronScheduler
+
+from triage.devserver import child_commands
+from triage.extensions import db
+from triage.services import scheduling
+from workers.schedule import PERIODIC_JOBS, register_all
+
+
+def test_periodic_jobs_have_stable_unique_ids_and_timeouts():
+    ids = [job.id for job in PERIODIC_JOBS]
+    assert ids == ["sweep-due-actions", "generate-marac-meetings", "worker-heartbeat"]
+    assert all(job.timeout > 0 for job in PERIODIC_JOBS)
+    sweep = PERIODIC_JOBS[0]
+    assert sweep.interval == 60
+
+
+def test_cron_scheduler_enqueues_the_sweeper_and_a_worker_runs_it(app_ctx, redis_client):
+    scheduler = CronScheduler(connection=redis_client, name="test-cron")
+    register_all(scheduler)
+    enqueued = scheduler.enqueue_jobs()  # interval jobs run at once on start
+    assert {job.name for job in enqueued} == {"sweep-due-actions", "worker-heartbeat"}
+    queues = [Queue(n, connection=redis_client) for n in ("deadlines", "default")]
+    SimpleWorker(queues, connection=redis_client).work(burst=True)
+    beat = scheduling.last_sweep()
+    assert beat is not None and beat["redis_error"] is None
+    db.session.rollback()
+
+
+def test_make_run_starts_the_cron_process():
+    assert child_commands("127.0.0.1", 5000)["cron"][-2:] == ["-m", "workers.cron"]
