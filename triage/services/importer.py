@@ -428,3 +428,21 @@ def _import_row(
     seen[key] = line
     report.accepted.append(AcceptedRow(line, police_reference, referral.id, referral.reference))
     report.due_action_ids.extend(getattr(referral, "due_action_ids", []))
+
+
+def report_lines(report: ImportReport) -> list[str]:
+    """The report as plain text lines (for the terminal): line numbers and references only."""
+    counts = report.counts()
+    lines = [
+        f"Rows read: {counts['rows']}; accepted: {counts['accepted']}; "
+        f"already imported: {counts['already_imported']}; rejected: {counts['rejected']}"
+    ]
+    for row in report.accepted:
+        lines.append(f"  line {row.line}: accepted {row.police_reference} as {row.reference}")
+    for row in report.duplicates:
+        where = row.reference or f"line {row.first_line} of this file"
+        lines.append(f"  line {row.line}: {row.police_reference} already imported ({where})")
+    for row in report.rejected:
+        reasons = "; ".join(f"{e['column']}: {e['message']}" for e in row.errors)
+        lines.append(f"  line {row.line}: REJECTED {row.police_reference or '(none)'}: {reasons}")
+    return lines

@@ -190,3 +190,46 @@ def replay(
 
 def describe_criteria(names: list[str]) -> str:
     return ", ".join(names) if names else "none"
+
+
+def _arrow(old: object, new: object) -> str:
+    return f"{old} -> {new}" if old != new else str(old)
+
+
+def report_lines(report: ReplayReport) -> list[str]:
+    """The counts and a table of the changes as text (references only, no names)."""
+    counts = report.counts()
+    lines = [
+        f"Replayed {counts['total']} referrals received {report.date_from.isoformat()} to "
+        f"{report.date_to.isoformat()} (London dates) under rule set {report.ruleset_version}.",
+        f"Would change: risk level {counts['changed_risk_level']}, "
+        f"MARAC criteria {counts['changed_marac_criteria']}, MCIC {counts['changed_mcic']} "
+        f"({counts['changed']} referrals in all).",
+    ]
+    if report.failures:
+        lines.append(f"Could not be replayed under this rule set: {len(report.failures)}.")
+    if report.changes:
+        header = ("Reference", "Received", "Was under", "Risk level", "MARAC criteria", "MCIC")
+        rows = [
+            (
+                c.reference,
+                c.received_at.astimezone(LONDON).date().isoformat(),
+                c.old_version,
+                _arrow(c.old_risk_level, c.new_risk_level),
+                _arrow(
+                    describe_criteria(c.old_marac_criteria), describe_criteria(c.new_marac_criteria)
+                ),
+                _arrow("yes" if c.old_mcic else "no", "yes" if c.new_mcic else "no"),
+            )
+            for c in report.changes
+        ]
+        widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
+        lines.append("")
+        for r in (header, *rows):
+            lines.append(
+                "  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
+            )
+    for failure in report.failures:
+        reasons = "; ".join(f"{e['field']}: {e['message']}" for e in failure.errors)
+        lines.append(f"{failure.reference}: not replayable: {reasons}")
+    return lines
