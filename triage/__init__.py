@@ -128,9 +128,10 @@ def register_blueprints(app: Flask) -> None:
         nav.extend(getattr(module, "NAV", []))
     # Rule-set administration and replay, bulk import, JSON API.
     from triage.api import views as api_views
+    from triage.imports import views as imports_views
     from triage.rulesets import views as rulesets_views
 
-    for module in (rulesets_views, api_views):
+    for module in (imports_views, rulesets_views, api_views):
         app.register_blueprint(module.bp)
         nav.extend(getattr(module, "NAV", []))
     app.extensions["triage_nav"] = nav

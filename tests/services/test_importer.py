@@ -212,3 +212,25 @@ def test_local_london_time_and_uk_dates(app_ctx):
 )
 def test_error_fields_map_to_columns(field, column):
     assert column_for(field) == column
+
+
+def test_cli_import_reports_and_exits_1_when_rows_are_rejected(app, tmp_path):
+    path = tmp_path / "notifications.csv"
+    path.write_bytes(
+        csv_bytes(row(police_reference="CLI-1"), row(police_reference="CLI-2", consent_basis=""))
+    )
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["triage", "import-referrals", str(path)])
+    assert result.exit_code == 1, result.output
+    assert "accepted: 1; already imported: 0; rejected: 1" in result.output
+    assert "line 3: REJECTED CLI-2: consent_basis:" in result.output
+    assert "Morgan" not in result.output
+
+    again = runner.invoke(args=["triage", "import-referrals", str(path)])
+    assert "accepted: 0; already imported: 1; rejected: 1" in again.output
+    with app.app_context():
+        assert referral_count() == 1
+
+    path.write_bytes(b"surname\nx\n")
+    refused = runner.invoke(args=["triage", "import-referrals", str(path)])
+    assert refused.exit_code == 1 and "unknown columns" in refused.output

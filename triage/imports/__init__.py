@@ -1,0 +1,1 @@
+"""Bulk import of police notifications: the screener's upload page."""
