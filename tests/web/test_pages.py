@@ -71,8 +71,20 @@ def test_admin_sees_the_user_list(login_as, client):
     assert admin.email in response.text
 
 
-def test_health_checks(client):
+def test_health_checks(app, client):
     assert client.get("/healthz").json == {"status": "ok"}
+    from triage.extensions import db
+    from triage.services import scheduling
+    from triage.timeutil import utcnow
+
+    with app.app_context():  # /readyz also wants a recent sweeper heartbeat (issue 4)
+        scheduling.sweep(utcnow())
+        db.session.commit()
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json["checks"] == {"database": "ok", "redis": "ok"}
+    assert ready.json["checks"] == {
+        "database": "ok",
+        "redis": "ok",
+        "sweeper": "ok",
+        "due_actions": "ok",
+    }

@@ -24,7 +24,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     "marac_coordinator": frozenset({"referral.view", "marac.view", "marac.manage"}),
     "manager": frozenset({"report.view", "ruleset.replay"}),
     "admin": frozenset(
-        {"user.manage", "ops.view", "audit.view", "ruleset.manage", "calendar.manage"}
+        {"user.manage", "ops.view", "ops.manage", "audit.view", "ruleset.manage", "calendar.manage"}
     ),
 }
 

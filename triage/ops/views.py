@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
-from sqlalchemy import text
+import logging
 
-from triage.auth.decorators import public
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
+
+from triage.auth.decorators import public, requires
 from triage.extensions import db
+from triage.ops import status
+from triage.ops.forms import ClosureDayForm, RemoveClosureForm, RetryForm
 from triage.redis_conn import get_redis
+from triage.services import calendar, mail, scheduling
+from triage.timeutil import utcnow
+from triage.web.actor import current_actor
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("ops", __name__)
+
+NAV = [
+    ("Operations", "ops.operations", "ops.view"),
+    ("Closure days", "ops.closure_days", "calendar.manage"),
+]
 
 
 @bp.route("/healthz")
@@ -22,20 +37,121 @@ def healthz():
 @bp.route("/readyz")
 @public
 def readyz():
-    """Readiness: the database and Redis answer. Reports no detail beyond ok/failing."""
+    """Readiness for monitoring and deploys: the database and Redis answer, the sweeper ran in
+    the last SWEEPER_STALE_AFTER, and no due action has failed for good. Reports ok/failing
+    only; the operations page has the detail. (Point the load balancer's routing check at
+    /healthz: a failed deadline should page someone, not take the site down.)"""
+    now = utcnow()
     checks = {}
     try:
-        db.session.execute(text("SELECT 1"))
+        status.database_ok()
         checks["database"] = "ok"
-    except Exception:  # any failure means not ready; the detail goes to the log, not the page
+        checks["sweeper"] = "ok" if status.sweeper_fresh(now) else "failing"
+        checks["due_actions"] = "ok" if status.failed_due_action_count() == 0 else "failing"
+    except SQLAlchemyError:
         db.session.rollback()
-        checks["database"] = "failing"
+        log.warning("readiness: database check failed", exc_info=True)
+        checks.update(database="failing", sweeper="failing", due_actions="failing")
     try:
         get_redis().ping()
         checks["redis"] = "ok"
-    except Exception:
+    except (RedisError, OSError):
+        log.warning("readiness: Redis check failed", exc_info=True)
         checks["redis"] = "failing"
     ready = all(v == "ok" for v in checks.values())
     return jsonify(
         {"status": "ok" if ready else "failing", "checks": checks}
     ), 200 if ready else 503
+
+
+@bp.route("/admin/operations")
+@requires("ops.view")
+def operations():
+    now = utcnow()
+    connection = get_redis()
+    try:
+        redis_view = {
+            "queues": status.queue_depths(connection),
+            "failed_jobs": status.failed_jobs(connection),
+            **status.workers_and_cron(connection),
+            "error": None,
+        }
+    except (RedisError, OSError) as exc:
+        redis_view = {"queues": [], "failed_jobs": [], "workers": 0, "cron_schedulers": []}
+        redis_view["error"] = type(exc).__name__
+    return render_template(
+        "ops/operations.html",
+        now=now,
+        sweep=scheduling.last_sweep(),
+        sweeper_fresh=status.sweeper_fresh(now),
+        counts=status.due_action_counts(),
+        failed=status.failed_due_actions(),
+        late=status.late_open_actions(now),
+        redis=redis_view,
+        mail_counts=mail.counts(),
+        outbox=mail.recent(),
+        smtp=mail.smtp_configured(),
+        retry_form=RetryForm(),
+        active="ops.operations",
+    )
+
+
+@bp.route("/admin/operations/due-actions/<int:due_action_id>/retry", methods=["POST"])
+@requires("ops.manage")
+def retry_due_action(due_action_id: int):
+    form = RetryForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if scheduling.retry_failed(due_action_id, now=utcnow(), actor=current_actor()):
+        db.session.commit()
+        scheduling.enqueue([due_action_id])
+        flash("The action will be tried again.", "success")
+    else:
+        db.session.rollback()
+        flash("That action is no longer failed.", "info")
+    return redirect(url_for("ops.operations"))
+
+
+@bp.route("/admin/closure-days", methods=["GET", "POST"])
+@requires("calendar.manage")
+def closure_days():
+    form = ClosureDayForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            calendar.add_closure_day(
+                form.day.data, form.reason.data, actor=current_actor(), now=utcnow()
+            )
+        except calendar.ClosureDayError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash("Closure day added. Deadlines already set do not move.", "success")
+            return redirect(url_for("ops.closure_days"))
+    today = calendar.current_calendar().local_date(utcnow())
+    return render_template(
+        "ops/closure_days.html",
+        form=form,
+        error=error,
+        days=calendar.closure_days(from_day=today.replace(day=1, month=1)),
+        remove_form=RemoveClosureForm(),
+        active="ops.closure_days",
+    )
+
+
+@bp.route("/admin/closure-days/<int:closure_id>/remove", methods=["POST"])
+@requires("calendar.manage")
+def remove_closure_day(closure_id: int):
+    form = RemoveClosureForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        calendar.remove_closure_day(closure_id, actor=current_actor(), now=utcnow())
+    except calendar.ClosureDayError as exc:
+        db.session.rollback()
+        flash(str(exc), "info")
+    else:
+        db.session.commit()
+        flash("Closure day removed.", "success")
+    return redirect(url_for("ops.closure_days"))
