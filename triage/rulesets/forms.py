@@ -14,6 +14,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
 )
 from wtforms import BooleanField, DateField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
 from triage.services.rulesets import MAX_SOURCE_CHARS
@@ -55,7 +56,10 @@ class ActivateForm(FlaskForm):
 class ReplayForm(FlaskForm):
     choice = RadioField(
         "Which rule set should the referrals be replayed under?",
-        choices=[("stored", "A stored version"), ("pasted", "Rules pasted below")],
+        choices=[
+            SelectChoice("stored", "A stored version"),
+            SelectChoice("pasted", "Rules pasted below"),
+        ],
         default="stored",
         widget=GovRadioInput(),
         validators=[InputRequired("Choose where the rule set comes from")],

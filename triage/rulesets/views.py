@@ -7,11 +7,13 @@ new referrals only; the page says so.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from wtforms.fields.choices import SelectChoice
 
 from triage.auth.decorators import requires
 from triage.extensions import db
-from triage.rules import InvalidRuleSet
-from triage.rulesets.forms import ActivateForm, RuleSetForm
+from triage.rules import InvalidRuleSet, parse_ruleset
+from triage.rulesets.forms import ActivateForm, ReplayForm, RuleSetForm
+from triage.services import replay as replay_service
 from triage.services import rulesets
 from triage.services.rulesets import MAX_SOURCE_CHARS, UnknownRuleSet
 from triage.web.actor import current_actor
@@ -94,3 +96,51 @@ def activate(version: str):
     db.session.commit()
     flash(f"Rule set {version} is now used for new referrals.", "success")
     return redirect(url_for("rulesets.index"))
+
+
+@bp.route("/rule-sets/replay", methods=["GET", "POST"])
+@requires("ruleset.replay")
+def replay():
+    request.max_content_length = MAX_UPLOAD_BYTES
+    form = ReplayForm()
+    versions = rulesets.list_rulesets()
+    form.version.choices = [SelectChoice(v.version, v.version) for v in versions]
+    report, problems = None, []
+    if form.validate_on_submit():
+        ruleset = None
+        try:
+            if form.choice.data == "pasted":
+                text = (form.source.data or "").replace("\r\n", "\n")
+                if not text.strip():
+                    form.source.errors = ["Paste the rule set to replay under"]
+                else:
+                    ruleset = parse_ruleset(text, source="pasted rule set")
+            else:
+                ruleset = rulesets.ruleset_by_version(form.version.data or "")
+        except InvalidRuleSet as exc:
+            problems = exc.errors
+            form.source.errors = [f"The rule set cannot be used: {len(problems)} problem(s)"]
+        except UnknownRuleSet:
+            form.version.errors = ["Choose a stored version"]
+        if ruleset is not None:
+            try:
+                report = replay_service.replay(
+                    ruleset, form.date_from.data, form.date_to.data, actor=current_actor()
+                )
+            except replay_service.ReplayRangeInvalid as exc:
+                db.session.rollback()
+                form.date_to.errors = [str(exc)]
+            else:
+                db.session.commit()  # the audit event of the run; no referral changes
+    status = 400 if form.errors or problems else 200
+    return (
+        render_template(
+            "rulesets/replay.html",
+            form=form,
+            report=report,
+            problems=problems,
+            active_version=rulesets.active_ruleset().version,
+            active="rulesets.replay",
+        ),
+        status,
+    )
