@@ -33,6 +33,10 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     ),
     # Proves a worker can take a job and write to the database.
     PeriodicJob("worker-heartbeat", jobs.record_worker_heartbeat, "default", 30, interval=60),
+    # A signed checkpoint of the audit chain head: truncation of the trail becomes detectable.
+    PeriodicJob("audit-checkpoint", jobs.write_audit_checkpoint, "default", 120, cron="7 * * * *"),
+    # Erase referrals past their retention date (03:30 UTC, after meeting generation).
+    PeriodicJob("purge-expired", jobs.purge_expired_records, "default", 1800, cron="30 3 * * *"),
 )
 
 

@@ -1,0 +1,202 @@
+"""Closing starts retention; the purge erases what is past it (leaving metadata-only audit
+events); the subject-access export holds everything, third-party data marked for redaction."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.audit.helpers import ACTOR, NOW, make_referral
+from tests.factories import make_person
+from triage.extensions import db
+from triage.models import AuditEvent, Offer
+from triage.services import audit, lifecycle
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
+
+LATER = NOW + timedelta(days=366 * 7)
+
+
+def _events(action: str) -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def test_closing_sets_closed_at_and_the_retention_date_and_is_audited_with_the_reason():
+    referral = make_referral()
+    lifecycle.close_referral(referral.id, reason="Support ended", actor=ACTOR, now=NOW)
+    assert referral.status == "closed"
+    assert referral.closed_at == NOW
+    assert referral.retention_until == date(2032, 3, 2)  # six years, the default
+    (event,) = _events("referral.close")
+    assert event.object_id == str(referral.id) and event.reason == "Support ended"
+    assert event.details["changes"]["status"] == {"from": "received", "to": "closed"}
+
+
+def test_the_retention_period_is_configurable(app, monkeypatch):
+    monkeypatch.setitem(app.config, "RETENTION_YEARS_AFTER_CLOSURE", 2)
+    referral = make_referral()
+    lifecycle.close_referral(referral.id, reason="Moved away", actor=ACTOR, now=NOW)
+    assert referral.retention_until == date(2028, 3, 2)
+
+
+@pytest.mark.parametrize(
+    ("closed_at", "expected"),
+    [
+        # Late evening UTC in summer is already the next day in London.
+        (datetime(2026, 6, 30, 23, 30, tzinfo=UTC), date(2032, 7, 1)),
+        (datetime(2024, 2, 29, 12, 0, tzinfo=UTC), date(2030, 2, 28)),
+    ],
+)
+def test_the_retention_date_is_a_london_date(closed_at, expected):
+    assert lifecycle.retention_until(closed_at, 6) == expected
+
+
+def test_closing_needs_a_reason_and_an_open_referral():
+    referral = make_referral()
+    with pytest.raises(lifecycle.LifecycleError):
+        lifecycle.close_referral(referral.id, reason="  ", actor=ACTOR, now=NOW)
+    lifecycle.close_referral(referral.id, reason="Done", actor=ACTOR, now=NOW)
+    with pytest.raises(lifecycle.LifecycleError, match="already closed"):
+        lifecycle.close_referral(referral.id, reason="Again", actor=ACTOR, now=NOW)
+    with pytest.raises(lifecycle.LifecycleError):
+        lifecycle.close_referral(999_999, reason="x", actor=ACTOR, now=NOW)
+
+
+def _closed(referral_kwargs=None, closed=NOW):
+    referral = make_referral(**(referral_kwargs or {}))
+    db.session.add(
+        Offer(
+            referral_id=referral.id,
+            made_at=NOW,
+            method="phone",
+            outcome="accepted",
+            notes="Spoke to her at her sister's flat",
+            late_reason_detail="She was at work",
+        )
+    )
+    db.session.flush()
+    lifecycle.close_referral(referral.id, reason="Support ended", actor=ACTOR, now=closed)
+    return referral
+
+
+def test_purge_erases_free_text_and_anonymises_people_past_retention():
+    referral = _closed({"police_reference": "CAD-1"})
+    victim, perpetrator = referral.victim, referral.perpetrator
+    report = lifecycle.purge_expired(now=LATER, actor=ACTOR)
+    assert report.referrals == [referral.id]
+    assert sorted(report.persons) == sorted([victim.id, perpetrator.id])
+    assert referral.detail is None and referral.answer_details == {}
+    assert referral.referrer_contact is None and referral.referrer_name == "Erased"
+    assert referral.police_reference is None and referral.dash_completed_by is None
+    assert referral.answers["professional_judgement_reason"] == ""
+    assert referral.answers["dash"] == {"1": "yes"}  # the numbers stay for statistics
+    assert (referral.score, referral.risk_level) == (1, "standard")
+    assert referral.offers[0].notes is None and referral.offers[0].late_reason_detail is None
+    for person in (victim, perpetrator):
+        assert (person.first_name, person.last_name) == ("Erased", "Erased")
+        assert person.date_of_birth is None and person.postcode is None and person.address is None
+        assert person.anonymised_at == LATER
+
+
+def test_purge_writes_metadata_only_audit_events():
+    referral = _closed()
+    lifecycle.purge_expired(now=LATER, actor=ACTOR)
+    (erase,) = _events("referral.erase")
+    assert erase.object_id == str(referral.id)
+    assert erase.details == {"reference": referral.reference, "retention_until": "2032-03-02"}
+    anonymised = _events("person.anonymise")
+    assert {e.object_id for e in anonymised} == {
+        str(referral.victim_id),
+        str(referral.perpetrator_id),
+    }
+    assert all(e.details == {} for e in anonymised)
+    (summary,) = _events("lifecycle.purge")
+    assert summary.details == {"referrals": 1, "persons": 2}
+    text = json.dumps([e.details for e in _events("referral.erase") + anonymised])
+    assert "Acacia" not in text and "Alex" not in text
+
+
+def test_purge_leaves_referrals_within_retention_and_people_still_in_a_live_referral():
+    kept = _closed(closed=LATER - timedelta(days=30))  # retention runs years past LATER
+    open_referral = make_referral(victim=make_person())
+    shared_victim = open_referral.victim
+    expired = _closed({"victim": shared_victim})
+    report = lifecycle.purge_expired(now=LATER, actor=ACTOR)
+    assert report.referrals == [expired.id]
+    assert kept.detail is not None and kept.victim.anonymised_at is None
+    assert shared_victim.anonymised_at is None  # still in a live referral
+    assert expired.perpetrator.anonymised_at == LATER
+
+
+def test_purge_is_safe_to_run_twice():
+    _closed()
+    lifecycle.purge_expired(now=LATER, actor=ACTOR)
+    again = lifecycle.purge_expired(now=LATER, actor=ACTOR)
+    assert again.referrals == [] and again.persons == []
+    assert len(_events("referral.erase")) == 1
+    assert audit.verify_stored_chain().ok
+
+
+def test_subject_access_export_for_a_victim_marks_third_parties_for_redaction():
+    referral = _closed()
+    victim = referral.victim
+    export = lifecycle.export_person(victim.id, actor=ACTOR, now=NOW)
+    assert export["person"]["first_name"] == victim.first_name
+    (entry,) = export["referrals"]
+    assert entry["role"] == "victim" and entry["reference"] == referral.reference
+    assert entry["detail"] == referral.detail  # her own account
+    assert entry["perpetrator"]["redact"] is True
+    assert entry["perpetrator"]["value"]["first_name"] == "Pat"
+    assert entry["referrer"] == {
+        "redact": True,
+        "reason": "third party: the referrer's identity",
+        "value": {"name": "PC Referrer", "contact": "referrer@police.example", "user_id": None},
+    }
+    assert entry["offers"][0]["notes"] == "Spoke to her at her sister's flat"
+    actions = [e["action"] for e in export["audit_events"]]
+    assert "referral.close" in actions
+    (event,) = _events("person.export")
+    assert event.object_id == str(victim.id)
+    assert event.details == {"referrals": [referral.reference], "kind": "subject_access"}
+
+
+def test_subject_access_export_for_a_perpetrator_redacts_the_victim_and_her_account():
+    referral = _closed()
+    export = lifecycle.export_person(referral.perpetrator_id, actor=ACTOR, now=NOW)
+    (entry,) = export["referrals"]
+    assert entry["role"] == "perpetrator"
+    assert entry["victim"]["redact"] is True
+    assert entry["detail"]["redact"] is True and entry["answer_details"]["redact"] is True
+    assert entry["offers"][0]["notes"]["redact"] is True
+
+
+def test_export_of_an_unknown_person_is_refused():
+    with pytest.raises(lifecycle.LifecycleError):
+        lifecycle.export_person(999_999, actor=ACTOR, now=NOW)
+
+
+def test_purge_and_export_commands(app, tmp_path):
+    with app.app_context():
+        # Closed seven years before the real clock's today: the CLI purge finds it.
+        referral = _closed(closed=datetime.now(UTC) - timedelta(days=366 * 7))
+        person_id, referral_id = referral.victim_id, referral.id
+        db.session.commit()
+    runner = app.test_cli_runner()
+    out = tmp_path / "export.json"
+    result = runner.invoke(
+        args=["triage", "export-person", "--person-id", str(person_id), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["person"]["id"] == person_id
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    result = runner.invoke(args=["triage", "purge"])
+    assert result.exit_code == 0, result.output
+    assert "Purged 1 referrals, anonymised 2 people" in result.output
+    with app.app_context():
+        erased = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "referral.erase")
+        ).one()
+        assert erased.object_id == str(referral_id) and erased.actor_id == "cli"

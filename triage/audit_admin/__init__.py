@@ -1,0 +1,1 @@
+"""Audit trail administration: a case's audit history and the chain verification."""

@@ -1,0 +1,1 @@
+"""Data lifecycle pages: closing a referral (starts retention) and subject-access export."""
