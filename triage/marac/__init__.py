@@ -1,0 +1,1 @@
+"""MARAC meetings and agendas for the coordinator (blueprint `marac`)."""

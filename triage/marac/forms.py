@@ -1,0 +1,96 @@
+"""Coordinator forms: move a listing, cancel / move / add a meeting. Fields listed explicitly."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovDateInput,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import DateField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+
+from triage.offers.forms import TIME_MESSAGE, TIME_PATTERN
+
+REASON_MAX = 500
+
+
+def _reason(label: str, message: str) -> TextAreaField:
+    return TextAreaField(
+        label,
+        widget=GovTextArea(),
+        validators=[InputRequired(message), Length(max=REASON_MAX)],
+        description="Agencies see this reason. Do not include names or addresses.",
+    )
+
+
+class MoveListingForm(FlaskForm):
+    to_meeting_id = RadioField(
+        "Which meeting should hear this case?",
+        coerce=int,
+        widget=GovRadioInput(),
+        validators=[InputRequired("Select the meeting to move the case to")],
+    )
+    reason = _reason("Why are you moving this case?", "Enter the reason for moving the case")
+    submit = SubmitField("Move case", widget=GovSubmitInput())
+
+
+class CancelMeetingForm(FlaskForm):
+    reason = _reason("Why is the meeting cancelled?", "Enter the reason for cancelling")
+    submit = SubmitField("Cancel meeting and move its cases", widget=GovSubmitInput())
+
+
+class _When(FlaskForm):
+    day = DateField(
+        "Date",
+        format="%d %m %Y",
+        widget=GovDateInput(),
+        validators=[InputRequired("Enter the date of the meeting")],
+        description="For example, 27 3 2026",
+    )
+    start_time = StringField(
+        "Start time",
+        widget=GovTextInput(),
+        description="24-hour clock, London time, for example 10:00",
+        validators=[
+            InputRequired("Enter the start time"),
+            Regexp(TIME_PATTERN, message=TIME_MESSAGE),
+        ],
+    )
+
+
+class MoveMeetingForm(_When):
+    reason = _reason("Why is the meeting moving?", "Enter the reason for moving the meeting")
+    submit = SubmitField("Move meeting", widget=GovSubmitInput())
+
+
+class AddMeetingForm(_When):
+    capacity = IntegerField(
+        "How many cases can it hear?",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired("Enter the number of cases"),
+            NumberRange(min=1, max=200, message="Enter a number from 1 to 200"),
+        ],
+    )
+    note = StringField(
+        "Note (optional)",
+        widget=GovTextInput(),
+        description="For example, extra meeting before Christmas",
+        validators=[Optional(), Length(max=200)],
+    )
+    submit = SubmitField("Add meeting", widget=GovSubmitInput())
+
+
+def add_service_error(form: FlaskForm, field_name: str | None, message: str) -> None:
+    """Show a service's refusal against the field it concerns (or the first field)."""
+    targets = {"starts_at": "day"}
+    name = targets.get(field_name or "", field_name or "")
+    field = getattr(form, name, None) if name else None
+    if field is None:
+        field = next(iter(f for f in form if f.name != "csrf_token"))
+    field.errors = [*field.errors, message]
+    form._errors = None  # WTForms caches form.errors

@@ -1,0 +1,1 @@
+"""Recording S2S support offers (blueprint `offers`)."""

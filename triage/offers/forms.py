@@ -1,0 +1,100 @@
+"""The offer form. A date (GOV.UK date input) and a time, both London wall-clock time."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovDateInput,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import DateField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional, Regexp
+
+from triage.services.offers import LATE_REASONS, MAX_DETAIL, MAX_NOTES, METHODS, OUTCOMES
+
+TIME_PATTERN = re.compile(r"^\s*([01]?\d|2[0-3])[:.]([0-5]\d)\s*$")
+
+
+def _choices(labels: dict[str, str]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+TIME_MESSAGE = "Enter the time as hours and minutes, for example 14:30"
+
+
+def local_instant(day: date | None, hhmm: str | None, timezone: str) -> datetime | None:
+    """A London (wall-clock) date and HH:MM as an aware UTC instant; None if incomplete."""
+    match = TIME_PATTERN.match(hhmm or "")
+    if day is None or match is None:
+        return None
+    wall = time(int(match.group(1)), int(match.group(2)))
+    return datetime.combine(day, wall).replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+class OfferForm(FlaskForm):
+    made_on = DateField(
+        "Date the offer was made",
+        format="%d %m %Y",
+        widget=GovDateInput(),
+        validators=[InputRequired("Enter the date the offer was made")],
+        description="For example, 27 3 2026",
+    )
+    made_time = StringField(
+        "Time the offer was made",
+        widget=GovTextInput(),
+        description="24-hour clock, London time, for example 14:30",
+        validators=[
+            InputRequired("Enter the time the offer was made"),
+            Regexp(TIME_PATTERN, message=TIME_MESSAGE),
+        ],
+    )
+    method = RadioField(
+        "How was the offer made?",
+        choices=_choices(METHODS),
+        widget=GovRadioInput(),
+        validators=[InputRequired("Select how the offer was made")],
+    )
+    outcome = RadioField(
+        "What was the outcome?",
+        choices=_choices(OUTCOMES),
+        widget=GovRadioInput(),
+        validators=[InputRequired("Select the outcome of the offer")],
+    )
+    # Only needed when the offer is late; the service decides, so the form accepts none.
+    late_reason = RadioField(
+        "Why was the offer late?",
+        choices=_choices(LATE_REASONS),
+        validators=[Optional()],
+    )
+    late_reason_detail = TextAreaField(
+        "Give more detail",
+        widget=GovTextArea(),
+        validators=[Optional(), Length(max=MAX_DETAIL)],
+    )
+    notes = TextAreaField(
+        "Notes (optional)",
+        widget=GovTextArea(),
+        description="Do not include addresses or contact details",
+        validators=[Optional(), Length(max=MAX_NOTES)],
+    )
+    submit = SubmitField("Record offer", widget=GovSubmitInput())
+
+    def made_at(self, timezone: str) -> datetime | None:
+        """The London date and time typed, as an aware UTC instant (None if incomplete)."""
+        return local_instant(self.made_on.data, self.made_time.data, timezone)
+
+    def add_errors(self, errors: dict[str, str]) -> None:
+        """Show the service's findings against the fields they belong to."""
+        targets = {"made_at": self.made_on}
+        for name, message in errors.items():
+            field = targets.get(name) or getattr(self, name, None) or self.made_on
+            field.errors = [*field.errors, message]
+        self._errors = None  # WTForms caches form.errors

@@ -1,0 +1,1 @@
+"""The S2S screener's morning list (blueprint `screening`)."""
