@@ -120,10 +120,11 @@ def register_blueprints(app: Flask) -> None:
     from triage.admin import views as admin_views
     from triage.auth import views as auth_views
     from triage.home import views as home_views
+    from triage.intake import views as intake_views
     from triage.ops import views as ops_views
 
     nav: list[tuple[str, str, str]] = []
-    for module in (home_views, admin_views, auth_views, ops_views):
+    for module in (home_views, intake_views, admin_views, auth_views, ops_views):
         app.register_blueprint(module.bp)
         nav.extend(getattr(module, "NAV", []))
     # Rule-set administration and replay, bulk import, JSON API.

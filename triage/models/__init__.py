@@ -1,6 +1,7 @@
 """The data model: one module per aggregate. Importing this package registers every table."""
 
 from triage.models.audit import AuditEvent
+from triage.models.draft import ReferralDraft
 from triage.models.marac import MaracListing, MaracMeeting
 from triage.models.notification import Notification
 from triage.models.outbox import OutboxMessage
@@ -24,6 +25,7 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "Referral",
+    "ReferralDraft",
     "RuleSetVersion",
     "SystemState",
     "User",

@@ -1,0 +1,353 @@
+"""The long referral form through the test client, with CSRF on: sections, errors, drafts,
+near matches, check your answers, and the result page."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from tests.factories import make_person
+from triage.extensions import db
+from triage.models import AuditEvent, Referral, ReferralDraft
+
+
+def token(client, path: str) -> str:
+    page = client.get(path)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post(client, path: str, data: dict, **kwargs):
+    return client.post(path, data={**data, "csrf_token": token(client, path)}, **kwargs)
+
+
+REFERRER = {
+    "source_agency": "police",
+    "referrer_name": "PC Jo Bloggs",
+    "referrer_contact": "",
+    "police_reference": "",
+    "received_date": ["", "", ""],
+    "received_time": "",
+    "consent_basis": "consent",
+}
+VICTIM = {
+    "victim_first_name": "Amira",
+    "victim_last_name": "Khan",
+    "victim_date_of_birth": ["12", "4", "1991"],
+    "victim_gender": "female",
+    "victim_postcode": "E15 1AA",
+    "victim_address": "",
+    "victim_racially_minoritised": "yes",
+    "victim_lgbt": "unknown",
+    "victim_disabled": "no",
+}
+PERPETRATOR = {
+    "perpetrator_known": "yes",
+    "perpetrator_first_name": "Daniel",
+    "perpetrator_last_name": "Reed",
+    "perpetrator_date_of_birth": ["3", "9", "1988"],
+    "perpetrator_gender": "male",
+    "perpetrator_postcode": "",
+    "children_in_household": "2",
+}
+
+
+def dash(yes: int, **details) -> dict:
+    answers = {f"q{n}": ("yes" if n <= yes else "no") for n in range(1, 25)}
+    answers.update({f"q{n}_detail": text for n, text in details.items()})
+    answers["dash_completed_by"] = "PC Jo Bloggs"
+    answers["dash_completed_on"] = ["1", "5", "2026"]
+    return answers
+
+
+RISK = {
+    "police_callouts_12m": "1",
+    "professional_judgement": "no",
+    "professional_judgement_reason": "",
+    "victim_needs": ["alcohol", "mental_health"],
+    "detail": "Neighbour called the police.",
+}
+
+
+def fill_all(client, yes: int = 15, risk: dict | None = None) -> None:
+    for section, data in (
+        ("referrer", REFERRER),
+        ("victim", VICTIM),
+        ("perpetrator", PERPETRATOR),
+        ("dash", dash(yes)),
+        ("risk", risk or RISK),
+    ):
+        response = post(client, f"/referrals/new/{section}", data)
+        assert response.status_code == 302, (section, response.text[:2000])
+
+
+def test_the_form_needs_referral_create(login_as, client):
+    login_as("screener")
+    assert client.get("/referrals/new").status_code == 403
+    assert client.get("/referrals/new/victim").status_code == 403
+
+
+def test_task_list_and_nav(login_as, client):
+    login_as("referrer")
+    page = client.get("/referrals/new")
+    assert page.status_code == 200
+    assert "New referral" in page.text
+    for title in ("Referrer and consent", "Victim", "Perpetrator and children", "Dash risk"):
+        assert title in page.text
+    assert "Not yet started" in page.text
+    assert 'href="/referrals/new/referrer"' in page.text
+    assert client.get("/referrals/new/nonsense").status_code == 404
+
+
+def test_post_without_csrf_is_refused(login_as, client):
+    login_as("referrer")
+    response = client.post("/referrals/new/referrer", data=REFERRER)
+    assert response.status_code == 400
+
+
+def test_errors_link_to_fields_keep_values_and_survive_a_new_session(app, login_as, client):
+    user = login_as("referrer")
+    bad = {**VICTIM, "victim_first_name": "", "victim_date_of_birth": ["31", "2", "1991"]}
+    response = post(client, "/referrals/new/victim", bad)
+    assert response.status_code == 200
+    text = response.text
+    assert "There is a problem" in text
+    assert "<title>Error:" in text
+    summary = text.split('class="govuk-error-summary"')[1].split("</ul>")[0]
+    assert 'href="#victim_first_name"' in summary
+    assert "Enter the victim&#39;s first name" in summary
+    assert 'href="#victim_date_of_birth-day"' in summary
+    assert "Date of birth must be a real date" in summary
+    assert 'id="victim_first_name"' in text and 'id="victim_date_of_birth-day"' in text
+    assert 'value="Khan"' in text  # what was typed is kept
+    assert 'value="31"' in text
+
+    # The draft was saved although the section failed.
+    with app.app_context():
+        draft = db.session.scalar(select(ReferralDraft).where(ReferralDraft.user_id == user.id))
+        assert draft.data["sections"]["victim"]["victim_last_name"] == ["Khan"]
+        assert draft.data["status"]["victim"] == "errors"
+
+    # The session times out; signing in again (a new session) finds the draft, errors and all.
+    from triage.auth import sessions
+
+    with app.app_context():
+        sessions.end_all_sessions(user.id, "idle_timeout")
+        db.session.commit()
+    assert client.get("/referrals/new/victim").status_code == 302  # signed out
+    login_as(user_id=user.id)
+    fresh = client
+    page = fresh.get("/referrals/new/victim")
+    assert page.status_code == 200
+    assert 'value="Khan"' in page.text
+    assert "Enter the victim&#39;s first name" in page.text
+    tasks = fresh.get("/referrals/new")
+    assert "There is a problem" in tasks.text
+    assert "You have a draft referral" in tasks.text
+
+
+def test_partial_date_is_an_error_not_ignored(login_as, client):
+    login_as("referrer")
+    response = post(
+        client, "/referrals/new/victim", {**VICTIM, "victim_date_of_birth": ["", "4", "1991"]}
+    )
+    assert response.status_code == 200
+    assert "Date of birth must include a day" in response.text
+
+
+def test_dash_section_shows_every_question_and_needs_an_answer(login_as, client):
+    login_as("referrer")
+    page = client.get("/referrals/new/dash")
+    assert "Has the current incident resulted in an injury?" in page.text
+    assert (
+        "Has the abuser ever tried to strangle, choke, suffocate or drown the victim?" in page.text
+    )
+    answers = dash(3)
+    del answers["q7"]
+    response = post(client, "/referrals/new/dash", answers)
+    assert response.status_code == 200
+    assert 'href="#q7"' in response.text
+    assert "Select an answer to question 7" in response.text
+
+
+def test_judgement_needs_a_reason(login_as, client):
+    login_as("referrer")
+    response = post(client, "/referrals/new/risk", {**RISK, "professional_judgement": "yes"})
+    assert response.status_code == 200
+    assert 'href="#professional_judgement_reason"' in response.text
+
+
+def test_perpetrator_not_known(login_as, client):
+    login_as("referrer")
+    response = post(
+        client,
+        "/referrals/new/perpetrator",
+        {"perpetrator_known": "no", "children_in_household": "0"},
+    )
+    assert response.status_code == 302
+
+
+def test_full_flow_check_answers_submit_and_result(app, login_as, client):
+    user = login_as("referrer")
+    fill_all(client, yes=15)
+    tasks = client.get("/referrals/new")
+    assert tasks.text.count("Completed") == 5
+    check = client.get("/referrals/new/check")
+    assert check.status_code == 200
+    assert "Check your answers before sending the referral" in check.text
+    assert "Amira Khan" in check.text and "Daniel Reed" in check.text
+    assert "Alcohol misuse, Mental health" in check.text
+    assert 'href="/referrals/new/victim?return=check#victim_first_name"' in check.text
+    assert 'href="/referrals/new/victim?return=check#victim_date_of_birth-day"' in check.text
+
+    # Change one answer from the check page and come back to it.
+    response = post(
+        client, "/referrals/new/risk?return=check", {**RISK, "police_callouts_12m": "3"}
+    )
+    assert response.headers["Location"].endswith("/referrals/new/check")
+
+    response = post(client, "/referrals/new/check", {})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert re.fullmatch(r"/referrals/\d+", location)
+    page = client.get(location)
+    assert page.status_code == 200
+    text = page.text
+    assert "15 of 24" in text
+    assert "24 of 24 answered" in text
+    assert "Visible high risk" in text and "Potential escalation" in text
+    assert "Risk level high: 15 of 24 Dash questions answered yes (high is 14 or more)." in text
+    assert "Multiple complex issues: victim needs alcohol misuse and mental health." in text
+    assert "Complex case" in text
+    assert "2026.1-dash" in text
+    with app.app_context():
+        referral = db.session.get(Referral, int(location.rsplit("/", 1)[1]))
+        assert referral.referrer_id == user.id
+        assert referral.answers["police_callouts_12m"] == 3
+        assert referral.victim.date_of_birth == date(1991, 4, 12)
+        assert referral.offer_due_at is not None
+        assert (
+            db.session.scalar(select(ReferralDraft).where(ReferralDraft.user_id == user.id)) is None
+        )
+        actions = list(
+            db.session.scalars(
+                select(AuditEvent.action).where(AuditEvent.object_id == str(referral.id))
+            )
+        )
+        assert "referral.create" in actions and "referral.view" in actions
+    # The draft is gone: submitting again makes nothing.
+    again = client.post(
+        "/referrals/new/check", data={"csrf_token": token(client, "/referrals/new")}
+    )
+    assert again.status_code == 302 and again.headers["Location"].startswith("/referrals/new")
+
+
+def test_check_page_waits_for_every_section(login_as, client):
+    login_as("referrer")
+    post(client, "/referrals/new/referrer", REFERRER)
+    response = client.get("/referrals/new/check")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/referrals/new/victim"
+
+
+def test_service_problems_link_back_to_the_section(app, login_as, client):
+    login_as("referrer")
+    fill_all(client, yes=3)
+    # Dash completed after the referral was received (the form alone cannot tell).
+    post(
+        client,
+        "/referrals/new/referrer",
+        {**REFERRER, "received_date": ["30", "4", "2026"], "received_time": "09:00"},
+    )
+    response = post(client, "/referrals/new/check", {})
+    assert response.status_code == 200
+    assert "There is a problem" in response.text
+    assert 'href="/referrals/new/dash?return=check#dash_completed_on-day"' in response.text
+    page = client.get("/referrals/new/dash?return=check")
+    assert "The checklist must have been completed on or before" in page.text
+    assert "There is a problem" in client.get("/referrals/new").text
+
+
+def test_near_match_asks_the_user_and_never_merges_silently(app, login_as, client):
+    with app.app_context():
+        known = make_person(first_name="Amira", last_name="Kahn", date_of_birth=date(1991, 4, 12))
+        db.session.commit()
+        known_id = known.id
+    login_as("referrer")
+    post(client, "/referrals/new/referrer", REFERRER)
+    response = post(client, "/referrals/new/victim", VICTIM)
+    assert response.headers["Location"] == "/referrals/new/match/victim"
+    page = client.get("/referrals/new/match/victim")
+    assert "Is this the same person?" in page.text
+    assert "Amira Kahn" in page.text and "A different person" in page.text
+    missing = post(client, "/referrals/new/match/victim", {})
+    assert 'href="#choice"' in missing.text
+
+    response = post(client, "/referrals/new/match/victim", {"choice": str(known_id)})
+    assert response.headers["Location"] == "/referrals/new/perpetrator"
+    for section, data in (("perpetrator", PERPETRATOR), ("dash", dash(2)), ("risk", RISK)):
+        post(client, f"/referrals/new/{section}", data)
+    check = client.get("/referrals/new/check")
+    assert "You confirmed the victim is someone already known" in check.text
+    location = post(client, "/referrals/new/check", {}).headers["Location"]
+    with app.app_context():
+        referral = db.session.get(Referral, int(location.rsplit("/", 1)[1]))
+        assert referral.victim_id == known_id
+
+
+def test_choosing_a_different_person_creates_a_new_one(app, login_as, client):
+    with app.app_context():
+        known = make_person(first_name="Amira", last_name="Kahn", date_of_birth=date(1991, 4, 12))
+        db.session.commit()
+        known_id = known.id
+    login_as("referrer")
+    fill_all(client, yes=2)
+    assert (
+        client.get("/referrals/new/check")
+        .headers["Location"]
+        .startswith("/referrals/new/match/victim")
+    )
+    post(client, "/referrals/new/match/victim?return=check", {"choice": "new"})
+    location = post(client, "/referrals/new/check", {}).headers["Location"]
+    with app.app_context():
+        referral = db.session.get(Referral, int(location.rsplit("/", 1)[1]))
+        assert referral.victim_id != known_id
+
+
+def test_changing_the_name_asks_again(app, login_as, client):
+    with app.app_context():
+        make_person(first_name="Amira", last_name="Kahn", date_of_birth=date(1991, 4, 12))
+        db.session.commit()
+    login_as("referrer")
+    post(client, "/referrals/new/victim", VICTIM)
+    post(client, "/referrals/new/match/victim", {"choice": "new"})
+    response = post(client, "/referrals/new/victim", {**VICTIM, "victim_first_name": "Amirah"})
+    assert response.headers["Location"] == "/referrals/new/match/victim"
+
+
+def test_discard_deletes_the_draft(app, login_as, client):
+    user = login_as("referrer")
+    post(client, "/referrals/new/referrer", REFERRER)
+    response = client.post(
+        "/referrals/new/discard", data={"csrf_token": token(client, "/referrals/new")}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert (
+            db.session.scalar(select(ReferralDraft).where(ReferralDraft.user_id == user.id)) is None
+        )
+
+
+@pytest.mark.parametrize("role", ["idva", "referrer"])
+def test_nav_shows_new_referral_to_those_who_may_create(login_as, client, role):
+    login_as(role)
+    assert 'href="/referrals/new"' in client.get("/").text
+
+
+def test_nav_hides_new_referral_from_others(login_as, client):
+    login_as("manager")
+    assert 'href="/referrals/new"' not in client.get("/").text

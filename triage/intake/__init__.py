@@ -1,0 +1,1 @@
+"""Referral intake: the long form, its drafts, and the referral page."""

@@ -1,0 +1,417 @@
+"""The referral form, one WTForms class per section. Fields are listed explicitly.
+
+The forms only check what a person typed (is there a name, is the date real); the intake
+service checks the referral as a whole. CSRF is checked for every POST by CSRFProtect (the
+templates carry the token), so the section forms can also be rebuilt from a saved draft.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import Field, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
+
+from triage.models.referral import SOURCE_AGENCIES
+from triage.rules import RuleSet
+from triage.services import intake
+
+LONDON = ZoneInfo("Europe/London")
+
+ANSWER_LABELS = {
+    "yes": "Yes",
+    "no": "No",
+    "dont_know": "Don't know",
+    "not_asked": "Not asked",
+}
+
+
+def choices(pairs) -> list[SelectChoice]:
+    items = pairs.items() if isinstance(pairs, dict) else pairs
+    return [SelectChoice(value, label) for value, label in items]
+
+
+YES_NO = {"yes": "Yes", "no": "No"}
+YES_NO_UNKNOWN = {"yes": "Yes", "no": "No", "unknown": "Not known"}
+
+
+class SectionForm(FlaskForm):
+    class Meta:
+        csrf = False  # CSRFProtect checks every POST; drafts rebuild forms without a request
+
+
+class DateParts(Field):
+    """A GOV.UK date input (day, month, year boxes) that tells a missing part from a bad date."""
+
+    widget = GovDateInput()
+
+    def __init__(self, label=None, validators=None, *, required_message=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.required_message = required_message
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist:
+            return
+        parts = [str(v).strip() for v in valuelist[:3]]
+        parts += [""] * (3 - len(parts))
+        self.raw_data = parts
+        if not any(parts):
+            return
+        label = self.label.text
+        if not all(parts):
+            missing = [n for n, v in zip(("day", "month", "year"), parts, strict=True) if not v]
+            raise ValueError(f"{label} must include a {' and '.join(missing)}")
+        try:
+            day, month, year = (int(p) for p in parts)
+            if year < 1000:
+                raise ValueError
+            self.data = date(year, month, day)
+        except ValueError:
+            raise ValueError(f"{label} must be a real date") from None
+
+    def _value(self):
+        return self.data.strftime("%d %m %Y") if self.data else ""
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation(self.process_errors[0])
+        if self.data is None and self.required_message:
+            raise StopValidation(self.required_message)
+
+
+def whole_number(message: str, maximum: int):
+    def check(form, field):
+        text = (field.data or "").strip()
+        if not text.isdigit():
+            raise ValidationError(message)
+        if int(text) > maximum:
+            raise ValidationError(f"{field.label.text} must be {maximum} or fewer")
+
+    return check
+
+
+def _required(message: str) -> InputRequired:
+    return InputRequired(message)
+
+
+# --------------------------------------------------------------------------- 1 referrer
+
+
+class ReferrerForm(SectionForm):
+    source_agency = SelectField(
+        "Which agency is the referral from?",
+        choices=choices([("", "Choose an agency"), *SOURCE_AGENCIES.items()]),
+        widget=GovSelect(),
+        validators=[_required("Select the agency the referral comes from")],
+    )
+    referrer_name = StringField(
+        "Name of the person making the referral",
+        widget=GovTextInput(),
+        validators=[
+            _required("Enter the name of the person making the referral"),
+            Length(max=intake.REFERRER_MAX),
+        ],
+    )
+    referrer_contact = StringField(
+        "Referrer's phone number or e-mail address (optional)",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=intake.REFERRER_MAX)],
+    )
+    police_reference = StringField(
+        "Police reference (optional)",
+        description="The crime or incident reference, if the police were involved.",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=intake.POLICE_REFERENCE_MAX)],
+    )
+    received_date = DateParts(
+        "Date the referral was received (optional)",
+        description="Leave blank if it arrived today. For example, 27 3 2026.",
+    )
+    received_time = StringField(
+        "Time it was received (optional)",
+        description="24-hour clock, London time, for example 09:30.",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=5)],
+    )
+    consent_basis = RadioField(
+        "On what basis is the victim's information being shared?",
+        choices=choices(intake.CONSENT_BASES),
+        widget=GovRadioInput(),
+        validators=[_required("Select the basis for sharing the victim's information")],
+    )
+
+    def validate_received_time(self, field):
+        if field.data and parse_time(field.data) is None:
+            raise ValidationError("Enter the time received as hours and minutes, like 09:30")
+
+    def validate_received_date(self, field):
+        if field.data is None and (self.received_time.data or "").strip():
+            raise ValidationError("Enter the date received as well as the time")
+
+
+def parse_time(text: str) -> time | None:
+    try:
+        hours, minutes = (int(p) for p in text.strip().replace(".", ":").split(":"))
+        return time(hours, minutes)
+    except ValueError:
+        return None
+
+
+def received_at(form: ReferrerForm) -> datetime | None:
+    """The London date and time typed, as an aware datetime (None: "now")."""
+    if form.received_date.data is None:
+        return None
+    moment = parse_time(form.received_time.data or "") or time(0, 0)
+    return datetime.combine(form.received_date.data, moment, tzinfo=LONDON)
+
+
+# --------------------------------------------------------------------------- 2 victim
+
+
+def _person_fields(role: str, word: str) -> dict:
+    return {
+        f"{role}_first_name": StringField(
+            f"{word}'s first name",
+            widget=GovTextInput(),
+            validators=[Length(max=intake.NAME_MAX)],
+        ),
+        f"{role}_last_name": StringField(
+            f"{word}'s last name",
+            widget=GovTextInput(),
+            validators=[Length(max=intake.NAME_MAX)],
+        ),
+        f"{role}_date_of_birth": DateParts(
+            "Date of birth", description="If you know it. For example, 27 3 1990."
+        ),
+        f"{role}_gender": RadioField(
+            "Gender",
+            choices=choices(intake.GENDERS),
+            widget=GovRadioInput(),
+            validators=[Optional()],
+        ),
+        f"{role}_postcode": StringField(
+            "Postcode (optional)",
+            widget=GovTextInput(),
+            validators=[Optional(), Length(max=10)],
+        ),
+    }
+
+
+class VictimForm(SectionForm):
+    locals().update(_person_fields("victim", "Victim"))
+    victim_address = TextAreaField(
+        "Address (optional)",
+        description="Only if it is safe to record. Leave blank for a refuge address.",
+        widget=GovTextArea(),
+        validators=[Optional(), Length(max=intake.ADDRESS_MAX)],
+    )
+    victim_racially_minoritised = RadioField(
+        "Is the victim from a racially minoritised community?",
+        choices=choices(YES_NO_UNKNOWN),
+        widget=GovRadioInput(),
+        validators=[Optional()],
+    )
+    victim_lgbt = RadioField(
+        "Does the victim identify as LGBT+?",
+        choices=choices(YES_NO_UNKNOWN),
+        widget=GovRadioInput(),
+        validators=[Optional()],
+    )
+    victim_disabled = RadioField(
+        "Does the victim have a disability?",
+        choices=choices(YES_NO_UNKNOWN),
+        widget=GovRadioInput(),
+        validators=[Optional()],
+    )
+
+    def validate_victim_first_name(self, field):
+        if not (field.data or "").strip():
+            raise StopValidation("Enter the victim's first name")
+
+    def validate_victim_last_name(self, field):
+        if not (field.data or "").strip():
+            raise StopValidation("Enter the victim's last name")
+
+
+# --------------------------------------------------------------------------- 3 perpetrator
+
+
+class PerpetratorForm(SectionForm):
+    perpetrator_known = RadioField(
+        "Do you know who the perpetrator is?",
+        choices=choices(YES_NO),
+        widget=GovRadioInput(),
+        validators=[_required("Select yes if you know who the perpetrator is")],
+    )
+    locals().update(_person_fields("perpetrator", "Perpetrator"))
+    children_in_household = StringField(
+        "How many children live in the household?",
+        description="Enter 0 if there are none.",
+        widget=GovTextInput(),
+        validators=[
+            _required("Enter the number of children in the household, or 0 if there are none"),
+            whole_number(
+                "Enter the number of children as a whole number, like 2", intake.CHILDREN_MAX
+            ),
+        ],
+    )
+
+    def _known(self) -> bool:
+        return self.perpetrator_known.data == "yes"
+
+    def validate_perpetrator_first_name(self, field):
+        if self._known() and not (field.data or "").strip():
+            raise StopValidation("Enter the perpetrator's first name")
+
+    def validate_perpetrator_last_name(self, field):
+        if self._known() and not (field.data or "").strip():
+            raise StopValidation("Enter the perpetrator's last name")
+
+
+# --------------------------------------------------------------------------- 4 Dash
+
+
+def _per_ruleset(build):
+    """Form classes are built once per rule set (keyed by its version and text)."""
+    cache: dict[tuple[str, str], type] = {}
+
+    @functools.wraps(build)
+    def get(ruleset: RuleSet):
+        key = (ruleset.version, ruleset.source)
+        if key not in cache:
+            cache[key] = build(ruleset)
+        return cache[key]
+
+    return get
+
+
+@_per_ruleset
+def dash_form_class(ruleset: RuleSet) -> type[SectionForm]:
+    """The checklist as the rule set words it: one radio group and one detail box each."""
+    fields: dict = {}
+    for q in ruleset.dash_questions:
+        fields[f"q{q.number}"] = RadioField(
+            f"{q.number}. {q.text}",
+            choices=choices(ANSWER_LABELS),
+            description=q.help or "",
+            widget=GovRadioInput(),
+            validators=[
+                _required(
+                    f"Select an answer to question {q.number} "
+                    "(choose 'Not asked' if the victim could not be asked)"
+                )
+            ],
+        )
+        fields[f"q{q.number}_detail"] = TextAreaField(
+            f"Detail for question {q.number} (optional)",
+            widget=GovTextArea(),
+            validators=[Optional(), Length(max=intake.ANSWER_DETAIL_MAX)],
+        )
+    fields["dash_completed_by"] = StringField(
+        "Who completed the checklist?",
+        description="Name and role, for example PC Jo Bloggs, response officer.",
+        widget=GovTextInput(),
+        validators=[Length(max=intake.REFERRER_MAX)],
+    )
+    fields["dash_completed_on"] = DateParts(
+        "Date the checklist was completed", description="For example, 27 3 2026."
+    )
+
+    def validate_dash_completed_by(form, field):
+        if _any_answered(form) and not (field.data or "").strip():
+            raise StopValidation("Enter who completed the Dash checklist")
+
+    def validate_dash_completed_on(form, field):
+        if _any_answered(form) and field.data is None and not field.errors:
+            raise StopValidation("Enter the date the Dash checklist was completed")
+
+    def _any_answered(form) -> bool:
+        return any(
+            form[f"q{q.number}"].data not in (None, "not_asked") for q in ruleset.dash_questions
+        )
+
+    fields["validate_dash_completed_by"] = validate_dash_completed_by
+    fields["validate_dash_completed_on"] = validate_dash_completed_on
+    cls = type("DashForm", (SectionForm,), fields)
+    cls.question_numbers = [q.number for q in ruleset.dash_questions]
+    return cls
+
+
+# --------------------------------------------------------------------------- 5 risk
+
+
+@_per_ruleset
+def risk_form_class(ruleset: RuleSet) -> type[SectionForm]:
+    class RiskForm(SectionForm):
+        police_callouts_12m = StringField(
+            "How many times have the police been called out to this victim for domestic "
+            "abuse in the last 12 months?",
+            description="Enter 0 if none.",
+            widget=GovTextInput(),
+            validators=[
+                _required("Enter the number of police call-outs, or 0 if there were none"),
+                whole_number("Enter the number of call-outs as a whole number, like 3", 365),
+            ],
+        )
+        professional_judgement = RadioField(
+            "In your professional judgement, is this case high risk whatever the score?",
+            choices=choices(YES_NO),
+            widget=GovRadioInput(),
+            validators=[_required("Select yes if you judge the case high risk")],
+        )
+        professional_judgement_reason = TextAreaField(
+            "Why do you judge the case high risk?",
+            description="Required if you answered yes. This is quoted in the reasons.",
+            widget=GovTextArea(),
+            validators=[Length(max=intake.JUDGEMENT_REASON_MAX)],
+        )
+        victim_needs = SelectMultipleField(
+            "Does the victim have any of these needs?",
+            choices=choices([(e.code, e.label) for e in ruleset.victim_needs]),
+            description="Select all that apply.",
+            widget=GovCheckboxesInput(),
+            validators=[Optional()],
+        )
+        perpetrator_management = SelectMultipleField(
+            "Is the perpetrator managed in any of these ways?",
+            choices=choices([(e.code, e.label) for e in ruleset.perpetrator_management]),
+            description="Select all that apply.",
+            widget=GovCheckboxesInput(),
+            validators=[Optional()],
+        )
+        detail = TextAreaField(
+            "What happened? (optional)",
+            description="The incident and anything else the S2S team should know.",
+            widget=GovTextArea(),
+            validators=[Optional(), Length(max=intake.DETAIL_MAX)],
+        )
+
+        def validate_professional_judgement_reason(self, field):
+            if self.professional_judgement.data == "yes" and not (field.data or "").strip():
+                raise StopValidation("Enter the reason you judge the case high risk")
+
+    return RiskForm
+
+
+class MatchForm(SectionForm):
+    """'Is this the same person?' for the near matches of one person in the referral."""
+
+    choice = RadioField(
+        "Is this the same person?",
+        choices=[],
+        widget=GovRadioInput(),
+        validators=[_required("Select the person this is, or that it is a different person")],
+    )

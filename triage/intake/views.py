@@ -1,0 +1,323 @@
+"""New referrals through the long form, and the referral page.
+
+The form is five sections, each saved to a server-side draft on every POST (valid or
+not), then "Check your answers", then one call to the intake service. Views stay thin:
+the service validates, assesses, stores and audits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from triage.auth.access import can
+from triage.auth.decorators import requires
+from triage.extensions import db
+from triage.intake import flow, summary
+from triage.intake.forms import ANSWER_LABELS, MatchForm, choices
+from triage.models import Referral
+from triage.models.referral import SOURCE_AGENCIES
+from triage.rules import RuleSet
+from triage.services import audit, drafts, intake
+from triage.services.rulesets import active_ruleset, ruleset_by_version
+from triage.timeutil import utcnow
+from triage.web.actor import current_actor
+
+bp = Blueprint("referral", __name__, url_prefix="/referrals")
+
+NAV = [("New referral", "referral.create", "referral.create")]
+
+
+def _ruleset_for(draft: dict) -> RuleSet:
+    """The rule set whose questions the draft was started with (so its answers still fit)."""
+    version = draft.get("ruleset_version")
+    if version:
+        try:
+            return ruleset_by_version(version)
+        except LookupError:
+            pass
+    return active_ruleset()
+
+
+def _draft() -> dict:
+    draft = drafts.load(current_user.id)
+    draft.setdefault("sections", {})
+    draft.setdefault("status", {})
+    draft.setdefault("matches", {})
+    draft.setdefault("service_errors", {})
+    return draft
+
+
+def _save(draft: dict) -> None:
+    if not draft.get("ruleset_version"):
+        draft["ruleset_version"] = active_ruleset().version
+    drafts.save(current_user.id, draft, now=utcnow())
+
+
+def _return_to_check() -> bool:
+    return request.args.get("return") == "check"
+
+
+# --------------------------------------------------------------------------- the task list
+
+
+@bp.route("/new")
+@requires("referral.create")
+def create():
+    draft = _draft()
+    rows = [{"section": s, "status": flow.section_status(draft, s.name)} for s in flow.SECTIONS]
+    return render_template(
+        "intake/task_list.html",
+        rows=rows,
+        started=bool(draft["sections"]),
+        ready=flow.all_complete(draft),
+        active="referral.create",
+    )
+
+
+@bp.route("/new/discard", methods=["POST"])
+@requires("referral.create")
+def discard():
+    drafts.discard(current_user.id)
+    db.session.commit()
+    flash("The draft referral was deleted.", "success")
+    return redirect(url_for("referral.create"))
+
+
+# --------------------------------------------------------------------------- one section
+
+
+@bp.route("/new/<section>", methods=["GET", "POST"])
+@requires("referral.create")
+def section(section: str):
+    if section not in flow.SECTION_NAMES:
+        abort(404)
+    draft = _draft()
+    ruleset = _ruleset_for(draft)
+    service_errors: dict[str, str] = draft["service_errors"].get(section, {})
+    if request.method == "POST":
+        # Keep what was typed whatever happens next: a failed check loses nothing.
+        draft["sections"][section] = flow.typed(request.form)
+        draft["service_errors"].pop(section, None)
+        service_errors = {}
+        form = flow.build_form(section, ruleset, request.form)
+        valid = form.validate()
+        draft["status"][section] = "complete" if valid else "errors"
+        _save(draft)
+        db.session.commit()
+        if valid:
+            return redirect(_after_section(draft, ruleset, section))
+    else:
+        formdata = flow.saved_formdata(draft, section)
+        form = flow.build_form(section, ruleset, formdata)
+        if formdata is not None and draft["status"].get(section) != "complete":
+            form.validate()  # resuming a draft that had problems: show them again
+        for field_name, message in service_errors.items():
+            if field_name in form._fields and not form[field_name].errors:
+                form[field_name].errors = [*form[field_name].errors, message]
+    return render_template(
+        f"intake/section_{section}.html",
+        form=form,
+        errors=flow.error_list(form),
+        section=flow.SECTION_BY_NAME[section],
+        ruleset=ruleset,
+        return_to_check=_return_to_check(),
+        active="referral.create",
+    )
+
+
+def _after_section(draft: dict, ruleset: RuleSet, section: str) -> str:
+    check = _return_to_check()
+    if section in flow.ROLES and flow.pending_match(draft, ruleset) == section:
+        return url_for("referral.match", role=section, **({"return": "check"} if check else {}))
+    if check and flow.all_complete(draft):
+        return url_for("referral.check")
+    following = flow.next_section(section)
+    if following and flow.section_status(draft, following) != "complete":
+        return url_for("referral.section", section=following)
+    if flow.all_complete(draft):
+        return url_for("referral.check")
+    return url_for("referral.create")
+
+
+# --------------------------------------------------------------------------- near matches
+
+
+@bp.route("/new/match/<role>", methods=["GET", "POST"])
+@requires("referral.create")
+def match(role: str):
+    if role not in flow.ROLES:
+        abort(404)
+    draft = _draft()
+    ruleset = _ruleset_for(draft)
+    details = flow.person_details(draft, ruleset, role)
+    result = flow.matches_for(details) if details else None
+    if details is None or result is None or result.exact is not None or not result.near:
+        return redirect(url_for("referral.create"))
+    form = MatchForm(formdata=request.form if request.method == "POST" else None)
+    form.choice.choices = choices(
+        [(str(p.id), p.display_name) for p in result.near] + [("new", "A different person")]
+    )
+    form.choice.label.text = (
+        f"Is the {role} the same person as someone already known to the service?"
+    )
+    if request.method == "POST" and form.validate():
+        person_id = None if form.choice.data == "new" else int(form.choice.data)
+        draft["matches"][role] = {"key": flow.details_key(details), "person_id": person_id}
+        _save(draft)
+        db.session.commit()
+        return redirect(_after_section(draft, ruleset, role))
+    return render_template(
+        "intake/match.html",
+        form=form,
+        errors=flow.error_list(form),
+        role=role,
+        details=details,
+        near=result.near,
+        active="referral.create",
+    )
+
+
+# --------------------------------------------------------------------------- check answers
+
+
+@bp.route("/new/check", methods=["GET", "POST"])
+@requires("referral.create")
+def check():
+    draft = _draft()
+    ruleset = _ruleset_for(draft)
+    missing = flow.first_incomplete(draft)
+    if missing:
+        flash("Complete every section before you check your answers.", "info")
+        return redirect(url_for("referral.section", section=missing))
+    role = flow.pending_match(draft, ruleset)
+    if role:
+        return redirect(url_for("referral.match", role=role, **{"return": "check"}))
+    data = flow.data_from_draft(draft, ruleset)
+    if data is None:  # a section no longer checks out (e.g. the rule set changed)
+        return redirect(url_for("referral.create"))
+    errors: list[dict[str, str]] = []
+    if request.method == "POST":
+        # One submission per draft: lock it, so a double click cannot make two referrals.
+        if drafts.get(current_user.id, lock=True) is None:
+            return redirect(url_for("referral.create"))
+        now = utcnow()
+        try:
+            referral = intake.create_referral(
+                data, actor=current_actor(), now=now, ruleset=active_ruleset()
+            )
+        except intake.IntakeInvalid as exc:
+            db.session.rollback()
+            draft = _draft()
+            errors = _service_errors(draft, exc.errors)
+            _save(draft)
+            db.session.commit()
+        else:
+            drafts.discard(current_user.id)
+            db.session.commit()
+            from triage.services import scheduling
+
+            scheduling.enqueue(referral.due_action_ids)
+            flash(f"Referral {referral.reference} received.", "success")
+            return redirect(url_for("referral.show", referral_id=referral.id))
+    return render_template(
+        "intake/check.html",
+        sections=summary.check_sections(data, _labels(ruleset)),
+        errors=errors,
+        active="referral.create",
+    )
+
+
+def _service_errors(draft: dict, problems: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Keep each problem against its section's field, and link to it from the summary."""
+    items = []
+    draft["service_errors"] = {}
+    for problem in problems:
+        place = flow.locate(problem["field"])
+        if place is None:
+            items.append({"text": problem["message"]})
+            continue
+        section, field_name = place
+        draft["service_errors"].setdefault(section, {}).setdefault(field_name, problem["message"])
+        href = url_for(
+            "referral.section",
+            section=section,
+            _anchor=flow.field_anchor(field_name),
+            **{"return": "check"},
+        )
+        items.append({"text": problem["message"], "href": href})
+    return items
+
+
+def _labels(ruleset: RuleSet) -> dict:
+    return {
+        "agencies": SOURCE_AGENCIES,
+        "consent": intake.CONSENT_BASES,
+        "genders": intake.GENDERS,
+        "answers": ANSWER_LABELS,
+        "needs": dict(ruleset.victim_need_labels),
+        "management": dict(ruleset.perpetrator_management_labels),
+        "questions": {q.number: q for q in ruleset.dash_questions},
+    }
+
+
+# --------------------------------------------------------------------------- the referral
+
+
+@bp.route("/<int:referral_id>")
+@requires("referral.view")
+def show(referral_id: int):
+    referral = db.session.get(Referral, referral_id)
+    if referral is None:
+        abort(404)
+    if not can(current_user, "referral.view", referral):
+        # Same answer as an unknown id, so nobody learns which ids exist; audited.
+        g.denied_object_type = "referral"
+        g.denied_object_id = referral_id
+        abort(404)
+    audit.record(
+        "referral.view",
+        current_actor(),
+        object_type="referral",
+        object_id=referral.id,
+        details={"reference": referral.reference},
+    )
+    db.session.commit()
+    summary = intake.referral_summary(referral)
+    try:
+        ruleset = ruleset_by_version(referral.ruleset_version)
+    except LookupError:
+        ruleset = None
+    offer_link = None
+    if "offers.record" in current_app.view_functions and can(
+        current_user, "offer.record", referral
+    ):
+        offer_link = url_for("offers.record", referral_id=referral.id)
+    return render_template(
+        "referrals/show.html",
+        referral=referral,
+        summary=summary,
+        ruleset=ruleset,
+        labels=_labels(ruleset) if ruleset else None,
+        offer_link=offer_link,
+        last_marac=(
+            datetime.fromisoformat(summary["last_marac_referral_at"])
+            if summary["last_marac_referral_at"]
+            else None
+        ),
+        agency=SOURCE_AGENCIES.get(referral.source_agency, referral.source_agency),
+        consent=intake.CONSENT_BASES.get(referral.consent_basis or "", referral.consent_basis),
+        active=None,
+    )
