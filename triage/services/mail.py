@@ -24,12 +24,14 @@ from sqlalchemy import func, select
 
 from triage.extensions import db
 from triage.models import OutboxMessage
+from triage.redis_conn import get_redis
 from triage.services import audit
 from triage.services.actor import Actor
 
 log = logging.getLogger(__name__)
 
 DELIVER_JOB = "workers.jobs.deliver_mail"
+_LIVE_JOB_STATUSES = {"queued", "scheduled", "started", "deferred"}
 
 
 def queue_message(
@@ -134,14 +136,15 @@ def enqueue_delivery(outbox_ids: Iterable[int]) -> None:
     ids = list(outbox_ids)
     if not ids or not smtp_configured():
         return
-        from triage.redis_conn import get_redis
-
     try:
         connection = get_redis()
         queue = Queue("default", connection=connection)
         for outbox_id in ids:
-            if Job.exists(job_id(outbox_id), connection=connection):
-                continue
+            existing = Job.fetch_many([job_id(outbox_id)], connection=connection)[0]
+            if existing is not None:
+                if existing.get_status(refresh=False) in _LIVE_JOB_STATUSES:
+                    continue  # already waiting or running (or scheduled for a retry)
+                existing.delete()  # an old finished/failed job of a message still pending
             queue.enqueue(
                 DELIVER_JOB,
                 outbox_id,
