@@ -93,7 +93,8 @@ class BaseConfig:
     MAIL_FROM = "triage@localhost"
     SMTP_URL: str | None = None
 
-    RQ_QUEUES = ("default", "deadlines")
+    # In priority order: a worker takes deadlines before anything else.
+    RQ_QUEUES = ("deadlines", "default")
     SEED_DEMO_ALLOWED = True
     HSTS = False
 
