@@ -14,6 +14,7 @@ from triage.extensions import db
 from triage.marac_rules import MaracSettings, add_months
 from triage.models import AuditEvent, MaracListing, MaracMeeting
 from triage.services import marac
+from triage.services.actor import Actor
 from triage.workdays import WorkingCalendar
 
 CAL = WorkingCalendar()
@@ -343,3 +344,34 @@ def test_concurrent_listings_never_exceed_capacity(app, committed):
         assert sum(counts.values()) == 8
         assert counts[first_open] == 3  # the first open meeting filled exactly
         assert len(events("marac.list")) == 8
+
+
+# -- end to end with intake and the scheduled job ---------------------------------------------
+
+
+def test_a_case_from_intake_reaches_the_right_agenda_through_the_listing_job(app_ctx):
+    """The demo path: intake stores a MARAC case, the scheduled `marac_listing` action lists
+    it (twice: once), and it shows on the agenda of the first meeting with an open cut-off."""
+    from tests.factories import make_user
+    from tests.intake_support import NOW, referral_data
+    from triage.models import DueAction
+    from triage.services.intake import create_referral
+    from triage.services.scheduling import run_due_action
+
+    referrer = Actor.for_user(make_user(roles=["referrer"]))
+    referral = create_referral(referral_data(yes=15), actor=referrer, now=NOW)
+    action = db.session.scalar(
+        select(DueAction).where(
+            DueAction.referral_id == referral.id, DueAction.kind == "marac_listing"
+        )
+    )
+    job = Actor.job("test")
+    first = run_due_action(action.id, now=NOW, actor=job)
+    again = run_due_action(action.id, now=NOW + timedelta(minutes=1), actor=job)
+    assert first["outcome"] == "listed" and again["already"] == "done"
+    listing = marac.active_listing(referral.id)
+    # Tuesday 5 May 2026: Thursday 7 May's cut-off (30 April) has passed; 14 May's has not.
+    assert listing.meeting.starts_at == utc(2026, 5, 14, 9)  # 10:00 BST
+    assert len(events("marac.list")) == 1
+    shown = marac.agenda(listing.meeting_id)
+    assert [c.referral.id for c in shown.with_children] == [referral.id]
