@@ -8,11 +8,12 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import PasswordField, SelectMultipleField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from triage.models.user import ROLE_LABELS, ROLES
 
-ROLE_CHOICES = [(role, ROLE_LABELS.get(role, role)) for role in ROLES]
+ROLE_CHOICES = [SelectChoice(role, ROLE_LABELS.get(role, role)) for role in ROLES]
 
 
 class RolesField(SelectMultipleField):

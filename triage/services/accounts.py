@@ -72,7 +72,8 @@ def sign_in_delay(user: User, now: datetime) -> timedelta:
     excess = user.failed_sign_ins - FREE_FAILURES
     if excess < 0 or user.last_failed_sign_in_at is None:
         return timedelta(0)
-    wait = min(timedelta(seconds=2**excess), MAX_DELAY)
+    # The exponent is capped first: 2**excess for a long attack would overflow a timedelta.
+    wait = min(timedelta(seconds=2 ** min(excess, 16)), MAX_DELAY)
     remaining = user.last_failed_sign_in_at + wait - now
     return max(remaining, timedelta(0))
 
@@ -115,7 +116,12 @@ def set_roles(user: User, roles: list[str], actor: Actor) -> None:
     if unknown or not roles:
         raise AccountError(f"Roles must be one or more of {', '.join(ROLES)}")
     before = sorted(user.roles)
-    user.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
+    # Keep the rows of roles that stay: replacing them all would insert before the orphans
+    # are deleted and trip the (user_id, role) unique constraint.
+    wanted = set(roles)
+    kept = [row for row in user.role_rows if row.role in wanted]
+    added = [UserRole(role=r) for r in sorted(wanted - {row.role for row in kept})]
+    user.role_rows = kept + added
     end_all_sessions(user.id, "role_change")
     audit.record(
         "user.roles_change",
