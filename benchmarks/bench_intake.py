@@ -1,0 +1,269 @@
+"""Intake throughput: referrals POSTed to /api/v1/referrals through the real app on PostgreSQL.
+
+Run from the project root (PostgreSQL and Redis servers running):
+
+    .venv/bin/python benchmarks/bench_intake.py [--n 200] [--runs 5] [--gunicorn 2]
+
+It (re)creates a scratch database (default `triage_bench`: its `public` schema is dropped
+first, so never point it at a database that matters), migrates it with
+`flask_migrate.upgrade()`, creates a referrer and an API token, then POSTs `n` varied,
+valid referrals per run and prints the median requests per second over the runs:
+
+- through the WSGI test client in this process (the whole Flask stack: bearer-token
+  check, schema check, intake with person matching and repeat look-up, assessment, audit
+  chain append, due-action planning, commit, Redis enqueue);
+- with `--gunicorn W`, also over HTTP to a gunicorn process with W sync workers on
+  localhost, from W client threads with keep-alive connections.
+
+Every request must answer 201; anything else stops the benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+FIRST = ["Amira", "Bea", "Cara", "Dana", "Eve", "Fay", "Gina", "Hana", "Isla", "Jo", "Kim", "Lee"]
+LAST = ["Khan", "Smith", "Jones", "Patel", "Brown", "Taylor", "Wilson", "Evans", "Ahmed", "Reid"]
+NEEDS = ["drugs", "alcohol", "mental_health", "housing", "nrpf", "aged_60_plus"]
+
+
+def payload(rng: random.Random, serial: int, now: datetime) -> dict:
+    received = now - timedelta(minutes=rng.randrange(60 * 24 * 30))
+    lean = rng.betavariate(2, 4)
+    asked = rng.choice([24, 24, 24, 20, 12])
+    dash = {}
+    for number in range(1, asked + 1):
+        roll = rng.random()
+        dash[str(number)] = "yes" if roll < lean else "dont_know" if roll > 0.97 else "no"
+    judged = rng.random() < 0.05
+    return {
+        "source_agency": "police" if rng.random() < 0.9 else "health",
+        "referrer_name": "PC Bench",
+        "police_reference": f"BENCH-{serial:08d}-{secrets.token_hex(3)}",
+        "received_at": received.isoformat(),
+        "victim": {
+            # A serial in the surname keeps people distinct, as in real traffic.
+            "first_name": rng.choice(FIRST),
+            "last_name": f"{rng.choice(LAST)}{chr(65 + serial % 26)}{serial}",
+            "date_of_birth": f"{rng.randrange(1950, 2005)}-{rng.randrange(1, 13):02d}-"
+            f"{rng.randrange(1, 29):02d}",
+            "postcode": "E15 1AA",
+            "gender": "female",
+        },
+        "perpetrator": {"first_name": rng.choice(FIRST), "last_name": f"Perp{serial}"},
+        "children_in_household": rng.choice([0, 0, 1, 2, 3]),
+        "dash": dash,
+        "dash_completed_by": "PC Bench",
+        "dash_completed_on": received.date().isoformat(),
+        "police_callouts_12m": rng.choice([0, 0, 0, 1, 2, 3, 4]),
+        "professional_judgement": judged,
+        "professional_judgement_reason": "Escalating threats" if judged else "",
+        "victim_needs": rng.sample(NEEDS, rng.choice([0, 0, 1, 2])),
+        "perpetrator_management": rng.sample(["iom", "mappa", "probation"], rng.choice([0, 0, 1])),
+        "consent_basis": "consent",
+    }
+
+
+def prepare(database_url: str, redis_url: str):
+    import psycopg
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from config import DevelopmentConfig
+    from triage import create_app
+    from triage.extensions import db
+
+    base, _, name = database_url.rpartition("/")
+    with psycopg.connect(
+        base.replace("postgresql+psycopg", "postgresql") + "/postgres", autocommit=True
+    ) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    secret = secrets.token_urlsafe(48)
+    app = create_app(
+        DevelopmentConfig, DATABASE_URL=database_url, REDIS_URL=redis_url, SECRET_KEY=secret
+    )
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        from triage.auth.tokens import create_token
+        from triage.services import accounts
+        from triage.services.actor import Actor
+
+        user = accounts.create_user(
+            email="bench-referrer@example.test",
+            name="Bench Referrer",
+            agency="Police",
+            roles=["referrer"],
+            password=secrets.token_urlsafe(24),
+            actor=Actor.system("bench"),
+        )
+        token = create_token(user, "bench")
+        db.session.commit()
+    return app, token, secret
+
+
+def run_test_client(app, token: str, bodies: list[dict]) -> float:
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    start = time.perf_counter()
+    for body in bodies:
+        response = client.post("/api/v1/referrals", json=body, headers=headers)
+        if response.status_code != 201:
+            raise SystemExit(f"unexpected {response.status_code}: {response.get_data(True)}")
+    return len(bodies) / (time.perf_counter() - start)
+
+
+def run_http(port: int, token: str, bodies: list[dict], threads: int) -> float:
+    chunks = [bodies[i::threads] for i in range(threads)]
+    failures: list[str] = []
+
+    def work(chunk: list[dict]) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        for body in chunk:
+            conn.request("POST", "/api/v1/referrals", json.dumps(body), headers)
+            response = conn.getresponse()
+            data = response.read()
+            if response.status != 201:
+                failures.append(f"{response.status}: {data[:300]!r}")
+                return
+        conn.close()
+
+    workers = [threading.Thread(target=work, args=(chunk,)) for chunk in chunks]
+    start = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - start
+    if failures:
+        raise SystemExit("HTTP run failed: " + failures[0])
+    return len(bodies) / elapsed
+
+
+def start_gunicorn(workers: int, database_url: str, redis_url: str, secret: str):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "TRIAGE_ENV": "production",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": secret,
+        "TRIAGE_INSTANCE_PATH": str(ROOT / "instance" / "bench"),
+    }
+    process = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/v1/openapi.json")
+            if conn.getresponse().status == 200:
+                return process, port
+        except OSError:
+            time.sleep(0.3)
+    process.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=200, help="referrals POSTed per run")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--database-url", default="postgresql://postgres@127.0.0.1:5432/triage_bench"
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/4")
+    parser.add_argument(
+        "--gunicorn",
+        type=int,
+        default=0,
+        metavar="W",
+        help="also benchmark over HTTP with W gunicorn workers",
+    )
+    args = parser.parse_args()
+
+    from config import database_url_for_sqlalchemy
+
+    database_url = database_url_for_sqlalchemy(args.database_url)
+    os.environ.setdefault("TRIAGE_INSTANCE_PATH", str(ROOT / "instance" / "bench"))
+    app, token, secret = prepare(database_url, args.redis_url)
+    rng = random.Random(args.seed)
+    now = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
+    serial = 0
+
+    def batch() -> list[dict]:
+        nonlocal serial
+        bodies = []
+        for _ in range(args.n):
+            serial += 1
+            bodies.append(payload(rng, serial, now))
+        return bodies
+
+    run_test_client(app, token, batch()[: max(1, args.n // 10)])  # warm-up
+    rates = [run_test_client(app, token, batch()) for _ in range(args.runs)]
+    load = os.getloadavg()[0]
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load:.2f}")
+    print(
+        f"database {args.database_url.rpartition('/')[2]}, {args.n} POSTs per run, {args.runs} runs"
+    )
+    print(
+        "test client (1 process): "
+        f"median {statistics.median(rates):.1f} referrals/s "
+        f"(runs: {', '.join(f'{r:.1f}' for r in rates)}); "
+        f"median {1000 / statistics.median(rates):.1f} ms per referral"
+    )
+    if args.gunicorn:
+        process, port = start_gunicorn(args.gunicorn, database_url, args.redis_url, secret)
+        try:
+            run_http(port, token, batch()[: max(1, args.n // 10)], args.gunicorn)
+            rates = [run_http(port, token, batch(), args.gunicorn) for _ in range(args.runs)]
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        print(
+            f"gunicorn ({args.gunicorn} sync workers, {args.gunicorn} client threads, HTTP): "
+            f"median {statistics.median(rates):.1f} referrals/s "
+            f"(runs: {', '.join(f'{r:.1f}' for r in rates)})"
+        )
+
+
+if __name__ == "__main__":
+    main()
