@@ -234,3 +234,9 @@ def test_cli_import_reports_and_exits_1_when_rows_are_rejected(app, tmp_path):
     path.write_bytes(b"surname\nx\n")
     refused = runner.invoke(args=["triage", "import-referrals", str(path)])
     assert refused.exit_code == 1 and "unknown columns" in refused.output
+
+
+def test_unreadable_yes_no_is_the_only_reason_given(app_ctx):
+    report = run(csv_bytes(row(police_reference="YN-1", professional_judgement="maybe")))
+    assert [e["column"] for e in report.rejected[0].errors] == ["professional_judgement"]
+    assert referral_count() == 0

@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from triage.extensions import db
 from triage.models import Referral
@@ -317,7 +318,8 @@ def row_to_data(values: Mapping[str, str], ruleset: RuleSet) -> tuple[dict[str, 
         "dash": dash,
         "dash_completed_by": row.get("dash_completed_by") or None,
         "dash_completed_on": row.date("dash_completed_on"),
-        "professional_judgement": bool(row.flag("professional_judgement")),
+        # An unreadable Y/N is reported above; it must not also demand a reason.
+        "professional_judgement": row.flag("professional_judgement") is True,
         "professional_judgement_reason": row.get("professional_judgement_reason"),
         "victim_needs": row.codes("victim_needs"),
         "perpetrator_management": row.codes("perpetrator_management"),
@@ -415,6 +417,17 @@ def _import_row(
     savepoint = db.session.begin_nested()
     try:
         referral = intake.create_referral(data, actor=actor, now=now, ruleset=ruleset)
+    except IntegrityError:
+        # Another import stored this police reference between our check and our insert.
+        savepoint.rollback()
+        stored = db.session.scalar(
+            select(Referral.id).where(func.lower(Referral.police_reference) == key)
+        )
+        if stored is None:
+            raise
+        seen[key] = line
+        report.duplicates.append(DuplicateRow(line, police_reference, f"R{stored:06d}"))
+        return
     except intake.IntakeInvalid as exc:
         savepoint.rollback()
         found = [{"column": column_for(e["field"]), "message": e["message"]} for e in exc.errors]
