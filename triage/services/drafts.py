@@ -50,7 +50,8 @@ def save(user_id: int, data: dict, *, now: datetime, form: str = REFERRAL_FORM) 
         except IntegrityError:
             # Another tab created it a moment ago: fall through and update that one.
             row = get(user_id, form)
-            assert row is not None
+            if row is None:
+                raise
     row.data = copy.deepcopy(data)
     row.updated_at = now
     db.session.flush()

@@ -527,9 +527,8 @@ def create_referral(
         for error in exc.errors:
             errors.add(**_engine_message(error))
 
-    if errors.items or assessment is None:
+    if errors.items or assessment is None or victim_match is None or children is None:
         raise IntakeInvalid(errors.items)
-    assert victim_match is not None and children is not None and source is not None
 
     stored_facts = _stored_facts(facts, ruleset)
     victim_person = _write_person(victim_match)
