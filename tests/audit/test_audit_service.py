@@ -225,3 +225,28 @@ def test_sign_out_and_a_refused_page_each_write_one_event(app, client, login_as)
         ).all()
         assert [r.action for r in rows] == ["access.denied", "auth.sign_out"]
         assert (rows[1].object_type, rows[1].object_id) == ("user", str(user.id))
+
+
+def test_viewing_a_case_writes_one_consultation_event_and_a_refusal_one_denial(
+    app, client, login_as
+):
+    from tests.marac_support import make_referral as make_assessed_referral
+
+    screener = login_as("screener")
+    with app.app_context():
+        referral_id = make_assessed_referral(NOW).id  # a real stored assessment, for the page
+        db.session.commit()
+    assert client.get(f"/referrals/{referral_id}").status_code == 200
+    with app.app_context():
+        (viewed,) = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "referral.view")
+        ).all()
+        assert (viewed.object_type, viewed.object_id) == ("referral", str(referral_id))
+        assert viewed.actor_id == str(screener.id) and viewed.ip and viewed.request_id
+    login_as("referrer")  # not the referrer of this case
+    assert client.get(f"/referrals/{referral_id}").status_code == 404
+    with app.app_context():
+        (denied,) = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "access.denied")
+        ).all()
+        assert (denied.object_type, denied.object_id) == ("referral", str(referral_id))
