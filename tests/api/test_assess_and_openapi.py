@@ -107,3 +107,25 @@ def test_the_example_validates_and_mistakes_do_not():
     assert errors == [{"field": "victim.last_name", "message": "is required"}]
     _, errors = validate(referral_payload(children_in_household=True), schema, openapi.schemas())
     assert errors == [{"field": "children_in_household", "message": "must be a whole number"}]
+
+
+def test_document_is_valid_openapi_31_and_responses_conform(client, api_user):
+    from openapi_schema_validator import OAS31Validator
+    from openapi_spec_validator import validate as validate_spec
+
+    document = client.get("/api/v1/openapi.json").json
+    validate_spec(document)  # raises if the document is not valid OpenAPI 3.1
+
+    def check(body, name):
+        schema = {"$ref": f"#/components/schemas/{name}", "components": document["components"]}
+        OAS31Validator(schema, format_checker=OAS31Validator.FORMAT_CHECKER).validate(body)
+
+    user = api_user("referrer")
+    check(referral_payload(), "ReferralCreate")
+    created = client.post("/api/v1/referrals", json=referral_payload(), headers=user.headers)
+    check(created.json, "ReferralCreated")
+    check(
+        client.get(f"/api/v1/referrals/{created.json['id']}", headers=user.headers).json, "Referral"
+    )
+    check(client.post("/api/v1/referrals", json={}, headers=user.headers).json, "ValidationErrors")
+    check(client.get("/api/v1/referrals/1").json, "Error")
