@@ -39,8 +39,6 @@ RUN_JOB = "workers.jobs.run_due_action"
 FAILURE_CALLBACK = "workers.jobs.on_due_action_failure"
 JOB_TIMEOUT = 120  # seconds; a listing or a notification takes well under one
 RETRY_INTERVALS = [10, 30, 60]
-# A worker on a host whose clock runs slightly behind may pick a job up a moment early.
-EARLY_TOLERANCE = timedelta(seconds=5)
 # How often the sweeper re-enqueues an action whose job vanished before it marks it failed.
 MAX_LOST_REQUEUES = 5
 SWEEP_BATCH = 1000
@@ -141,8 +139,16 @@ def _schedule(queue: Queue, row_id: int, key: str, due_at: datetime, now: dateti
     if due_at <= now:
         queue.enqueue(RUN_JOB, row_id, **options)
     else:
-        queue.enqueue_at(due_at, RUN_JOB, row_id, **options)
+        queue.enqueue_at(_whole_second_after(due_at), RUN_JOB, row_id, **options)
     return True
+
+
+def _whole_second_after(instant: datetime) -> datetime:
+    """RQ's scheduled registry keeps whole seconds and truncates: round up instead, or a job
+    due at 17:00:00.6 would run at 17:00:00, before its time."""
+    if instant.microsecond:
+        return instant.replace(microsecond=0) + timedelta(seconds=1)
+    return instant
 
 
 def enqueue(due_action_ids: Iterable[int], *, now: datetime | None = None) -> None:
@@ -350,8 +356,9 @@ def run_due_action(due_action_id: int, *, now: datetime, actor: Actor) -> dict:
         return {"outcome": "missing"}
     if action.status in ("done", "cancelled"):
         return {**(action.result or {}), "already": action.status}
-    if now < action.due_at - EARLY_TOLERANCE:
-        # Never act early; the row stays open and the sweeper re-schedules it.
+    if now < action.due_at:
+        # Never act early (a worker on a host whose clock runs ahead); the row stays open and
+        # the sweeper re-schedules its job for the due time.
         return {"outcome": "not yet due", "due_at": action.due_at.isoformat()}
     referral = db.session.get(Referral, action.referral_id) if action.referral_id else None
     if referral is None:
