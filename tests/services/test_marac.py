@@ -375,3 +375,64 @@ def test_a_case_from_intake_reaches_the_right_agenda_through_the_listing_job(app
     assert len(events("marac.list")) == 1
     shown = marac.agenda(listing.meeting_id)
     assert [c.referral.id for c in shown.with_children] == [referral.id]
+
+
+# -- held meetings and actions -----------------------------------------------------------------
+
+
+def test_held_meeting_marks_cases_heard_and_open_actions_carry_to_the_next_agenda(app_ctx):
+    from triage.services import marac_actions
+
+    rows = meetings(utc(2026, 2, 2, 9), weeks=3)
+    listing = _list(make_referral(utc(2026, 2, 2, 9)), utc(2026, 2, 2, 10))
+    meeting = listing.meeting
+    with pytest.raises(marac.MaracError, match="not started"):
+        marac_actions.mark_held(meeting.id, actor=ACTOR, now=meeting.starts_at - timedelta(1))
+    marac_actions.mark_held(meeting.id, actor=ACTOR, now=meeting.starts_at)
+    assert listing.status == "heard" and listing.heard_at == meeting.starts_at
+    assert meeting.status == "held"
+
+    with pytest.raises(marac.MaracError) as bad:
+        marac_actions.add_action(
+            listing.id,
+            agency="aliens",
+            description="x",
+            due_on=None,
+            actor=ACTOR,
+            now=meeting.starts_at,
+        )
+    assert bad.value.field == "agency"
+    kept = marac_actions.add_action(
+        listing.id,
+        agency="housing",
+        description="Change the locks",
+        due_on=None,
+        actor=ACTOR,
+        now=meeting.starts_at,
+    )
+    finished = marac_actions.add_action(
+        listing.id,
+        agency="police",
+        description="Flag the address",
+        due_on=None,
+        actor=ACTOR,
+        now=meeting.starts_at,
+    )
+    marac_actions.update_action(
+        finished.id, status="done", note=None, actor=ACTOR, now=meeting.starts_at
+    )
+    with pytest.raises(marac.MaracError, match="change of circumstances"):
+        marac_actions.update_action(
+            kept.id, status="blocked", note="", actor=ACTOR, now=meeting.starts_at
+        )
+
+    later = rows[2]
+    shown = marac.agenda(later.id, calendar=CAL)
+    assert [a.id for a in shown.open_actions] == [kept.id]
+    assert marac.agenda(meeting.id, calendar=CAL).open_actions == []
+    assert [a.id for a in marac.agenda(meeting.id, calendar=CAL).actions[listing.id]] == [
+        kept.id,
+        finished.id,
+    ]
+    assert len(events("marac.action.add")) == 2 and len(events("marac.action.update")) == 1
+    assert len(events("marac.meeting.held")) == 1

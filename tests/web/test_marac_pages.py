@@ -210,3 +210,59 @@ def test_add_and_move_meeting_forms(app, client, login_as):
     )
     assert moved.status_code == 302
     assert len(_audits(app, "marac.meeting.move")) == 1
+
+
+def test_coordinator_records_the_meeting_held_and_adds_and_updates_actions(app, client, login_as):
+    data = _setup(app, cases=1)
+    with app.app_context():
+        # The meeting has started: move it into the past directly (tests only).
+        meeting = db.session.get(MaracMeeting, data["meeting_id"])
+        meeting.starts_at = utcnow() - timedelta(hours=1)
+        db.session.commit()
+    login_as("marac_coordinator")
+    agenda_path = f"/marac/meetings/{data['meeting_id']}"
+    page = client.get(agenda_path)
+    assert "Record the meeting as held" in page.text
+    held = client.post(
+        f"/marac/meetings/{data['meeting_id']}/held",
+        data={"csrf_token": csrf_token(client, agenda_path)},
+    )
+    assert held.status_code == 302
+    path = f"/marac/listings/{data['listing_ids'][0]}/actions/new"
+    bad = client.post(
+        path,
+        data={"description": "Fit a door alarm", "csrf_token": csrf_token(client, path)},
+    )
+    assert "Select the agency that owns the action" in bad.text and "Fit a door alarm" in bad.text
+    good = client.post(
+        path,
+        data={
+            "agency": "housing",
+            "description": "Fit a door alarm",
+            "due_on": ["", "", ""],
+            "csrf_token": csrf_token(client, path),
+        },
+    )
+    assert good.status_code == 302
+    with app.app_context():
+        from triage.models import MaracAction
+
+        action_id = db.session.scalar(select(MaracAction.id))
+    update = f"/marac/actions/{action_id}"
+    blocked = client.post(
+        update, data={"status": "blocked", "note": "", "csrf_token": csrf_token(client, update)}
+    )
+    assert "Describe the change of circumstances" in blocked.text
+    assert 'value="blocked" checked' in blocked.text
+    saved = client.post(
+        update,
+        data={
+            "status": "blocked",
+            "note": "Victim moved away",
+            "csrf_token": csrf_token(client, update),
+        },
+    )
+    assert saved.status_code == 302
+    page = client.get(agenda_path)
+    assert "blocked by a change of circumstances" in page.text and "Fit a door alarm" in page.text
+    assert client.get("/marac/actions/424242").status_code == 404

@@ -146,3 +146,17 @@ def test_the_assigned_idva_may_record_and_others_may_not_open_the_form(app, clie
     assert client.get(f"/referrals/{referral_id}/offer").status_code == 200
     login_as("marac_coordinator")
     assert client.get(f"/referrals/{referral_id}/offer").status_code == 403
+
+
+def test_a_hand_made_post_without_the_date_parts_gets_an_error_not_a_crash(app, client, login_as):
+    login_as("screener")
+    referral_id = _referral(app)
+    path = f"/referrals/{referral_id}/offer"
+    data = _form(utcnow(), csrf_token=csrf_token(client, path))
+    del data["made_on"]
+    page = client.post(path, data=data)
+    assert page.status_code == 200
+    assert "Enter the date the offer was made" in page.text
+    data["made_on"] = ["1", "2"]  # two parts of three
+    page = client.post(path, data={**data, "csrf_token": csrf_token(client, path)})
+    assert page.status_code == 200 and "There is a problem" in page.text

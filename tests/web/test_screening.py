@@ -33,7 +33,7 @@ def test_the_list_shows_waiting_referrals_earliest_due_first(app, client, login_
     found = [r for r in dict.fromkeys(_refs(page))]
     assert found.index(refs["overdue"]) < found.index(refs["later"])
     assert refs["done"] not in found
-    assert "govuk-tag--red\">Overdue" in page.text
+    assert 'govuk-tag--red">Overdue' in page.text
     assert "MARAC</strong>" in page.text
     assert "Health" in page.text
     assert "Record offer" in page.text

@@ -10,10 +10,10 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import DateField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import IntegerField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
-from triage.offers.forms import TIME_MESSAGE, TIME_PATTERN
+from triage.offers.forms import TIME_MESSAGE, TIME_PATTERN, GovDateField
 
 REASON_MAX = 500
 
@@ -44,7 +44,7 @@ class CancelMeetingForm(FlaskForm):
 
 
 class _When(FlaskForm):
-    day = DateField(
+    day = GovDateField(
         "Date",
         format="%d %m %Y",
         widget=GovDateInput(),
@@ -94,3 +94,44 @@ def add_service_error(form: FlaskForm, field_name: str | None, message: str) -> 
         field = next(iter(f for f in form if f.name != "csrf_token"))
     field.errors = [*field.errors, message]
     form._errors = None  # WTForms caches form.errors
+
+
+class HeldForm(FlaskForm):
+    submit = SubmitField("Record the meeting as held", widget=GovSubmitInput())
+
+
+class ActionForm(FlaskForm):
+    agency = RadioField(
+        "Which agency owns the action?",
+        widget=GovRadioInput(),
+        validators=[InputRequired("Select the agency that owns the action")],
+    )
+    description = TextAreaField(
+        "Action",
+        widget=GovTextArea(),
+        description="What will be done. Use the case reference, not names.",
+        validators=[InputRequired("Describe the action"), Length(max=1000)],
+    )
+    due_on = GovDateField(
+        "Due date (optional)",
+        format="%d %m %Y",
+        widget=GovDateInput(),
+        validators=[Optional()],
+        description="For example, 27 3 2026",
+    )
+    submit = SubmitField("Add action", widget=GovSubmitInput())
+
+
+class ActionStatusForm(FlaskForm):
+    status = RadioField(
+        "What is the status of the action?",
+        widget=GovRadioInput(),
+        validators=[InputRequired("Select the status of the action")],
+    )
+    note = TextAreaField(
+        "Note",
+        widget=GovTextArea(),
+        description="Needed when the action is blocked: describe the change of circumstances.",
+        validators=[Optional(), Length(max=500)],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())

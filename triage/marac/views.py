@@ -11,10 +11,10 @@ from triage.auth.access import can
 from triage.auth.decorators import requires
 from triage.extensions import db
 from triage.marac import forms
-from triage.models import MaracListing, MaracMeeting
+from triage.models import MaracAction, MaracListing, MaracMeeting
 from triage.offers.forms import local_instant
 from triage.rules import MARAC_CRITERIA
-from triage.services import audit, marac
+from triage.services import audit, marac, marac_actions
 from triage.timeutil import utcnow
 from triage.web.actor import current_actor
 from triage.web.template_helpers import london_datetime
@@ -67,6 +67,10 @@ def agenda(meeting_id: int):
         agenda=result,
         show_names=show_names,
         criteria_labels=MARAC_CRITERIA,
+        agencies=marac_actions.ACTION_AGENCIES,
+        action_statuses=marac_actions.STATUS_LABELS,
+        held_form=forms.HeldForm(),
+        now=utcnow(),
         has_show="referral.show" in current_app.view_functions,
         active="marac.meetings",
     )
@@ -194,3 +198,95 @@ def add_meeting():
         form.capacity.data = current_app.config["MARAC_CAPACITY"]
         form.start_time.data = current_app.config["MARAC_TIME"]
     return render_template("marac/add_meeting.html", form=form, active="marac.meetings")
+
+
+@bp.route("/meetings/<int:meeting_id>/held", methods=["POST"])
+@requires("marac.manage")
+def mark_held(meeting_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    form = forms.HeldForm()
+    if form.validate_on_submit():
+        try:
+            marac_actions.mark_held(meeting.id, actor=current_actor(), now=utcnow())
+        except marac.MaracError as problem:
+            db.session.rollback()
+            flash(str(problem))
+        else:
+            db.session.commit()
+            flash("Meeting recorded as held; its cases are marked as heard", "success")
+    return redirect(url_for("marac.agenda", meeting_id=meeting.id))
+
+
+@bp.route("/listings/<int:listing_id>/actions/new", methods=["GET", "POST"])
+@requires("marac.manage")
+def add_action(listing_id: int):
+    listing = _listing_or_404(listing_id)
+    form = forms.ActionForm()
+    form.agency.choices = _choices(marac_actions.ACTION_AGENCIES)
+    if form.validate_on_submit():
+        try:
+            marac_actions.add_action(
+                listing.id,
+                agency=form.agency.data,
+                description=form.description.data,
+                due_on=form.due_on.data,
+                actor=current_actor(),
+                now=utcnow(),
+            )
+        except marac.MaracError as problem:
+            db.session.rollback()
+            forms.add_service_error(form, problem.field, str(problem))
+        else:
+            db.session.commit()
+            flash(f"Action added for {listing.referral.reference}", "success")
+            return redirect(url_for("marac.agenda", meeting_id=listing.meeting_id))
+    return render_template(
+        "marac/action_form.html",
+        form=form,
+        listing=listing,
+        action=None,
+        active="marac.meetings",
+    )
+
+
+@bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
+@requires("marac.manage")
+def update_action(action_id: int):
+    action = db.session.get(MaracAction, action_id)
+    if action is None or not can(current_user, "marac.manage", action.listing):
+        g.denied_object_type = "marac_action"
+        g.denied_object_id = action_id
+        abort(404)
+    form = forms.ActionStatusForm()
+    form.status.choices = _choices(marac_actions.STATUS_LABELS)
+    if not form.is_submitted():
+        form.status.data = action.status
+        form.note.data = action.status_note
+    if form.validate_on_submit():
+        try:
+            marac_actions.update_action(
+                action.id,
+                status=form.status.data,
+                note=form.note.data,
+                actor=current_actor(),
+                now=utcnow(),
+            )
+        except marac.MaracError as problem:
+            db.session.rollback()
+            forms.add_service_error(form, problem.field, str(problem))
+        else:
+            db.session.commit()
+            flash("Action updated", "success")
+            return redirect(url_for("marac.agenda", meeting_id=action.listing.meeting_id))
+    return render_template(
+        "marac/action_form.html",
+        form=form,
+        listing=action.listing,
+        action=action,
+        agencies=marac_actions.ACTION_AGENCIES,
+        active="marac.meetings",
+    )
+
+
+def _choices(labels: dict[str, str]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]

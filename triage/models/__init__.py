@@ -2,7 +2,7 @@
 
 from triage.models.audit import AuditEvent
 from triage.models.draft import ReferralDraft
-from triage.models.marac import MaracListing, MaracMeeting
+from triage.models.marac import MaracAction, MaracListing, MaracMeeting
 from triage.models.notification import Notification
 from triage.models.outbox import OutboxMessage
 from triage.models.person import Person
@@ -18,6 +18,7 @@ __all__ = [
     "AuthSession",
     "ClosureDay",
     "DueAction",
+    "MaracAction",
     "MaracListing",
     "MaracMeeting",
     "Notification",

@@ -74,3 +74,29 @@ class MaracListing(db.Model):
         back_populates="listings", foreign_keys=[meeting_id]
     )
     referral: Mapped[Referral] = relationship()
+
+
+ACTION_STATUSES = ("open", "done", "not_done", "blocked")
+
+
+class MaracAction(db.Model):
+    """A safety action agreed at a meeting for one listed case, owned by one agency.
+
+    An action that was not done is either `blocked` (a change of circumstances) or simply
+    `not_done` (DOMAIN.md)."""
+
+    __tablename__ = "marac_actions"
+    __table_args__ = (Index("ix_marac_actions_status", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("marac_listings.id"), index=True)
+    agency: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    status_note: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    listing: Mapped[MaracListing] = relationship()

@@ -23,6 +23,17 @@ from triage.services.offers import LATE_REASONS, MAX_DETAIL, MAX_NOTES, METHODS,
 TIME_PATTERN = re.compile(r"^\s*([01]?\d|2[0-3])[:.]([0-5]\d)\s*$")
 
 
+class GovDateField(DateField):
+    """A day / month / year date that always has three parts, whatever was posted, so the
+    GOV.UK widget can show back what was typed (and a hand-made POST cannot break it)."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if valuelist is not None and len(valuelist) != 3:
+            valuelist = ([*valuelist, "", "", ""])[:3]
+            self.raw_data = valuelist
+        super().process_formdata(valuelist)
+
+
 def _choices(labels: dict[str, str]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in labels.items()]
 
@@ -40,7 +51,7 @@ def local_instant(day: date | None, hhmm: str | None, timezone: str) -> datetime
 
 
 class OfferForm(FlaskForm):
-    made_on = DateField(
+    made_on = GovDateField(
         "Date the offer was made",
         format="%d %m %Y",
         widget=GovDateInput(),

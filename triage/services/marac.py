@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 from triage import marac_rules
 from triage.extensions import db
 from triage.marac_rules import MaracSettings
-from triage.models import MaracListing, MaracMeeting, Person, Referral
+from triage.models import MaracAction, MaracListing, MaracMeeting, Person, Referral
 from triage.services import audit
 from triage.services.actor import Actor
 from triage.workdays import WorkingCalendar
@@ -552,6 +552,8 @@ class Agenda:
     with_children: list[AgendaCase] = field(default_factory=list)
     adult_only: list[AgendaCase] = field(default_factory=list)
     lapsed_repeats: list[LapsedRepeat] = field(default_factory=list)
+    open_actions: list[MaracAction] = field(default_factory=list)
+    actions: dict[int, list[MaracAction]] = field(default_factory=dict)  # by listing id
 
     @property
     def case_count(self) -> int:
@@ -596,7 +598,26 @@ def agenda(
     )
     result = Agenda(meeting, CONFIDENTIALITY_STATEMENT, children, adults)
     result.lapsed_repeats = _lapsed_repeats(meeting, show_names, calendar)
+    result.open_actions = open_actions_before(meeting)
+    for action in db.session.scalars(
+        select(MaracAction)
+        .where(MaracAction.listing_id.in_([x.id for x in listings]))
+        .order_by(MaracAction.id)
+    ):
+        result.actions.setdefault(action.listing_id, []).append(action)
     return result
+
+
+def open_actions_before(meeting: MaracMeeting) -> list[MaracAction]:
+    """Actions still open from meetings held before this one, oldest meeting first."""
+    query = (
+        select(MaracAction)
+        .join(MaracListing, MaracListing.id == MaracAction.listing_id)
+        .join(MaracMeeting, MaracMeeting.id == MaracListing.meeting_id)
+        .where(MaracAction.status == "open", MaracMeeting.starts_at < meeting.starts_at)
+        .order_by(MaracMeeting.starts_at, MaracAction.id)
+    )
+    return list(db.session.scalars(query))
 
 
 def _lapsed_repeats(
