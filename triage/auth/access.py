@@ -29,8 +29,8 @@ def visible_referrals_clause(user: User) -> ColumnElement[bool]:
     if not _is_signed_in(user):
         return false()
     roles = user.roles
-    if "screener" in roles:
-        return true()  # the S2S team screens every referral
+    if "screener" in roles or "s2s_lead" in roles:
+        return true()  # the S2S team (and its lead, who gets the escalations) sees every referral
     conditions: list[ColumnElement[bool]] = []
     if "referrer" in roles or "idva" in roles:
         conditions.append(Referral.referrer_id == user.id)

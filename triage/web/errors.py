@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, jsonify, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -61,9 +62,21 @@ def _csrf_error(error: CSRFError):
     return _respond(400, "The form had expired or was not sent from this service. Try again.")
 
 
+def _unknown_object() -> bool:
+    """A 404 on a route that names an object by id, for a signed-in user: record it like a
+    refusal, so probing for ids leaves the same trace as opening someone else's case."""
+    if g.get("denied_object_type") or not current_user.is_authenticated:
+        return False
+    for arg, value in (request.view_args or {}).items():
+        if arg.endswith("_id") and isinstance(value, int):
+            g.denied_object_type, g.denied_object_id = arg.removesuffix("_id"), value
+            return True
+    return False
+
+
 def _http_error(error: HTTPException):
     status = error.code or 500
-    if status == 403 or (status == 404 and g.get("denied_object_type")):
+    if status == 403 or (status == 404 and (g.get("denied_object_type") or _unknown_object())):
         _audit_refusal(status)
     else:
         db.session.rollback()
