@@ -159,6 +159,13 @@ def test_a_full_meeting_pushes_the_case_on_and_says_so(app_ctx):
     [case] = shown.adult_only
     assert case.pushed_from.starts_at == utc(2026, 2, 12, 10)
     assert case.pushed_because == "meeting full"
+    summary = marac.listing_summary(placed[2].referral_id)
+    assert summary.meeting.starts_at == utc(2026, 2, 19, 10)
+    assert (summary.pushed_from.id, summary.pushed_because) == (
+        placed[0].meeting_id,
+        "meeting full",
+    )
+    assert marac.listing_summary(make_referral(utc(2026, 2, 2, 9)).id) is None
 
 
 def test_listing_creates_meetings_when_none_is_in_reach(app_ctx):
@@ -391,6 +398,9 @@ def test_held_meeting_marks_cases_heard_and_open_actions_carry_to_the_next_agend
     marac_actions.mark_held(meeting.id, actor=ACTOR, now=meeting.starts_at)
     assert listing.status == "heard" and listing.heard_at == meeting.starts_at
     assert meeting.status == "held"
+    # The listing job running again after the hearing does not list the case a second time.
+    assert _list(listing.referral, meeting.starts_at + timedelta(days=1)).id == listing.id
+    assert len(events("marac.list")) == 1
 
     with pytest.raises(marac.MaracError) as bad:
         marac_actions.add_action(

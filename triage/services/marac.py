@@ -352,7 +352,8 @@ def list_referral(
     calendar: WorkingCalendar | None = None,
 ) -> MaracListing:
     """List a MARAC case at the earliest meeting whose cut-off has not passed and which has
-    room. Idempotent: a referral that is already listed gets its listing back, unaudited."""
+    room. Idempotent: a referral that is already listed (or heard) gets that listing back,
+    unaudited."""
     query = select(Referral).where(Referral.id == referral_id)
     if _is_postgres():
         # Serialise listings of one referral (two jobs at once): the second sees the first's.
@@ -360,7 +361,13 @@ def list_referral(
     referral = db.session.scalars(query).one_or_none()
     if referral is None:
         raise MaracError("That referral does not exist")
-    existing = active_listing(referral_id)
+    # Listed, or already heard: either way this referral has had its MARAC listing.
+    existing = db.session.scalar(
+        select(MaracListing)
+        .where(MaracListing.referral_id == referral_id, MaracListing.status.in_(COUNTED))
+        .order_by(MaracListing.listed_at.desc(), MaracListing.id.desc())
+        .limit(1)
+    )
     if existing is not None:
         return existing
     if not referral.marac:
@@ -504,6 +511,44 @@ def move_listing(
 # -- reading ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ListingSummary:
+    """What a referral page shows about the case's MARAC listing (no personal data)."""
+
+    listing: MaracListing
+    meeting: MaracMeeting
+    pushed_from: MaracMeeting | None
+    pushed_because: str | None
+    move_reason: str | None
+
+
+def listing_summary(referral_id: int) -> ListingSummary | None:
+    """The referral's current (or heard) listing, with why it was pushed or moved."""
+    listing = db.session.scalar(
+        select(MaracListing)
+        .where(MaracListing.referral_id == referral_id, MaracListing.status.in_(COUNTED))
+        .order_by(MaracListing.listed_at.desc(), MaracListing.id.desc())
+        .limit(1)
+    )
+    if listing is None:
+        return None
+    pushed = (
+        db.session.get(MaracMeeting, listing.pushed_from_meeting_id)
+        if listing.pushed_from_meeting_id
+        else None
+    )
+    return ListingSummary(
+        listing, listing.meeting, pushed, pushed_because(pushed), listing.move_reason
+    )
+
+
+def pushed_because(pushed_from: MaracMeeting | None) -> str | None:
+    """Why a case was pushed on from a meeting: it was full, or it was cancelled."""
+    if pushed_from is None:
+        return None
+    return "meeting cancelled" if pushed_from.status == "cancelled" else "meeting full"
+
+
 @dataclass
 class MeetingRow:
     meeting: MaracMeeting
@@ -532,9 +577,7 @@ class AgendaCase:
 
     @property
     def pushed_because(self) -> str | None:
-        if self.pushed_from is None:
-            return None
-        return "meeting cancelled" if self.pushed_from.status == "cancelled" else "meeting full"
+        return pushed_because(self.pushed_from)
 
 
 @dataclass
