@@ -240,3 +240,16 @@ def test_unreadable_yes_no_is_the_only_reason_given(app_ctx):
     report = run(csv_bytes(row(police_reference="YN-1", professional_judgement="maybe")))
     assert [e["column"] for e in report.rejected[0].errors] == ["professional_judgement"]
     assert referral_count() == 0
+
+
+def test_size_and_row_limits(app_ctx, monkeypatch):
+    from triage.services import importer
+
+    monkeypatch.setattr(importer, "MAX_ROWS", 2)
+    content = csv_bytes(*(row(police_reference=f"LIM-{n}") for n in range(3)))
+    with pytest.raises(ImportRefused, match="more than 2 rows"):
+        run(content)
+    monkeypatch.setattr(importer, "MAX_BYTES", len(content) - 1)
+    with pytest.raises(ImportRefused, match="larger than"):
+        run(content)
+    assert referral_count() == 0
