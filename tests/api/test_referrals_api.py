@@ -161,3 +161,35 @@ def test_screener_sees_every_referral(client, api_user):
     response = client.get(f"/api/v1/referrals/{created.json['id']}", headers=screener.headers)
     assert response.status_code == 200
     assert datetime.fromisoformat(response.json["received_at"]).tzinfo is not None
+
+
+def test_a_new_rule_set_applies_to_new_referrals_only(app, client, api_user):
+    from tests.services.test_rulesets import DEFAULT, variant
+    from triage.services import rulesets
+    from triage.services.actor import Actor
+
+    user = api_user("referrer")
+    payload = referral_payload(police_callouts_12m=2)
+    old = client.post("/api/v1/referrals", json=payload, headers=user.headers).json
+    assert old["assessment"]["marac_criteria"] == []
+    with app.app_context():
+        rulesets.add_ruleset(variant("2027.1-test", callouts=2), Actor.system("test"), True)
+        db.session.commit()
+
+    second = referral_payload(police_callouts_12m=2)
+    second["victim"] = {**second["victim"], "first_name": "Riley"}
+    new = client.post("/api/v1/referrals", json=second, headers=user.headers).json
+    assert new["assessment"]["ruleset_version"] == "2027.1-test"
+    assert new["assessment"]["marac_criteria"] == ["potential_escalation"]
+
+    again = client.get(f"/api/v1/referrals/{old['id']}", headers=user.headers).json
+    assert again["assessment"] == old["assessment"]
+    assert again["routing"]["ruleset_version"] == DEFAULT.version
+
+
+def test_oversized_body_is_413(client, api_user):
+    user = api_user("referrer")
+    payload = referral_payload(detail="x" * 300_000)
+    response = client.post("/api/v1/referrals", json=payload, headers=user.headers)
+    assert response.status_code == 413
+    assert response.json["status"] == 413

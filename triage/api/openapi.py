@@ -290,6 +290,7 @@ def _body(schema_name: str) -> dict[str, Any]:
 
 UNAUTHORISED = _error_response("No bearer token, or the token is unknown, revoked or disabled.")
 FORBIDDEN = _error_response("The token's user lacks the capability this operation needs.")
+TOO_LARGE = _error_response("The request body is larger than 256 kB.")
 INVALID = _json("ValidationErrors", "Invalid input: every problem, by field. Nothing stored.")
 
 
@@ -321,6 +322,7 @@ def document() -> dict[str, Any]:
                         "201": _json("ReferralCreated", "Stored; the assessment and routing."),
                         "401": UNAUTHORISED,
                         "403": FORBIDDEN,
+                        "413": TOO_LARGE,
                         "422": INVALID,
                     },
                 }
@@ -356,6 +358,7 @@ def document() -> dict[str, Any]:
                         "200": _json("Assessment", "What the rules decide for these facts."),
                         "401": UNAUTHORISED,
                         "403": FORBIDDEN,
+                        "413": TOO_LARGE,
                         "422": INVALID,
                     },
                 }

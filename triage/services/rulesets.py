@@ -127,7 +127,7 @@ def list_rulesets() -> list[RuleSetInfo]:
 
 
 def add_ruleset(
-    source_text: str, actor: Actor, *, activate: bool = False, now: datetime | None = None
+    source_text: str, actor: Actor, activate: bool = False, *, now: datetime | None = None
 ) -> RuleSetVersion:
     """Validate and store a new version; raises InvalidRuleSet listing every problem.
 
