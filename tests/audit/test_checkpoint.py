@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.audit.helpers import NOW, append_events, tamper
+from tests.audit.helpers import ACTOR, NOW, append_events, tamper
 from triage.extensions import db
 from triage.models import AuditEvent
 from triage.services import audit, audit_checkpoint, system_state
@@ -128,3 +128,22 @@ def test_an_unreadable_checkpoint_file_fails_verification(app, app_ctx, cli, che
     result = cli("verify-audit")
     assert result.exit_code == 1
     assert "unreadable" in result.output
+
+
+def test_each_checkpoint_ships_the_new_events_as_metadata_only_log_lines(
+    app_ctx, checkpoint_file, caplog
+):
+    first = append_events(2)
+    audit_checkpoint.write_checkpoint(NOW)
+    later = audit.record(
+        "referral.close", ACTOR, object_type="referral", object_id=5, reason="Moved to Leeds"
+    )
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="triage.audit.events"):
+        audit_checkpoint.write_checkpoint(NOW + timedelta(hours=1))
+    lines = [r.getMessage() for r in caplog.records if r.name == "triage.audit.events"]
+    assert lines == [
+        f"audit event seq={later.seq} at={later.occurred_at.isoformat()} actor=system:test "
+        f"action=referral.close object=referral:5 hash={later.hash}"
+    ]
+    assert "Leeds" not in caplog.text and all(f"seq={e.seq} " not in caplog.text for e in first)

@@ -14,7 +14,10 @@ class CloseReferralForm(FlaskForm):
     reason = TextAreaField(
         "Why is the referral being closed?",
         widget=GovTextArea(),
-        description="For example: support ended, victim declined support, moved out of area.",
+        description=(
+            "For example: support ended, victim declined support, moved out of area. "
+            "The reason goes into the audit trail: do not write names or addresses."
+        ),
         validators=[
             InputRequired("Enter the reason for closing the referral"),
             Length(max=REASON_MAX, message=f"The reason must be {REASON_MAX} characters or fewer"),

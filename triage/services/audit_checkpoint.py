@@ -9,6 +9,10 @@ time) signed with HMAC-SHA256 in three places:
 - a structured log line (metadata only: sequence number and hashes);
 - the `system_state` row "audit_checkpoint" (shown on the admin audit page).
 
+Each checkpoint also logs the events written since the previous one, one line each on the
+logger "triage.audit.events" (sequence number, time, actor, action, object, hash; never
+details or reason), so the trail's metadata reaches the central log store as well.
+
 `verify_with_checkpoints()` walks the chain and then checks it against every checkpoint:
 a checkpoint beyond the end of the chain means the tail was removed; a checkpoint whose hash
 differs from the stored event means the chain was rewritten.
@@ -33,6 +37,8 @@ from triage.models import AuditEvent
 from triage.services import audit, system_state
 
 log = logging.getLogger(__name__)
+# The audit events themselves, metadata only, for shipping to a separate log store.
+event_log = logging.getLogger("triage.audit.events")
 
 STATE_KEY = "audit_checkpoint"
 _KEY_CONTEXT = b"triage audit checkpoint v1"
@@ -91,9 +97,42 @@ def signature_valid(checkpoint: Checkpoint) -> bool:
     return hmac.compare_digest(_sign(checkpoint.body()), checkpoint.signature)
 
 
+def _ship_events(after_seq: int, up_to_seq: int) -> int:
+    """Log one metadata-only line per event since the last checkpoint, for the central log
+    store: sequence number, time, actor, action, object and hash (never details or reason)."""
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.seq > after_seq, AuditEvent.seq <= up_to_seq)
+        .order_by(AuditEvent.seq)
+        .execution_options(yield_per=1000)
+    )
+    result = db.session.scalars(query)
+    shipped = 0
+    try:
+        for event in result:
+            event_log.info(
+                "audit event seq=%d at=%s actor=%s:%s action=%s object=%s:%s hash=%s",
+                event.seq,
+                event.occurred_at.isoformat(),
+                event.actor_type,
+                event.actor_id or "-",
+                event.action,
+                event.object_type or "-",
+                event.object_id or "-",
+                event.hash,
+            )
+            shipped += 1
+    finally:
+        result.close()
+    return shipped
+
+
 def write_checkpoint(now: datetime) -> Checkpoint:
-    """Record the current chain head in the file, the log and system_state (caller commits)."""
+    """Record the current chain head in the file, the log and system_state, and log the
+    events written since the previous checkpoint (metadata only). The caller commits."""
     seq, head = audit._chain_head()
+    previous = last_checkpoint()
+    _ship_events(previous.seq if previous and previous.seq <= seq else 0, seq)
     body = {"seq": seq, "hash": head, "at": now.replace(microsecond=0).isoformat()}
     checkpoint = Checkpoint(signature=_sign(body), **body)
     path = checkpoint_path()
