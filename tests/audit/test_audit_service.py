@@ -250,3 +250,18 @@ def test_viewing_a_case_writes_one_consultation_event_and_a_refusal_one_denial(
             select(AuditEvent).where(AuditEvent.action == "access.denied")
         ).all()
         assert (denied.object_type, denied.object_id) == ("referral", str(referral_id))
+
+
+def test_a_full_sign_in_writes_one_sign_in_event_with_request_id_and_ip(app, client):
+    from tests.web.test_sign_in import add_user, sign_in
+
+    user_id = add_user(app, roles=["idva"], email="one.event@example.test")
+    response = sign_in(client, "one.event@example.test")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    with app.app_context():
+        (event,) = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "auth.sign_in")
+        ).all()
+        assert (event.object_type, event.object_id) == ("user", str(user_id))
+        assert event.request_id and event.ip and event.details["method"]
+        assert audit.verify_stored_chain().ok
