@@ -417,8 +417,14 @@ def _allocate(
     step = max(1, settings.weeks_ahead)
     weeks = step
     while True:
-        for candidate in _candidates(now, exclude | tried):
+        candidates = _candidates(now, exclude | tried)
+        # One unlocked count to skip meetings already full; the lock below re-counts.
+        counts = listed_counts([c.id for c in candidates])
+        for candidate in candidates:
             tried.add(candidate.id)
+            if counts.get(candidate.id, 0) >= candidate.capacity:
+                first_full = first_full or candidate
+                continue
             meeting = _lock_meeting(candidate.id)  # then count: the lock makes it safe
             if not marac_rules.open_for_listing(meeting, now):
                 continue
