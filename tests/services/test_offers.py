@@ -100,3 +100,11 @@ def test_offer_at_the_received_instant_and_now_are_allowed(app_ctx):
     referral = make_referral(RECEIVED)
     assert _record(referral, made_at=RECEIVED).made_at == RECEIVED
     assert _record(referral, made_at=NOW, late_reason="unsafe_to_contact").late_reason
+
+
+def test_no_offer_on_a_closed_referral(app_ctx):
+    referral = make_referral(RECEIVED)
+    referral.status = "closed"
+    with pytest.raises(OfferError) as problem:
+        _record(referral)
+    assert set(problem.value.errors) == {"referral"}

@@ -66,6 +66,8 @@ def record_offer(
     referral = db.session.get(Referral, referral_id)
     if referral is None:
         raise OfferError({"referral": "That referral does not exist"})
+    if referral.status == "closed":
+        raise OfferError({"referral": "This referral is closed: an offer cannot be recorded"})
     errors: dict[str, str] = {}
     if made_at is None:
         errors["made_at"] = "Enter the date and time the offer was made"
