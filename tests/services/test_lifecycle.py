@@ -200,3 +200,46 @@ def test_purge_and_export_commands(app, tmp_path):
             select(AuditEvent).where(AuditEvent.action == "referral.erase")
         ).one()
         assert erased.object_id == str(referral_id) and erased.actor_id == "cli"
+
+
+def _with_marac_action(referral):
+    from triage.models import MaracAction, MaracListing, MaracMeeting
+
+    meeting = MaracMeeting(starts_at=NOW + timedelta(days=3), cutoff_at=NOW, capacity=25)
+    db.session.add(meeting)
+    db.session.flush()
+    listing = MaracListing(meeting_id=meeting.id, referral_id=referral.id, move_reason="Moved")
+    db.session.add(listing)
+    db.session.flush()
+    action = MaracAction(
+        listing_id=listing.id,
+        agency="housing",
+        description="Move her to the refuge on Mill Lane",
+        status="blocked",
+        status_note="She went back to 12 Acacia Avenue",
+    )
+    db.session.add(action)
+    db.session.flush()
+    return listing, action
+
+
+def test_purge_erases_marac_move_reasons_and_action_text_but_keeps_the_facts():
+    referral = make_referral()
+    listing, action = _with_marac_action(referral)
+    lifecycle.close_referral(referral.id, reason="Support ended", actor=ACTOR, now=NOW)
+    lifecycle.purge_expired(now=LATER, actor=ACTOR)
+    assert listing.move_reason is None
+    assert action.description == "Erased" and action.status_note is None
+    assert (action.agency, action.status) == ("housing", "blocked")
+
+
+def test_export_holds_marac_actions_marked_third_party_for_a_perpetrator():
+    referral = make_referral()
+    _with_marac_action(referral)
+    victim = lifecycle.export_person(referral.victim_id, actor=ACTOR, now=NOW)
+    (action,) = victim["referrals"][0]["marac_listings"][0]["actions"]
+    assert action["description"] == "Move her to the refuge on Mill Lane"
+    perpetrator = lifecycle.export_person(referral.perpetrator_id, actor=ACTOR, now=NOW)
+    (action,) = perpetrator["referrals"][0]["marac_listings"][0]["actions"]
+    assert action["description"]["redact"] is True
+    assert action["status_note"]["redact"] is True

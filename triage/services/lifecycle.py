@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 
 from triage.extensions import db
-from triage.models import AuditEvent, MaracListing, Offer, Person, Referral
+from triage.models import AuditEvent, MaracAction, MaracListing, Offer, Person, Referral
 from triage.services import audit
 from triage.services.actor import Actor
 
@@ -130,6 +130,13 @@ def _erase_referral(referral: Referral, *, actor: Actor, now: datetime) -> None:
         select(MaracListing).where(MaracListing.referral_id == referral.id)
     ):
         listing.move_reason = None
+    for action in db.session.scalars(
+        select(MaracAction)
+        .join(MaracListing, MaracAction.listing_id == MaracListing.id)
+        .where(MaracListing.referral_id == referral.id)
+    ):
+        action.description = ERASED  # the agency, dates and status stay for the reports
+        action.status_note = None
     db.session.flush()
     audit.record(
         "referral.erase",
@@ -281,6 +288,24 @@ def _referral_for(referral: Referral, role: str) -> dict[str, Any]:
                 "listed_at": _iso(listing.listed_at),
                 "heard_at": _iso(listing.heard_at),
                 "move_reason": listing.move_reason,
+                "actions": [
+                    {
+                        "agency": action.agency,
+                        "description": action.description
+                        if narrative_owner
+                        else _third_party(action.description, "third party: the victim's safety"),
+                        "due_on": _iso(action.due_on),
+                        "status": action.status,
+                        "status_note": action.status_note
+                        if narrative_owner
+                        else _third_party(action.status_note, "third party: the victim's safety"),
+                    }
+                    for action in db.session.scalars(
+                        select(MaracAction)
+                        .where(MaracAction.listing_id == listing.id)
+                        .order_by(MaracAction.id)
+                    )
+                ],
             }
             for listing in db.session.scalars(
                 select(MaracListing)
