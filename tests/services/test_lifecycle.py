@@ -114,7 +114,7 @@ def test_purge_writes_metadata_only_audit_events():
     }
     assert all(e.details == {} for e in anonymised)
     (summary,) = _events("lifecycle.purge")
-    assert summary.details == {"referrals": 1, "persons": 2}
+    assert summary.details == {"referrals": 1, "persons": 2, "drafts": 0}
     text = json.dumps([e.details for e in _events("referral.erase") + anonymised])
     assert "Acacia" not in text and "Alex" not in text
 
@@ -243,3 +243,17 @@ def test_export_holds_marac_actions_marked_third_party_for_a_perpetrator():
     (action,) = perpetrator["referrals"][0]["marac_listings"][0]["actions"]
     assert action["description"]["redact"] is True
     assert action["status_note"]["redact"] is True
+
+
+def test_purge_deletes_referral_drafts_nobody_has_saved_for_a_month():
+    from tests.factories import make_user
+    from triage.models import ReferralDraft
+    from triage.services import drafts
+
+    stale_user, fresh_user = make_user(), make_user()
+    drafts.save(stale_user.id, {"victim": {"first_name": "Dana"}}, now=NOW)
+    drafts.save(fresh_user.id, {"victim": {"first_name": "Sam"}}, now=LATER - timedelta(days=2))
+    report = lifecycle.purge_expired(now=LATER, actor=ACTOR)
+    assert report.drafts == 1
+    owners = db.session.scalars(select(ReferralDraft.user_id)).all()
+    assert owners == [fresh_user.id]

@@ -19,7 +19,7 @@ from sqlalchemy import or_, select
 
 from triage.extensions import db
 from triage.models import AuditEvent, MaracAction, MaracListing, Offer, Person, Referral
-from triage.services import audit
+from triage.services import audit, drafts
 from triage.services.actor import Actor
 
 LONDON = ZoneInfo("Europe/London")
@@ -37,9 +37,14 @@ class LifecycleError(ValueError):
 class PurgeReport:
     referrals: list[int] = field(default_factory=list)
     persons: list[int] = field(default_factory=list)
+    drafts: int = 0
 
     def as_dict(self) -> dict:
-        return {"referrals": len(self.referrals), "persons": len(self.persons)}
+        return {
+            "referrals": len(self.referrals),
+            "persons": len(self.persons),
+            "drafts": self.drafts,
+        }
 
 
 def retention_until(closed_at: datetime, years: int) -> date:
@@ -175,7 +180,8 @@ def _anonymise_person(person: Person, *, actor: Actor, now: datetime) -> None:
 
 
 def purge_expired(*, now: datetime, actor: Actor) -> PurgeReport:
-    """Erase referrals past their retention date and anonymise people left in none live.
+    """Erase referrals past their retention date, anonymise people left in none live, and
+    delete referral drafts nobody has saved for `drafts.DRAFT_KEEP_DAYS` days.
 
     Safe to run twice: an erased referral or an anonymised person is not touched again.
     """
@@ -204,6 +210,7 @@ def purge_expired(*, now: datetime, actor: Actor) -> PurgeReport:
             continue
         _anonymise_person(person, actor=actor, now=now)
         report.persons.append(person_id)
+    report.drafts = drafts.purge_stale(now)
     audit.record("lifecycle.purge", actor, details=report.as_dict(), now=now)
     return report
 
