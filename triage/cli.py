@@ -170,10 +170,11 @@ def db_roles(app_role):
     from triage.services.db_roles import apply_grants
 
     try:
-        with db.engine.begin() as connection:
-            statements = apply_grants(connection, app_role)
+        statements = apply_grants(db.session.connection(), app_role)
     except ValueError as exc:
+        db.session.rollback()
         raise click.ClickException(str(exc)) from exc
+    db.session.commit()
     for statement in statements:
         click.echo(statement + ";")
 

@@ -106,3 +106,26 @@ def test_grant_statements_keep_audit_to_select_and_insert():
     assert not any("UPDATE" in s and "audit_events" in s for s in statements)
     with pytest.raises(ValueError):
         grant_statements("app; DROP TABLE x", [], [])
+
+
+def test_db_roles_command_grants_the_app_role(app):
+    runner = app.test_cli_runner()
+    with app.app_context():
+        if not is_postgres():
+            result = runner.invoke(args=["triage", "db-roles", "--app-role", "triage_app"])
+            assert result.exit_code == 1 and "PostgreSQL only" in result.output
+            return
+        role = "triage_app_cli_" + uuid.uuid4().hex[:8]
+        db.session.execute(text(f'CREATE ROLE "{role}" NOLOGIN'))  # rolled back after the test
+        result = runner.invoke(args=["triage", "db-roles", "--app-role", role])
+        assert result.exit_code == 0, result.output
+        assert f'GRANT SELECT, INSERT ON TABLE "audit_events" TO "{role}";' in result.output
+
+        def allowed(privilege: str) -> bool:
+            query = text("SELECT has_table_privilege(:r, 'audit_events', :p)")
+            return db.session.scalar(query, {"r": role, "p": privilege})
+
+        assert allowed("SELECT") and allowed("INSERT")
+        assert not allowed("UPDATE") and not allowed("DELETE") and not allowed("TRUNCATE")
+        bad = runner.invoke(args=["triage", "db-roles", "--app-role", "Robert'); DROP"])
+        assert bad.exit_code == 1 and "lower-case" in bad.output
