@@ -446,3 +446,50 @@ def test_held_meeting_marks_cases_heard_and_open_actions_carry_to_the_next_agend
     ]
     assert len(events("marac.action.add")) == 2 and len(events("marac.action.update")) == 1
     assert len(events("marac.meeting.held")) == 1
+
+
+def test_concurrent_moves_of_one_case_leave_one_listing(app, committed):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("row locks are a PostgreSQL matter; SQLite serialises every writer")
+        rows = meetings(utc(2026, 2, 2, 9), weeks=4)
+        listing = _list(make_referral(utc(2026, 2, 2, 9)), utc(2026, 2, 2, 10))
+        listing_id, referral_id = listing.id, listing.referral_id
+        targets = [rows[2].id, rows[3].id]
+        db.session.commit()
+
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def work(target: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                marac.move_listing(
+                    listing_id,
+                    target,
+                    reason="Agency request",
+                    actor=ACTOR,
+                    now=utc(2026, 2, 2, 11),
+                )
+                db.session.commit()
+                outcomes.append("moved")
+            except marac.MaracError as problem:
+                db.session.rollback()
+                outcomes.append(str(problem))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["That case is no longer listed", "moved"]
+    with app.app_context():
+        active = db.session.scalars(
+            select(MaracListing).where(
+                MaracListing.referral_id == referral_id, MaracListing.status == "listed"
+            )
+        ).all()
+        assert len(active) == 1 and active[0].meeting_id in targets

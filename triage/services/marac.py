@@ -281,11 +281,14 @@ def cancel_meeting(
         reason=reason,
         now=now,
     )
-    moved = db.session.scalars(
+    query = (
         select(MaracListing)
         .where(MaracListing.meeting_id == meeting.id, MaracListing.status == ACTIVE)
         .order_by(MaracListing.listed_at, MaracListing.id)
-    ).all()
+    )
+    if _is_postgres():
+        query = query.with_for_update()  # a case being moved right now is skipped, not doubled
+    moved = db.session.scalars(query.execution_options(populate_existing=True)).all()
     result = []
     for old in moved:
         old.status = "moved"
@@ -478,7 +481,10 @@ def move_listing(
 ) -> MaracListing:
     """The coordinator moves a case to another meeting, with a reason; capacity holds."""
     reason = _require_reason(reason)
-    listing = db.session.get(MaracListing, listing_id)
+    query = select(MaracListing).where(MaracListing.id == listing_id)
+    if _is_postgres():
+        query = query.with_for_update()  # two moves of one case at once: the second waits
+    listing = db.session.scalars(query.execution_options(populate_existing=True)).one_or_none()
     if listing is None or listing.status != ACTIVE:
         raise MaracError("That case is no longer listed")
     if listing.meeting_id == to_meeting_id:
