@@ -114,6 +114,8 @@ def test_a_late_offer_needs_a_reason_and_keeps_what_was_typed(app, client, login
     with app.app_context():
         [offer] = db.session.scalars(select(Offer)).all()
         assert (offer.late_reason, offer.late_reason_detail) == ("other", "Victim in hospital")
+    page = client.get(path)
+    assert "Offers already recorded" in page.text and "Late: Other" in page.text
 
 
 def test_an_idva_cannot_record_on_someone_elses_case_and_the_refusal_is_audited(

@@ -64,5 +64,6 @@ def record(referral_id: int):
         previous=list(referral.offers),
         methods=offers.METHODS,
         outcomes=offers.OUTCOMES,
+        on_time=lambda offer: offers.is_on_time(offer, referral),
         active=None,
     )
