@@ -13,7 +13,9 @@ valid referrals per run and prints the median requests per second over the runs:
   check, schema check, intake with person matching and repeat look-up, assessment, audit
   chain append, due-action planning, commit, Redis enqueue);
 - with `--gunicorn W`, also over HTTP to a gunicorn process with W sync workers on
-  localhost, from W client threads with keep-alive connections.
+  localhost, from W client threads with keep-alive connections;
+- with `--import-rows R`, also a CSV of R police notifications through the bulk import
+  service (one savepoint per row, one commit), then the same file again (all duplicates).
 
 Every request must answer 201; anything else stops the benchmark.
 """
@@ -122,6 +124,54 @@ def prepare(database_url: str, redis_url: str):
     return app, token, secret
 
 
+def csv_for(bodies: list[dict]) -> bytes:
+    """The same referrals as a police CSV in the documented layout (docs/import.md)."""
+    import csv
+    import io
+
+    letters = {"yes": "Y", "no": "N", "dont_know": "DK", "not_asked": "NA"}
+    rows = []
+    for body in bodies:
+        victim = body["victim"]
+        row = {
+            "police_reference": body["police_reference"],
+            "received_at": body["received_at"],
+            "referrer_name": body["referrer_name"],
+            "victim_first_name": victim["first_name"],
+            "victim_last_name": victim["last_name"],
+            "victim_dob": victim["date_of_birth"],
+            "victim_postcode": victim["postcode"],
+            "consent_basis": body["consent_basis"],
+            "dash_completed_by": body["dash_completed_by"],
+            "dash_completed_on": body["dash_completed_on"],
+            "police_callouts_12m": str(body["police_callouts_12m"]),
+            "victim_needs": ";".join(body["victim_needs"]),
+            "perpetrator_management": ";".join(body["perpetrator_management"]),
+        }
+        row.update({f"dash_{n}": letters[a] for n, a in body["dash"].items()})
+        rows.append(row)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(dict.fromkeys(k for r in rows for k in r)))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def run_import(app, content: bytes) -> tuple[dict, float]:
+    from triage.extensions import db
+    from triage.services import importer, scheduling
+    from triage.services.actor import Actor
+
+    with app.app_context():
+        start = time.perf_counter()
+        report = importer.import_referrals(
+            content, actor=Actor.system("bench"), now=datetime.now(UTC)
+        )
+        db.session.commit()
+        scheduling.enqueue(report.due_action_ids)
+        return report.counts(), time.perf_counter() - start
+
+
 def run_test_client(app, token: str, bodies: list[dict]) -> float:
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
@@ -218,6 +268,13 @@ def main() -> None:
         metavar="W",
         help="also benchmark over HTTP with W gunicorn workers",
     )
+    parser.add_argument(
+        "--import-rows",
+        type=int,
+        default=0,
+        metavar="R",
+        help="also time a CSV import of R rows, and its re-import",
+    )
     args = parser.parse_args()
 
     from config import database_url_for_sqlalchemy
@@ -263,6 +320,17 @@ def main() -> None:
             f"median {statistics.median(rates):.1f} referrals/s "
             f"(runs: {', '.join(f'{r:.1f}' for r in rates)})"
         )
+
+    if args.import_rows:
+        saved, args.n = args.n, args.import_rows
+        content = csv_for(batch())
+        args.n = saved
+        for label in ("import", "re-import"):
+            counts, seconds = run_import(app, content)
+            print(
+                f"CSV {label} of {args.import_rows} rows: {seconds:.1f} s "
+                f"({args.import_rows / seconds:.1f} rows/s); {counts}"
+            )
 
 
 if __name__ == "__main__":
