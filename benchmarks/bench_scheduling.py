@@ -207,11 +207,14 @@ def bench_lateness(args) -> None:
                     break
                 time.sleep(1)
             rows = db.session.execute(select(DueAction.due_at, DueAction.done_at)).all()
+            retried = db.session.scalar(text("SELECT count(*) FROM due_actions WHERE attempts > 0"))
     finally:
         stop.set()
         loader.join()
         _stop(workers)
     late = [(d - u).total_seconds() for u, d in rows if d is not None]
+    finished = [d for _u, d in rows if d is not None]
+    span = (max(finished) - min(u for u, _d in rows)).total_seconds()
     print(
         f"lateness: {len(late)}/{n} actions done, 2 workers, background {args.load} jobs/s "
         f"({background['jobs']} enqueued)"
@@ -219,6 +222,10 @@ def bench_lateness(args) -> None:
     print(
         f"  median {statistics.median(late):.3f} s   p99 {_pct(late, 0.99):.3f} s   "
         f"max {max(late):.3f} s   min {min(late):.3f} s"
+    )
+    print(
+        f"  {retried} actions needed a retry; deadline throughput "
+        f"{len(finished) / span:.1f} actions/s over {span:.0f} s"
     )
 
 

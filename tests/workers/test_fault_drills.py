@@ -61,7 +61,8 @@ def test_redis_flushed_the_sweeper_restores_every_deadline(app_ctx, redis_client
                 assert scheduled.get_scheduled_time(job_id) == row.due_at
             else:
                 assert job_id in queue.job_ids
-        assert len(audit_actions("due_action.requeue")) == 7
+        (event,) = audit_actions("due_action.requeue")
+        assert sorted(event.details["due_action_ids"]) == sorted(r.id for r in open_rows)
         # A second sweep finds nothing lost.
         assert scheduling.sweep(NOW).requeued == 0
 
@@ -196,3 +197,21 @@ def test_concurrent_listings_never_exceed_a_meetings_capacity(app, committed):
         assert all(n == 1 for _, n in per_referral)
         assert len(audit_actions("marac.list")) == cases
         assert len(audit_actions("due_action.run")) == cases
+
+
+def test_an_action_whose_job_keeps_vanishing_is_given_up_and_shown(app_ctx, redis_client):
+    with time_machine.travel(NOW, tick=False):
+        referral, ids = planned_referral(NOW, NOW)
+        scheduling.enqueue(ids)
+        row = actions(referral.id)["offer_escalation"]
+        row.attempts = scheduling.MAX_LOST_REQUEUES
+        db.session.commit()
+        redis_client.flushdb()
+        report = scheduling.sweep(NOW)
+        db.session.commit()
+    assert report.failed == 1
+    assert report.requeued == 1  # the reminder, lost once, is simply re-enqueued
+    row = actions(referral.id)["offer_escalation"]
+    assert row.status == "failed"
+    assert "given up" in row.last_error
+    assert len(audit_actions("due_action.failed", row.id)) == 1

@@ -118,29 +118,48 @@ def _queue(connection) -> Queue:
     return Queue(QUEUE, connection=connection)
 
 
-def _schedule(queue: Queue, row_id: int, key: str, due_at: datetime, now: datetime) -> bool:
-    """Put one action's job into Redis unless a live job for it is already there.
-    Returns True if a job was created."""
-    job_id = job_id_for(key)
-    existing = Job.fetch_many([job_id], connection=queue.connection)[0]
-    if existing is not None:
-        if existing.get_status(refresh=False) in _LIVE_JOB_STATUSES:
-            return False
-        existing.delete()  # finished/failed/stopped job of an action still open: replace it
-    options = {
-        "job_id": job_id,
-        "job_timeout": JOB_TIMEOUT,
-        "retry": Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
-        "on_failure": Callback(FAILURE_CALLBACK),
-        "result_ttl": 86400,
-        "failure_ttl": 30 * 86400,
-        "description": f"due action {row_id}",
-    }
-    if due_at <= now:
-        queue.enqueue(RUN_JOB, row_id, **options)
-    else:
-        queue.enqueue_at(_whole_second_after(due_at), RUN_JOB, row_id, **options)
-    return True
+def _job_statuses(connection, job_ids: list[str]) -> list[str | None]:
+    """Each job's RQ status (None when Redis has no such job), in one round trip."""
+    with connection.pipeline(transaction=False) as pipe:
+        for job_id in job_ids:
+            pipe.hget(Job.key_for(job_id), "status")
+        return [None if s is None else s.decode() for s in pipe.execute()]
+
+
+def _schedule_many(queue: Queue, rows, now: datetime, statuses=None) -> int:
+    """Make sure each row (id, key, due_at) has a live RQ job: one pipelined round trip for
+    the batch. A row whose job is already queued/scheduled/running is left alone; a
+    finished/failed job of a row that is still open is replaced. Returns the jobs created."""
+    job_ids = [job_id_for(row.key) for row in rows]
+    if statuses is None:
+        statuses = _job_statuses(queue.connection, job_ids)
+    created = 0
+    with queue.connection.pipeline() as pipe:
+        for row, job_id, status in zip(rows, job_ids, statuses, strict=True):
+            if status in _LIVE_JOB_STATUSES:
+                continue
+            if status is not None:
+                stale = Job.fetch_many([job_id], connection=queue.connection)[0]
+                if stale is not None:
+                    stale.delete()
+            options = {
+                "job_id": job_id,
+                "job_timeout": JOB_TIMEOUT,
+                "retry": Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+                "on_failure": Callback(FAILURE_CALLBACK),
+                "result_ttl": 86400,
+                "failure_ttl": 30 * 86400,
+                "description": f"due action {row.id}",
+            }
+            if row.due_at <= now:
+                # RQ's immediate enqueue opens its own MULTI, so it cannot join the pipeline.
+                queue.enqueue(RUN_JOB, row.id, **options)
+            else:
+                when = _whole_second_after(row.due_at)
+                queue.enqueue_at(when, RUN_JOB, row.id, pipeline=pipe, **options)
+            created += 1
+        pipe.execute()
+    return created
 
 
 def _whole_second_after(instant: datetime) -> datetime:
@@ -169,12 +188,8 @@ def enqueue(due_action_ids: Iterable[int], *, now: datetime | None = None) -> No
         db.session.commit()  # end the read so no lock is held while Redis is called
         from triage.redis_conn import get_redis
 
-        queue = _queue(get_redis())
-        scheduled = []
-        for row in rows:
-            _schedule(queue, row.id, row.key, row.due_at, now)
-            scheduled.append(row.id)
-        _mark_enqueued(scheduled, now)
+        _schedule_many(_queue(get_redis()), rows, now)
+        _mark_enqueued([row.id for row in rows], now)
         db.session.commit()
     except (RedisError, OSError, SQLAlchemyError) as exc:
         db.session.rollback()
@@ -238,18 +253,6 @@ def _batches(status: str):
         last_due, last_id = rows[-1].due_at, rows[-1].id
 
 
-def _live_job_ids(connection, job_ids: list[str]) -> set[str]:
-    with connection.pipeline(transaction=False) as pipe:
-        for job_id in job_ids:
-            pipe.hget(Job.key_for(job_id), "status")
-        statuses = pipe.execute()
-    return {
-        job_id
-        for job_id, status in zip(job_ids, statuses, strict=True)
-        if status is not None and status.decode() in _LIVE_JOB_STATUSES
-    }
-
-
 def sweep(now: datetime, *, actor: Actor | None = None) -> SweepReport:
     """Make every open due action have a live job; record the heartbeat (caller commits)."""
     actor = actor or Actor.job("sweep")
@@ -262,17 +265,19 @@ def sweep(now: datetime, *, actor: Actor | None = None) -> SweepReport:
         queue = _queue(connection)
         for rows in _batches("pending"):
             report.checked += len(rows)
-            for row in rows:
-                _schedule(queue, row.id, row.key, row.due_at, now)
+            _schedule_many(queue, rows, now)
             _mark_enqueued([row.id for row in rows], now)
             report.enqueued += len(rows)
         for rows in _batches("enqueued"):
             report.checked += len(rows)
-            live = _live_job_ids(connection, [job_id_for(row.key) for row in rows])
-            for row in rows:
-                if job_id_for(row.key) in live:
-                    continue
-                _requeue_lost(queue, row, now, actor, report)
+            statuses = _job_statuses(connection, [job_id_for(row.key) for row in rows])
+            lost = [
+                (row, status)
+                for row, status in zip(rows, statuses, strict=True)
+                if status not in _LIVE_JOB_STATUSES
+            ]
+            if lost:
+                _requeue_lost(queue, lost, now, actor, report)
         report.mail_enqueued = _sweep_mail()
     except (RedisError, OSError) as exc:
         report.redis_error = type(exc).__name__
@@ -284,11 +289,12 @@ def sweep(now: datetime, *, actor: Actor | None = None) -> SweepReport:
     return report
 
 
-def _requeue_lost(queue: Queue, row, now: datetime, actor: Actor, report: SweepReport) -> None:
-    action = db.session.get(DueAction, row.id)
-    if action is None or action.status != "enqueued":
-        return
-    if row.attempts >= MAX_LOST_REQUEUES:
+def _requeue_lost(queue: Queue, lost, now: datetime, actor: Actor, report: SweepReport) -> None:
+    """Rows still `enqueued` whose job Redis no longer has (flushed, failed over, expired):
+    schedule them again at their due time, in one pipeline and one UPDATE per batch."""
+    give_up = [row for row, _status in lost if row.attempts >= MAX_LOST_REQUEUES]
+    for row in give_up:
+        action = db.session.get(DueAction, row.id)
         action.status = "failed"
         action.last_error = f"job lost from Redis {row.attempts} times; given up"
         report.failed += 1
@@ -300,18 +306,25 @@ def _requeue_lost(queue: Queue, row, now: datetime, actor: Actor, report: SweepR
             details={"kind": action.kind, "error": action.last_error},
             now=now,
         )
+    retry = [(row, status) for row, status in lost if row.attempts < MAX_LOST_REQUEUES]
+    if not retry:
         return
-    _schedule(queue, action.id, action.key, action.due_at, now)
-    action.attempts += 1
-    action.enqueued_at = now
-    report.requeued += 1
-    report.requeued_ids.append(action.id)
+    _schedule_many(queue, [row for row, _s in retry], now, [s for _row, s in retry])
+    ids = [row.id for row, _s in retry]
+    db.session.execute(
+        update(DueAction)
+        .where(DueAction.id.in_(ids), DueAction.status == "enqueued")
+        .values(attempts=DueAction.attempts + 1, enqueued_at=now)
+    )
+    report.requeued += len(ids)
+    report.requeued_ids.extend(ids)
+    # One event per batch (up to SWEEP_BATCH ids): after a Redis loss every open action is
+    # re-enqueued, and one event each would make the recovery itself slow.
     audit.record(
         "due_action.requeue",
         actor,
         object_type="due_action",
-        object_id=action.id,
-        details={"kind": action.kind, "due_at": action.due_at.isoformat()},
+        details={"due_action_ids": ids, "reason": "job missing from Redis"},
         now=now,
     )
 
