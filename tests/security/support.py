@@ -64,8 +64,8 @@ class World:
     token: str = ""
 
 
-def build_world(app, role: str, login_as) -> World:
-    me = login_as(role)
+def build_world(app, role: str | tuple[str, ...], login_as) -> World:
+    me = login_as(*((role,) if isinstance(role, str) else role))
     with app.app_context():
         other = make_user(roles=["referrer"])
         now = utcnow()

@@ -7,6 +7,7 @@ import secrets
 
 from sqlalchemy import select
 
+from triage.auth.sessions import TOUCH_INTERVAL
 from triage.extensions import db
 from triage.models import ApiToken, User
 from triage.timeutil import utcnow
@@ -29,5 +30,8 @@ def user_for_token(token: str) -> User | None:
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
-    row.last_used_at = utcnow()
+    now = utcnow()
+    # Recorded to the minute, like a session's activity: not a write on every API read.
+    if row.last_used_at is None or now - row.last_used_at > TOUCH_INTERVAL:
+        row.last_used_at = now
     return row.user

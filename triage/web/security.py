@@ -15,19 +15,28 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 def register(app: Flask) -> None:
     app.before_request(_assign_request_id)
     app.after_request(_security_headers)
-    app.jinja_env.globals["csp_nonce"] = lambda: g.get("csp_nonce", "")
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+
+def csp_nonce() -> str:
+    """This response's nonce, made on first use: a request refused before the other hooks
+    ran (a CSRF failure) still gets a page whose inline script matches its header."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
 
 
 def _assign_request_id() -> None:
     supplied = request.headers.get("X-Request-ID", "")
     g.request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
-    g.csp_nonce = secrets.token_urlsafe(16)
 
 
 def _security_headers(response: Response) -> Response:
     from flask import current_app
 
-    nonce = g.get("csp_nonce", "")
+    if "request_id" not in g:
+        _assign_request_id()  # refused before the hooks ran: still traceable
+    nonce = csp_nonce()
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; "
         f"script-src 'self' 'nonce-{nonce}'; "
