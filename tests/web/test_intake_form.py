@@ -351,3 +351,11 @@ def test_nav_shows_new_referral_to_those_who_may_create(login_as, client, role):
 def test_nav_hides_new_referral_from_others(login_as, client):
     login_as("manager")
     assert 'href="/referrals/new"' not in client.get("/").text
+
+
+def test_a_post_missing_fields_is_shown_again_not_an_error_page(login_as, client):
+    login_as("referrer")
+    response = post(client, "/referrals/new/perpetrator", {"perpetrator_known": "yes"})
+    assert response.status_code == 200
+    assert "Enter the perpetrator&#39;s first name" in response.text
+    assert 'id="perpetrator_date_of_birth-day"' in response.text

@@ -64,6 +64,7 @@ class DateParts(Field):
     def process_formdata(self, valuelist):
         self.data = None
         if not valuelist:
+            self.raw_data = None  # the GOV.UK widget needs three parts or none
             return
         parts = [str(v).strip() for v in valuelist[:3]]
         parts += [""] * (3 - len(parts))
@@ -181,37 +182,32 @@ def received_at(form: ReferrerForm) -> datetime | None:
 # --------------------------------------------------------------------------- 2 victim
 
 
-def _person_fields(role: str, word: str) -> dict:
-    return {
-        f"{role}_first_name": StringField(
-            f"{word}'s first name",
-            widget=GovTextInput(),
-            validators=[Length(max=intake.NAME_MAX)],
-        ),
-        f"{role}_last_name": StringField(
-            f"{word}'s last name",
-            widget=GovTextInput(),
-            validators=[Length(max=intake.NAME_MAX)],
-        ),
-        f"{role}_date_of_birth": DateParts(
-            "Date of birth", description="If you know it. For example, 27 3 1990."
-        ),
-        f"{role}_gender": RadioField(
-            "Gender",
-            choices=choices(intake.GENDERS),
-            widget=GovRadioInput(),
-            validators=[Optional()],
-        ),
-        f"{role}_postcode": StringField(
-            "Postcode (optional)",
-            widget=GovTextInput(),
-            validators=[Optional(), Length(max=10)],
-        ),
-    }
+def _name(label: str) -> StringField:
+    return StringField(label, widget=GovTextInput(), validators=[Length(max=intake.NAME_MAX)])
+
+
+def _date_of_birth() -> DateParts:
+    return DateParts("Date of birth", description="If you know it. For example, 27 3 1990.")
+
+
+def _gender() -> RadioField:
+    return RadioField(
+        "Gender", choices=choices(intake.GENDERS), widget=GovRadioInput(), validators=[Optional()]
+    )
+
+
+def _postcode() -> StringField:
+    return StringField(
+        "Postcode (optional)", widget=GovTextInput(), validators=[Optional(), Length(max=10)]
+    )
 
 
 class VictimForm(SectionForm):
-    locals().update(_person_fields("victim", "Victim"))
+    victim_first_name = _name("Victim's first name")
+    victim_last_name = _name("Victim's last name")
+    victim_date_of_birth = _date_of_birth()
+    victim_gender = _gender()
+    victim_postcode = _postcode()
     victim_address = TextAreaField(
         "Address (optional)",
         description="Only if it is safe to record. Leave blank for a refuge address.",
@@ -256,7 +252,11 @@ class PerpetratorForm(SectionForm):
         widget=GovRadioInput(),
         validators=[_required("Select yes if you know who the perpetrator is")],
     )
-    locals().update(_person_fields("perpetrator", "Perpetrator"))
+    perpetrator_first_name = _name("Perpetrator's first name")
+    perpetrator_last_name = _name("Perpetrator's last name")
+    perpetrator_date_of_birth = _date_of_birth()
+    perpetrator_gender = _gender()
+    perpetrator_postcode = _postcode()
     children_in_household = StringField(
         "How many children live in the household?",
         description="Enter 0 if there are none.",
