@@ -85,9 +85,25 @@ def on_mail_failure(job, connection, exc_type, exc_value, tb) -> None:
 
 @in_app_context
 def sweep() -> dict:
+    _reap_abandoned_jobs()
     report = scheduling.sweep(utcnow())
     db.session.commit()
     return report.as_dict()
+
+
+def _reap_abandoned_jobs() -> None:
+    """RQ's own abandoned-job handling, once a minute rather than at workers' leisure: a job
+    whose whole worker died (not just its work horse) is retried, or failed with its row,
+    soon after its timeout. Runs before the sweep, whose session the failure callback shares."""
+    from rq import Queue
+    from rq.registry import StartedJobRegistry
+
+    from triage.redis_conn import get_redis
+
+    connection = get_redis()
+    for name in current_app.config["RQ_QUEUES"]:
+        StartedJobRegistry(queue=Queue(name, connection=connection)).cleanup()
+    db.session.commit()
 
 
 @in_app_context

@@ -215,3 +215,29 @@ def test_an_action_whose_job_keeps_vanishing_is_given_up_and_shown(app_ctx, redi
     assert row.status == "failed"
     assert "given up" in row.last_error
     assert len(audit_actions("due_action.failed", row.id)) == 1
+
+
+def test_a_job_whose_whole_worker_died_is_retried_by_the_sweep_job(app_ctx, redis_client):
+    """Worker and work horse both gone (machine lost): the job sits in RQ's started registry
+    until its entry expires; the sweep job runs RQ's abandoned-job handling, which retries."""
+    make_user(roles=["screener", "s2s_lead"])
+    with time_machine.travel(NOW, tick=False):
+        referral, _ids = planned_referral(NOW - timedelta(days=2), NOW)
+        row = actions(referral.id)["offer_escalation"]
+        scheduling.enqueue([row.id])
+        queue = Queue("deadlines", connection=redis_client)
+        job_id = scheduling.job_id_for(row.key)
+        # What a worker leaves behind when it dies mid-job: taken off the queue, marked
+        # started, with a started-registry entry that has since expired.
+        queue.remove(job_id)
+        queue.fetch_job(job_id).set_status("started")
+        redis_client.zadd(f"rq:wip:{queue.name}", {f"{job_id}:lost-execution": 1})
+        report = jobs.sweep()
+        assert report["requeued"] == 0  # the retry is scheduled: the job is live again
+        assert len(audit_actions("due_action.retry", row.id)) == 1
+    with time_machine.travel(NOW + timedelta(seconds=11), tick=False):
+        run_worker(redis_client)
+    row = actions(referral.id)["offer_escalation"]
+    assert row.status == "done"
+    assert row.result["outcome"] == "escalated"
+    assert len(audit_actions("due_action.run", row.id)) == 1
