@@ -359,3 +359,36 @@ def test_a_post_missing_fields_is_shown_again_not_an_error_page(login_as, client
     assert response.status_code == 200
     assert "Enter the perpetrator&#39;s first name" in response.text
     assert 'id="perpetrator_date_of_birth-day"' in response.text
+
+
+def test_a_section_sent_after_the_session_timed_out_is_saved(app, login_as, client):
+    from datetime import timedelta
+
+    from triage.models import AuthSession
+    from triage.timeutil import utcnow
+
+    user = login_as("referrer")
+    csrf = token(client, "/referrals/new/referrer")
+    with app.app_context():  # the user left the page open for two hours
+        for row in db.session.scalars(select(AuthSession).where(AuthSession.user_id == user.id)):
+            row.last_seen_at = utcnow() - timedelta(hours=2)
+        db.session.commit()
+    response = client.post("/referrals/new/referrer", data={**REFERRER, "csrf_token": csrf})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in")
+    assert "next=/referrals/new/referrer" in response.headers["Location"].replace("%2F", "/")
+    with app.app_context():
+        draft = db.session.scalar(select(ReferralDraft).where(ReferralDraft.user_id == user.id))
+        assert draft.data["sections"]["referrer"]["referrer_name"] == ["PC Jo Bloggs"]
+        event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
+        assert event.action == "referral_draft.saved_after_time_out"
+    login_as(user_id=user.id)
+    page = client.get("/referrals/new/referrer")
+    assert 'value="PC Jo Bloggs"' in page.text
+
+
+def test_a_post_from_a_signed_out_browser_saves_nothing(app, client):
+    response = client.post("/referrals/new/referrer", data=REFERRER)
+    assert response.status_code in (302, 400)
+    with app.app_context():
+        assert db.session.scalars(select(ReferralDraft)).all() == []

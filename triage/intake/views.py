@@ -7,7 +7,7 @@ the service validates, assesses, stores and audits.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import (
     Blueprint,
@@ -18,12 +18,15 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user
 
-from triage.auth.access import can
+from triage.auth import sessions
+from triage.auth.access import can, has_capability
 from triage.auth.decorators import requires
+from triage.auth.login import SESSION_KEY
 from triage.extensions import db
 from triage.intake import flow, summary
 from triage.intake.forms import ANSWER_LABELS, MatchForm, choices
@@ -31,6 +34,7 @@ from triage.models import Referral
 from triage.models.referral import SOURCE_AGENCIES
 from triage.rules import RuleSet
 from triage.services import audit, drafts, intake
+from triage.services.actor import Actor
 from triage.services.rulesets import active_ruleset, ruleset_by_version
 from triage.timeutil import utcnow
 from triage.web.actor import current_actor
@@ -68,6 +72,50 @@ def _save(draft: dict) -> None:
 
 def _return_to_check() -> bool:
     return request.args.get("return") == "check"
+
+
+# --------------------------------------------------------------------------- time-outs
+
+# A section POST that arrives just after the session timed out is saved to its owner's
+# draft before the sign-in page, so the page being typed is not lost either.
+TIMEOUT_RESCUE_WINDOW = timedelta(hours=12)
+
+
+@bp.before_request
+def _rescue_after_time_out():
+    if request.method != "POST" or request.endpoint != "referral.section":
+        return None
+    section = (request.view_args or {}).get("section")
+    token = session.get(SESSION_KEY)  # read before current_user ends a timed-out session
+    if section not in flow.SECTION_NAMES or not token or current_user.is_authenticated:
+        return None
+    row = sessions.find_session(token)
+    now = utcnow()
+    if (
+        row is None
+        or not row.mfa_passed  # only a session that was fully signed in
+        or row.end_reason not in ("idle_timeout", "absolute_timeout")
+        or row.ended_at is None
+        or now - row.ended_at > TIMEOUT_RESCUE_WINDOW
+        or not has_capability(row.user, "referral.create")
+    ):
+        return None
+    draft = drafts.load(row.user_id)
+    draft.setdefault("sections", {})[section] = flow.typed(request.form)
+    draft.setdefault("status", {})[section] = "errors"  # checked again when next opened
+    draft.setdefault("service_errors", {}).pop(section, None)
+    drafts.save(row.user_id, draft, now=now)
+    audit.record(
+        "referral_draft.saved_after_time_out",
+        Actor.for_user(row.user, request_id=g.get("request_id"), ip=request.remote_addr),
+        object_type="user",
+        object_id=row.user_id,
+        details={"section": section},
+        now=now,
+    )
+    db.session.commit()
+    flash("Your session timed out. What you typed was saved: sign in to carry on.", "info")
+    return redirect(url_for("auth.sign_in", next=url_for("referral.section", section=section)))
 
 
 # --------------------------------------------------------------------------- the task list
