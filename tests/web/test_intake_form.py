@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tests.factories import make_person
 from triage.extensions import db
-from triage.models import AuditEvent, Referral, ReferralDraft
+from triage.models import AuditEvent, Referral, ReferralDraft, User
 
 
 def token(client, path: str) -> str:
@@ -392,3 +392,45 @@ def test_a_post_from_a_signed_out_browser_saves_nothing(app, client):
     assert response.status_code in (302, 400)
     with app.app_context():
         assert db.session.scalars(select(ReferralDraft)).all() == []
+
+
+def test_the_form_stores_what_the_service_stores_for_the_same_referral(app, login_as, client):
+    """The form is only a way to fill in `create_referral`'s data: same facts, same result."""
+    from datetime import UTC, datetime
+
+    from tests.intake_support import referral_data
+    from triage.services.actor import Actor
+    from triage.services.intake import create_referral
+
+    user = login_as("referrer")
+    received = {"received_date": ["4", "5", "2026"], "received_time": "09:30"}
+    risk = {**RISK, "police_callouts_12m": "3", "perpetrator_management": ["mappa"]}
+    for section, data in (
+        ("referrer", {**REFERRER, **received}),
+        ("victim", VICTIM),
+        ("perpetrator", PERPETRATOR),
+        ("dash", dash(12, **{"3": "She fears he will come back."})),
+        ("risk", risk),
+    ):
+        assert post(client, f"/referrals/new/{section}", data).status_code == 302
+    location = client.post(
+        "/referrals/new/check", data={"csrf_token": token(client, "/referrals/new")}
+    ).headers["Location"]
+    with app.app_context():
+        by_form = db.session.get(Referral, int(location.rsplit("/", 1)[1]))
+        data = referral_data(
+            yes=12,
+            received_at=datetime(2026, 5, 4, 8, 30, tzinfo=UTC),  # 09:30 London (BST)
+            police_callouts_12m=3,
+            victim_needs=["alcohol", "mental_health"],
+            perpetrator_management=["mappa"],
+            dash_completed_on=date(2026, 5, 1),
+        )
+        by_service = create_referral(
+            data, actor=Actor.for_user(db.session.get(User, user.id)), now=data["received_at"]
+        )
+        assert by_form.received_at == by_service.received_at
+        assert by_form.assessment == by_service.assessment
+        assert by_form.answers == by_service.answers
+        assert by_form.answer_details == {"3": "She fears he will come back."}
+        assert by_form.victim_id == by_service.victim_id  # the same person, matched exactly
