@@ -193,3 +193,31 @@ def test_oversized_body_is_413(client, api_user):
     response = client.post("/api/v1/referrals", json=payload, headers=user.headers)
     assert response.status_code == 413
     assert response.json["status"] == 413
+
+
+def test_wrong_types_in_any_field_are_422_never_500(app, client, api_user):
+    user = api_user("referrer")
+    before = counts(app)
+    fields = openapi.schemas()["ReferralCreate"]["properties"]
+    person_fields = openapi.schemas()["Person"]["properties"]
+    wrong_values = [[], {"1": []}, 12, True, "2026-02-30"]
+    statuses = set()
+    for value in wrong_values:
+        for name in fields:
+            body = referral_payload(**{name: value})
+            statuses.add(
+                client.post("/api/v1/referrals", json=body, headers=user.headers).status_code
+            )
+        for name in person_fields:
+            body = referral_payload()
+            body["victim"] = {**body["victim"], name: value}
+            statuses.add(
+                client.post("/api/v1/referrals", json=body, headers=user.headers).status_code
+            )
+    for whole in ([], "text", 3, None):
+        response = client.post("/api/v1/referrals", json=whole, headers=user.headers)
+        statuses.add(response.status_code)
+    # Some wrong values happen to be acceptable (e.g. "x" as a name): those store a referral.
+    assert statuses <= {201, 422}
+    assert 422 in statuses
+    assert counts(app)[0] >= before[0]

@@ -7,6 +7,8 @@ import use, so a referral is stored the same way whichever door it comes through
 
 from __future__ import annotations
 
+import copy
+import re
 from typing import Any
 
 from flask import Blueprint, abort, g, jsonify, request, url_for
@@ -28,6 +30,7 @@ csrf.exempt(bp)
 
 # A referral is a few kB; anything much larger is not one.
 MAX_BODY_BYTES = 256 * 1024
+_INDEX = re.compile(r"\[\d+\]$")
 
 
 def _invalid(errors: list[dict[str, str]]):
@@ -50,6 +53,20 @@ def _merge(first: list[dict[str, str]], second: list[dict[str, str]]) -> list[di
     return first + [e for e in second if e["field"] not in seen]
 
 
+def _without(data: dict[str, Any], errors: list[dict[str, str]]) -> dict[str, Any]:
+    """A copy of `data` without the values the schema refused (never hand intake a value of
+    the wrong type): 'victim.gender' drops that key, 'victim_needs[2]' the whole list."""
+    clean = copy.deepcopy(data)
+    for error in errors:
+        path = _INDEX.sub("", error["field"]).split(".")
+        node: Any = clean
+        for key in path[:-1]:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(path[-1], None)
+    return clean
+
+
 @bp.route("/openapi.json")
 @public
 def openapi_document():
@@ -64,15 +81,17 @@ def create_referral():
         return _invalid(errors)
     actor, now = current_actor(), utcnow()
     if errors:
-        # Ask intake too, so the client hears about every problem at once; a savepoint that
-        # is always rolled back guarantees nothing from this attempt is kept.
-        savepoint = db.session.begin_nested()
-        try:
-            intake.create_referral(data, actor=actor, now=now)
-        except intake.IntakeInvalid as exc:
-            errors = _merge(errors, exc.errors)
-        finally:
-            savepoint.rollback()
+        if isinstance(data, dict):
+            # Ask intake about the fields whose shape is right, so the client hears about
+            # every problem at once; the savepoint is always rolled back, so nothing from
+            # this attempt is kept.
+            savepoint = db.session.begin_nested()
+            try:
+                intake.create_referral(_without(data, errors), actor=actor, now=now)
+            except intake.IntakeInvalid as exc:
+                errors = _merge(errors, exc.errors)
+            finally:
+                savepoint.rollback()
         db.session.rollback()
         return _invalid(errors)
     try:
