@@ -72,11 +72,9 @@ class VerificationReport:
 
 def checkpoint_path() -> Path:
     configured = current_app.config.get("AUDIT_CHECKPOINT_PATH")
-    return (
-        Path(configured)
-        if configured
-        else Path(current_app.instance_path) / ("audit-checkpoints.jsonl")
-    )
+    if configured:
+        return Path(configured)
+    return Path(current_app.instance_path) / "audit-checkpoints.jsonl"
 
 
 def _signing_key() -> bytes:
