@@ -133,7 +133,7 @@ def _schedule_many(queue: Queue, rows, now: datetime, statuses=None) -> int:
     job_ids = [job_id_for(row.key) for row in rows]
     if statuses is None:
         statuses = _job_statuses(queue.connection, job_ids)
-    created = 0
+    due_now = []
     with queue.connection.pipeline() as pipe:
         for row, job_id, status in zip(rows, job_ids, statuses, strict=True):
             if status in _LIVE_JOB_STATUSES:
@@ -144,7 +144,6 @@ def _schedule_many(queue: Queue, rows, now: datetime, statuses=None) -> int:
                     stale.delete()
             options = {
                 "job_id": job_id,
-                "job_timeout": JOB_TIMEOUT,
                 "retry": Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
                 "on_failure": Callback(FAILURE_CALLBACK),
                 "result_ttl": 86400,
@@ -152,14 +151,18 @@ def _schedule_many(queue: Queue, rows, now: datetime, statuses=None) -> int:
                 "description": f"due action {row.id}",
             }
             if row.due_at <= now:
-                # RQ's immediate enqueue opens its own MULTI, so it cannot join the pipeline.
-                queue.enqueue(RUN_JOB, row.id, **options)
+                due_now.append(
+                    Queue.prepare_data(RUN_JOB, args=(row.id,), timeout=JOB_TIMEOUT, **options)
+                )
             else:
                 when = _whole_second_after(row.due_at)
-                queue.enqueue_at(when, RUN_JOB, row.id, pipeline=pipe, **options)
-            created += 1
+                queue.enqueue_at(
+                    when, RUN_JOB, row.id, job_timeout=JOB_TIMEOUT, pipeline=pipe, **options
+                )
         pipe.execute()
-    return created
+    if due_now:
+        queue.enqueue_many(due_now)  # its own pipeline: one round trip for the batch
+    return sum(1 for status in statuses if status not in _LIVE_JOB_STATUSES)
 
 
 def _whole_second_after(instant: datetime) -> datetime:
