@@ -160,3 +160,15 @@ def test_failed_row_can_be_retried_by_an_admin(app_ctx):
     assert scheduling.retry_failed(row.id, now=DUE, actor=ACTOR)
     assert db.session.get(DueAction, row.id).status == "pending"
     assert not scheduling.retry_failed(row.id, now=DUE, actor=ACTOR)
+
+
+def test_closed_referral_is_neither_reminded_nor_escalated(app_ctx):
+    make_user(roles=["screener", "s2s_lead"])
+    referral = make_referral(RECEIVED)
+    scheduling.plan_for_referral(referral, now=RECEIVED, actor=ACTOR)
+    referral.status = "closed"
+    db.session.flush()
+    for row in actions(referral.id).values():
+        result = scheduling.run_due_action(row.id, now=DUE, actor=ACTOR)
+        assert result == {"outcome": "referral closed"}
+    assert db.session.scalar(db.select(db.func.count(Notification.id))) == 0

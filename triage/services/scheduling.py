@@ -459,6 +459,8 @@ def _has_offer(referral: Referral) -> bool:
 
 
 def _offer_reminder(action: DueAction, referral: Referral, *, now: datetime, actor: Actor) -> dict:
+    if referral.status == "closed":
+        return {"outcome": "referral closed"}
     if _has_offer(referral):
         return {"outcome": "offer already made"}
     if referral.assigned_screener is not None and referral.assigned_screener.active:
