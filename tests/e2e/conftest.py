@@ -79,9 +79,19 @@ def live_server(tmp_path_factory) -> Iterator[dict]:
     port = _free_port()
     log_path = instance / "server.log"
     log = log_path.open("w")
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(port),
-         "--no-reload", "--no-debugger"],
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "wsgi",
+            "run",
+            "--port",
+            str(port),
+            "--no-reload",
+            "--no-debugger",
+        ],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=log,
@@ -93,11 +103,13 @@ def live_server(tmp_path_factory) -> Iterator[dict]:
         try:
             with urlopen(base_url + "/healthz", timeout=2):  # noqa: S310  (our own local server)
                 break
-        except (URLError, ConnectionError):
+        except (URLError, ConnectionError) as exc:
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
                 log.close()
-                raise RuntimeError("the app did not start: " + log_path.read_text()[-2000:])
+                raise RuntimeError(
+                    "the app did not start: " + log_path.read_text()[-2000:]
+                ) from exc
             time.sleep(0.3)
     yield {"url": base_url, "env": env}
     server.terminate()
