@@ -103,3 +103,15 @@ def test_replay_stored_version_and_errors(app, client, login_as):
     )
     assert bad_rules.status_code == 400
     assert "version%3A" not in bad_rules.text and "version: x" in bad_rules.text  # text kept
+
+
+def test_malformed_dates_are_field_errors_not_crashes(client, login_as):
+    login_as("manager")
+    for fields in (
+        [("choice", "stored"), ("version", "2026.1-dash")],
+        [("choice", "stored"), ("date_from", "x"), ("date_to", "1"), ("date_to", "2")],
+        [*dates("date_from", 1, 6, 2026), *dates("date_to", 1, 6, 2026), ("date_to", "9")],
+    ):
+        response = post(client, fields)
+        assert response.status_code == 400, fields
+        assert "There is a problem" in response.text

@@ -15,6 +15,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import BooleanField, DateField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.utils import unset_value
 from wtforms.validators import InputRequired, ValidationError
 
 from triage.services.rulesets import MAX_SOURCE_CHARS
@@ -53,6 +54,16 @@ class ActivateForm(FlaskForm):
     submit = SubmitField("Use for new referrals", widget=GovSubmitInput())
 
 
+class DayMonthYearField(DateField):
+    """A date typed as day, month and year (GovDateInput). The widget needs exactly three
+    values; a request that sends anything else gets an error on the field, never a crash."""
+
+    def process(self, formdata, data=unset_value, extra_filters=None) -> None:
+        super().process(formdata, data, extra_filters)
+        if self.raw_data is not None and len(self.raw_data) != 3:
+            self.raw_data = ["", "", ""]
+
+
 class ReplayForm(FlaskForm):
     choice = RadioField(
         "Which rule set should the referrals be replayed under?",
@@ -66,14 +77,14 @@ class ReplayForm(FlaskForm):
     )
     version = SelectField("Stored version", widget=GovSelect(), validate_choice=False)
     source = TextAreaField("Rule set (YAML)", widget=GovTextArea())
-    date_from = DateField(
+    date_from = DayMonthYearField(
         "Received from",
         format="%d %m %Y",
         widget=GovDateInput(),
         description="For example, 1 4 2026",
         validators=[InputRequired("Enter the first date")],
     )
-    date_to = DateField(
+    date_to = DayMonthYearField(
         "Received to (inclusive)",
         format="%d %m %Y",
         widget=GovDateInput(),
