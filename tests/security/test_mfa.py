@@ -60,6 +60,7 @@ def test_first_sign_in_enrols_with_qr_code_and_shows_recovery_codes_once(app, cl
         assert response.headers["Location"] == "/sign-in/set-up"
         page = client.get("/sign-in/set-up")
         assert page.status_code == 200
+        assert page.headers["Cache-Control"] == "no-store"  # the secret is on it
         assert "<svg" in page.text and "<title>QR code" in page.text
         assert "<script>" not in page.text.replace(" ", "")
         with app.app_context():

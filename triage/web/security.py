@@ -7,7 +7,6 @@ import secrets
 import uuid
 
 from flask import Flask, Response, g, request
-from flask_login import current_user
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -50,8 +49,9 @@ def _security_headers(response: Response) -> Response:
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if current_app.config.get("HSTS"):
         response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-    if current_user.is_authenticated or request.path.startswith("/api/"):
-        # Case data must never sit in a shared or browser cache.
+    if request.endpoint != "static":
+        # Case data must never sit in a shared or browser cache; nor may the second sign-in
+        # step (its TOTP secret) or the recovery codes. Only static files may be cached.
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
     response.headers["X-Request-ID"] = g.get("request_id", "")
