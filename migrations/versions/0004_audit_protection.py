@@ -1,6 +1,8 @@
-"""Audit trail protection: on PostgreSQL a trigger rejects UPDATE, DELETE and TRUNCATE
-on audit_events (even for the table owner). On SQLite this migration does nothing: there
-the hash chain and `triage verify-audit` are the protection.
+"""audit trail protection: append-only trigger on PostgreSQL
+
+On PostgreSQL a trigger rejects UPDATE, DELETE and TRUNCATE on audit_events (even for the
+table owner). On SQLite this migration does nothing: there the hash chain and
+`triage verify-audit` are the protection.
 
 The grants that keep the application's own role to SELECT and INSERT on the table are
 deployment-specific (the role name) and are applied by `flask triage db-roles --app-role`;
