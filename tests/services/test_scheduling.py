@@ -172,3 +172,14 @@ def test_closed_referral_is_neither_reminded_nor_escalated(app_ctx):
         result = scheduling.run_due_action(row.id, now=DUE, actor=ACTOR)
         assert result == {"outcome": "referral closed"}
     assert db.session.scalar(db.select(db.func.count(Notification.id))) == 0
+
+
+def test_escalation_without_an_s2s_lead_goes_to_the_screeners(app_ctx):
+    screener = make_user(roles=["screener"])
+    referral = make_referral(RECEIVED)
+    scheduling.plan_for_referral(referral, now=RECEIVED, actor=ACTOR)
+    row = actions(referral.id)["offer_escalation"]
+    result = scheduling.run_due_action(row.id, now=DUE, actor=ACTOR)
+    assert result["outcome"] == "escalated to screeners (no S2S lead)"
+    assert result["notified"] == [screener.id]
+    assert len(result["mail_ids"]) == 1

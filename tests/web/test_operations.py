@@ -145,3 +145,14 @@ def test_closure_day_needs_a_reason(client, login_as):
 def test_closure_days_page_needs_calendar_manage(client, login_as):
     login_as("screener")
     assert client.get("/admin/closure-days").status_code == 403
+
+
+def test_closure_day_with_a_malformed_date_is_an_error_not_a_crash(client, login_as):
+    login_as("admin")
+    token = csrf_token(client, "/admin/closure-days")
+    for day in (["' OR 1=1 --"], ["31", "2", "2026"], []):
+        response = client.post(
+            "/admin/closure-days", data={"csrf_token": token, "day": day, "reason": "x"}
+        )
+        assert response.status_code == 200
+        assert "There is a problem" in response.text

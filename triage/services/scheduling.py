@@ -490,6 +490,10 @@ def _offer_escalation(
     if referral.status != "received":
         return {"outcome": "offer already made"}
     leads = notifications.users_with_role("s2s_lead")
+    fallback = not leads
+    if fallback:
+        # No S2S lead configured: an escalation nobody receives would be a lost deadline.
+        leads = notifications.users_with_role("screener")
     message = (
         f"Referral {referral.reference} is overdue: no support offer was recorded by "
         f"{_local(referral.offer_due_at)}"
@@ -512,7 +516,11 @@ def _offer_escalation(
         ).id
         for lead in leads
     ]
-    return {"outcome": "escalated", "notified": [r.user_id for r in rows], "mail_ids": mail_ids}
+    return {
+        "outcome": "escalated to screeners (no S2S lead)" if fallback else "escalated",
+        "notified": [r.user_id for r in rows],
+        "mail_ids": mail_ids,
+    }
 
 
 def _marac_listing(action: DueAction, referral: Referral, *, now: datetime, actor: Actor) -> dict:
