@@ -59,6 +59,7 @@ def test_replay_pasted_rules(app, client, login_as):
     assert 'id="count-total">2<' in response.text
     assert 'id="count-marac">1<' in response.text and 'id="count-risk">0<' in response.text
     assert changed_ref in response.text and same_ref not in response.text
+    assert "none → <strong>Potential escalation</strong>" in response.text
     assert "VictimB" not in response.text  # references only: managers see no names
     with app.app_context():
         referral = db.session.get(Referral, changed_id)

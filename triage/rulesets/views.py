@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from triage.auth.decorators import requires
 from triage.extensions import db
-from triage.rules import InvalidRuleSet, parse_ruleset
+from triage.rules import MARAC_CRITERIA, InvalidRuleSet, parse_ruleset
 from triage.rulesets.forms import ActivateForm, ReplayForm, RuleSetForm
 from triage.services import replay as replay_service
 from triage.services import rulesets
@@ -24,6 +24,13 @@ NAV = [
     ("Rule sets", "rulesets.index", "ruleset.manage"),
     ("Replay", "rulesets.replay", "ruleset.replay"),
 ]
+
+
+@bp.app_template_filter("criterion_title")
+def criterion_title(name: str) -> str:
+    """'potential_escalation' -> 'Potential escalation' (the rule engine's own titles)."""
+    return MARAC_CRITERIA.get(name, name)
+
 
 # A rule set file is small; refuse anything much bigger before reading it.
 MAX_UPLOAD_BYTES = MAX_SOURCE_CHARS * 4 + 64 * 1024
