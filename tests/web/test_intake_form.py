@@ -286,6 +286,13 @@ def test_near_match_asks_the_user_and_never_merges_silently(app, login_as, clien
     assert "Amira Kahn" in page.text and "A different person" in page.text
     missing = post(client, "/referrals/new/match/victim", {})
     assert 'href="#choice"' in missing.text
+    with app.app_context():
+        shown = db.session.scalar(
+            select(AuditEvent)
+            .where(AuditEvent.action == "person.match_offered")
+            .order_by(AuditEvent.seq.desc())
+        )
+        assert shown.details == {"role": "victim", "person_ids": [known_id]}
 
     response = post(client, "/referrals/new/match/victim", {"choice": str(known_id)})
     assert response.headers["Location"] == "/referrals/new/perpetrator"

@@ -227,6 +227,15 @@ def match(role: str):
         _save(draft)
         db.session.commit()
         return redirect(_after_section(draft, ruleset, role))
+    # Showing who else is on record is a disclosure: audited, by person id only.
+    audit.record(
+        "person.match_offered",
+        current_actor(),
+        object_type="user",
+        object_id=current_user.id,
+        details={"role": role, "person_ids": [p.id for p in result.near]},
+    )
+    db.session.commit()
     return render_template(
         "intake/match.html",
         form=form,
