@@ -110,6 +110,9 @@ def targets(base: str, env: dict) -> list[tuple[str, list[str]]]:
     admin = sign_in(base, env, "admin")
     coordinator = sign_in(base, env, "coordinator")
     token = _flask(env, "triage", "create-token", "--email", "screener@demo.triage.test").strip()
+    idva_token = _flask(env, "triage", "create-token", "--email", "idva@demo.triage.test").strip()
+    anonymous = Browser(base)
+    sign_in_csrf = anonymous.csrf("/sign-in")
     s_csrf, a_csrf = screener.csrf("/account"), admin.csrf("/account")
     referral = re.search(r'href="/referrals/(\d+)"', screener.get("/screening/"))
     referral_id = referral.group(1) if referral else "1"
@@ -118,7 +121,19 @@ def targets(base: str, env: dict) -> list[tuple[str, list[str]]]:
     with_screener = ["--cookie", screener.cookie_header()]
     with_admin = ["--cookie", admin.cookie_header()]
     return [
-        ("sign-in form", ["-u", f"{base}/sign-in", "--data", "email=a%40b.test&password=x"]),
+        (
+            "sign-in form",
+            [
+                "-u",
+                f"{base}/sign-in",
+                "--data",
+                f"email=a%40b.test&password=x&csrf_token={sign_in_csrf}",
+                "--skip",
+                "csrf_token",
+                "--cookie",
+                anonymous.cookie_header(),
+            ],
+        ),
         (
             "morning list filters",
             [
@@ -186,7 +201,7 @@ def targets(base: str, env: dict) -> list[tuple[str, list[str]]]:
                 "--data",
                 '{"source_agency":"police","referrer_name":"PC A","police_reference":"X1"}',
                 "-H",
-                f"Authorization: Bearer {token}",
+                f"Authorization: Bearer {idva_token}",
                 "-H",
                 "Content-Type: application/json",
             ],

@@ -154,6 +154,18 @@ def test_disabling_an_account_ends_its_sessions_and_sign_in(app, client, login_a
         assert audit_actions()[-1] == "user.enable"
 
 
+def test_admin_cannot_remove_their_own_admin_role(app, client, login_as):
+    admin = login_as("admin")
+    response = client.post(
+        f"/admin/users/{admin.id}/roles",
+        data={"roles": ["manager"], "csrf_token": csrf_token(client, "/admin/users")},
+    )
+    assert response.status_code == 400
+    assert "cannot remove your own administrator role" in response.text
+    with app.app_context():
+        assert db.session.get(User, admin.id).roles == {"admin"}
+
+
 def test_admin_cannot_disable_themselves(app, client, login_as):
     admin = login_as("admin")
     token = csrf_token(client, f"/admin/users/{admin.id}")

@@ -40,6 +40,8 @@ from triage.web.actor import current_actor
 
 bp = Blueprint("auth", __name__)
 
+NAV = [("Your account", "auth.account", "account.self")]
+
 NEXT_KEY = "after_sign_in"
 
 

@@ -115,6 +115,8 @@ def set_roles(user: User, roles: list[str], actor: Actor) -> None:
     unknown = sorted(set(roles) - set(ROLES))
     if unknown or not roles:
         raise AccountError(f"Roles must be one or more of {', '.join(ROLES)}")
+    if actor.user_id == user.id and "admin" in user.roles and "admin" not in roles:
+        raise AccountError("You cannot remove your own administrator role")
     before = sorted(user.roles)
     # Keep the rows of roles that stay: replacing them all would insert before the orphans
     # are deleted and trip the (user_id, role) unique constraint.
