@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -136,3 +137,25 @@ def test_home_page_links_to_the_referral(app, login_as, client):
     user = login_as("referrer")
     referral_id = make(app, user.id)
     assert f'href="/referrals/{referral_id}"' in client.get("/").text
+
+
+def test_marac_meeting_is_shown_once_listed(app, login_as, client):
+    from triage.services import marac
+
+    user = login_as("referrer")
+    referral_id = make(app, user.id, yes=15)
+    assert "Not listed yet" in client.get(f"/referrals/{referral_id}").text
+    when = datetime(2026, 5, 5, 9, 0, tzinfo=UTC)
+    with app.app_context():
+        actor = Actor.system("test")
+        marac.ensure_meetings(now=when, weeks=4, actor=actor)
+        listing = marac.list_referral(referral_id, now=when, actor=actor)
+        starts = listing.meeting.starts_at
+        db.session.commit()
+    text = client.get(f"/referrals/{referral_id}").text
+    assert "Listed for the meeting on" in text
+    local = starts.astimezone(ZoneInfo("Europe/London"))
+    assert f"{local.day} {local:%B %Y} at {local:%H:%M}" in text
+    # Received at the same instant as the first: not after it, so not a repeat.
+    not_marac = make(app, user.id, yes=2, police_reference="OTHER-1")
+    assert "Not for MARAC" in client.get(f"/referrals/{not_marac}").text

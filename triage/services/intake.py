@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from triage.extensions import db
-from triage.models import Person, Referral
+from triage.models import MaracListing, Person, Referral
 from triage.models.referral import SOURCE_AGENCIES
 from triage.rules import MARAC_CRITERIA, Assessment, InvalidFacts, RuleSet, assess
 from triage.services import audit
@@ -672,6 +672,18 @@ def _labels_for(version: str) -> RuleSet | None:
         return None
 
 
+def _current_listing(referral_id: int) -> MaracListing | None:
+    """The referral's MARAC listing still in force (listed or heard), if any."""
+    return db.session.scalar(
+        select(MaracListing)
+        .where(
+            MaracListing.referral_id == referral_id, MaracListing.status.in_(("listed", "heard"))
+        )
+        .order_by(MaracListing.listed_at.desc())
+        .limit(1)
+    )
+
+
 def referral_summary(referral: Referral) -> dict[str, Any]:
     """What the rules and routing decided, in plain values (result page and API)."""
     stored = Assessment.from_dict(referral.assessment)
@@ -683,6 +695,7 @@ def referral_summary(referral: Referral) -> dict[str, Any]:
     last_marac = facts.get("last_marac_referral_at")
     last_marac_at = datetime.fromisoformat(last_marac) if last_marac else None
     repeat = "repeat" in stored.marac_criteria
+    listing = _current_listing(referral.id)
     return {
         "reference": referral.reference,
         "received_at": _iso(referral.received_at),
@@ -707,6 +720,8 @@ def referral_summary(referral: Referral) -> dict[str, Any]:
             {"code": code, "label": management_labels.get(code, code)}
             for code in facts.get("perpetrator_management", [])
         ],
+        "marac_meeting_at": _iso(listing.meeting.starts_at) if listing else None,
+        "marac_listing_status": listing.status if listing else None,
         "pathway": "complex_case" if stored.mcic else "standard",
         "pathway_label": "Complex-case pathway (MCIC)" if stored.mcic else "S2S standard pathway",
         "reasons": list(stored.reasons),
