@@ -7,12 +7,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort, g
+from flask import abort, g, redirect, url_for
 from flask_login import current_user
 
 from triage.auth.access import can
 from triage.auth.capabilities import MFA_STEP
-from triage.extensions import login_manager
+from triage.auth.login import pending_mfa_session
+from triage.extensions import db, login_manager
 
 
 def public(view: Callable) -> Callable:
@@ -27,11 +28,6 @@ def mfa_step(view: Callable) -> Callable:
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any):
-        from flask import redirect, url_for
-
-        from triage.auth.login import pending_mfa_session
-        from triage.extensions import db
-
         if current_user.is_authenticated:
             return redirect(url_for("home.index"))
         pending = pending_mfa_session()
