@@ -369,11 +369,7 @@ def show(referral_id: int):
         ruleset=ruleset,
         labels=_labels(ruleset) if ruleset else None,
         offer_link=offer_link,
-        marac_meeting_at=(
-            datetime.fromisoformat(summary["marac_meeting_at"])
-            if summary["marac_meeting_at"]
-            else None
-        ),
+        listing=intake.current_marac_listing(referral.id),
         last_marac=(
             datetime.fromisoformat(summary["last_marac_referral_at"])
             if summary["last_marac_referral_at"]

@@ -672,8 +672,10 @@ def _labels_for(version: str) -> RuleSet | None:
         return None
 
 
-def _current_listing(referral_id: int) -> MaracListing | None:
-    """The referral's MARAC listing still in force (listed or heard), if any."""
+def current_marac_listing(referral_id: int) -> MaracListing | None:
+    """The referral's MARAC listing still in force (listed or heard), if any.
+
+    Kept out of `referral_summary`, whose shape the API publishes."""
     return db.session.scalar(
         select(MaracListing)
         .where(
@@ -695,7 +697,6 @@ def referral_summary(referral: Referral) -> dict[str, Any]:
     last_marac = facts.get("last_marac_referral_at")
     last_marac_at = datetime.fromisoformat(last_marac) if last_marac else None
     repeat = "repeat" in stored.marac_criteria
-    listing = _current_listing(referral.id)
     return {
         "reference": referral.reference,
         "received_at": _iso(referral.received_at),
@@ -720,8 +721,6 @@ def referral_summary(referral: Referral) -> dict[str, Any]:
             {"code": code, "label": management_labels.get(code, code)}
             for code in facts.get("perpetrator_management", [])
         ],
-        "marac_meeting_at": _iso(listing.meeting.starts_at) if listing else None,
-        "marac_listing_status": listing.status if listing else None,
         "pathway": "complex_case" if stored.mcic else "standard",
         "pathway_label": "Complex-case pathway (MCIC)" if stored.mcic else "S2S standard pathway",
         "reasons": list(stored.reasons),
