@@ -207,6 +207,15 @@ def bench_lateness(args) -> None:
                     break
                 time.sleep(1)
             rows = db.session.execute(select(DueAction.due_at, DueAction.done_at)).all()
+            keys = list(db.session.scalars(select(DueAction.key)))
+            rq_jobs = Queue("deadlines", connection=get_redis(app)).job_class.fetch_many(
+                [scheduling.job_id_for(k) for k in keys], connection=get_redis(app)
+            )
+            run_times = [
+                (j.ended_at - j.started_at).total_seconds()
+                for j in rq_jobs
+                if j is not None and j.started_at and j.ended_at
+            ]
             retried = db.session.scalar(text("SELECT count(*) FROM due_actions WHERE attempts > 0"))
     finally:
         stop.set()
@@ -223,6 +232,11 @@ def bench_lateness(args) -> None:
         f"  median {statistics.median(late):.3f} s   p99 {_pct(late, 0.99):.3f} s   "
         f"max {max(late):.3f} s   min {min(late):.3f} s"
     )
+    if run_times:
+        print(
+            f"  time inside the work horse per action: median "
+            f"{statistics.median(run_times):.3f} s, max {max(run_times):.3f} s"
+        )
     print(
         f"  {retried} actions needed a retry; deadline throughput "
         f"{len(finished) / span:.1f} actions/s over {span:.0f} s"
