@@ -132,6 +132,8 @@ def targets(base: str, env: dict) -> list[tuple[str, list[str]]]:
                 "csrf_token",
                 "--cookie",
                 anonymous.cookie_header(),
+                "--ignore-code",
+                "401",  # a wrong password is answered 401: that is the page under test
             ],
         ),
         (
@@ -233,7 +235,7 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.3)
-        found = []
+        found, untested = [], []
         for name, args in targets(base, env):
             command = [
                 sqlmap,
@@ -264,6 +266,7 @@ def main() -> int:
             verdict = "INJECTABLE" if FOUND.search(output) else "not injectable"
             if not FOUND.search(output) and not NOT_FOUND.search(output):
                 verdict = "no verdict (see log)"
+                untested.append(name)
             (instance / f"sqlmap-{name.replace(' ', '_')}.log").write_text(output)
             print(f"   {verdict}", flush=True)
             if FOUND.search(output):
@@ -272,6 +275,9 @@ def main() -> int:
         if found:
             print("sqlmap reported injection in: " + ", ".join(found), file=sys.stderr)
             return 1
+        if untested:
+            print("sqlmap could not test: " + ", ".join(untested), file=sys.stderr)
+            return 2
         print("sqlmap found no injection point.")
         return 0
     finally:
