@@ -289,6 +289,9 @@ def test_every_problem_is_reported_at_once_and_nothing_is_stored(actor):
         ({"detail": "d" * 10_001}, "detail"),
         ({"victim_person_id": "12"}, "victim_person_id"),
         ({"perpetrator": None, "perpetrator_person_id": 5}, "perpetrator_person_id"),
+        # Values of the wrong type (a list where a code is expected) are errors, not crashes.
+        ({"consent_basis": ["consent"]}, "consent_basis"),
+        ({"source_agency": ["police"]}, "source_agency"),
     ],
 )
 def test_each_kind_of_invalid_input(actor, overrides, field):
@@ -418,3 +421,11 @@ def test_no_repeat_with_another_perpetrator(actor):
         perpetrator={"first_name": "Someone", "last_name": "Else"},
     )
     assert referral.marac is False
+
+
+def test_a_list_for_a_persons_gender_is_an_error_not_a_crash(actor):
+    data = referral_data(yes=3)
+    data["victim"] = {**data["victim"], "gender": ["female"]}
+    with pytest.raises(IntakeInvalid) as caught:
+        create(data, actor)
+    assert "victim.gender" in caught.value.fields()

@@ -274,7 +274,7 @@ def _person(errors: _Errors, role: str, raw: object, today: date) -> dict[str, A
     gender = raw.get("gender")
     if gender in (None, ""):
         gender = None
-    elif gender not in GENDERS:
+    elif not isinstance(gender, str) or gender not in GENDERS:
         errors.add(f"{role}.gender", f"Gender must be one of: {', '.join(GENDERS)}")
         gender = None
     clean["gender"] = gender
@@ -408,7 +408,7 @@ def create_referral(
     source = data.get("source_agency")
     if source in (None, ""):
         errors.add("source_agency", "Select the agency the referral comes from")
-    elif source not in SOURCE_AGENCIES:
+    elif not isinstance(source, str) or source not in SOURCE_AGENCIES:
         errors.add("source_agency", f"Source agency must be one of: {', '.join(SOURCE_AGENCIES)}")
     referrer_name = _text(
         errors,
@@ -496,7 +496,7 @@ def create_referral(
     consent = data.get("consent_basis")
     if consent in (None, ""):
         errors.add("consent_basis", "Select the basis for sharing the victim's information")
-    elif consent not in CONSENT_BASES:
+    elif not isinstance(consent, str) or consent not in CONSENT_BASES:
         errors.add("consent_basis", f"Consent basis must be one of: {', '.join(CONSENT_BASES)}")
 
     # People: read-only look-ups now; records are written only once everything is valid.
