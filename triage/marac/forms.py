@@ -13,7 +13,8 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import IntegerField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
-from triage.offers.forms import TIME_MESSAGE, TIME_PATTERN, GovDateField
+from triage.offers.forms import TIME_MESSAGE, TIME_PATTERN
+from triage.web.fields import DayMonthYearField
 
 REASON_MAX = 500
 
@@ -44,7 +45,7 @@ class CancelMeetingForm(FlaskForm):
 
 
 class _When(FlaskForm):
-    day = GovDateField(
+    day = DayMonthYearField(
         "Date",
         format="%d %m %Y",
         widget=GovDateInput(),
@@ -112,7 +113,7 @@ class ActionForm(FlaskForm):
         description="What will be done. Use the case reference, not names.",
         validators=[InputRequired("Describe the action"), Length(max=1000)],
     )
-    due_on = GovDateField(
+    due_on = DayMonthYearField(
         "Due date (optional)",
         format="%d %m %Y",
         widget=GovDateInput(),

@@ -14,24 +14,14 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import DateField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from triage.services.offers import LATE_REASONS, MAX_DETAIL, MAX_NOTES, METHODS, OUTCOMES
+from triage.web.fields import DayMonthYearField
 
 TIME_PATTERN = re.compile(r"^\s*([01]?\d|2[0-3])[:.]([0-5]\d)\s*$")
-
-
-class GovDateField(DateField):
-    """A day / month / year date that always has three parts, whatever was posted, so the
-    GOV.UK widget can show back what was typed (and a hand-made POST cannot break it)."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        if valuelist is not None and len(valuelist) != 3:
-            valuelist = ([*valuelist, "", "", ""])[:3]
-            self.raw_data = valuelist
-        super().process_formdata(valuelist)
 
 
 def _choices(labels: dict[str, str]) -> list[SelectChoice]:
@@ -51,7 +41,7 @@ def local_instant(day: date | None, hhmm: str | None, timezone: str) -> datetime
 
 
 class OfferForm(FlaskForm):
-    made_on = GovDateField(
+    made_on = DayMonthYearField(
         "Date the offer was made",
         format="%d %m %Y",
         widget=GovDateInput(),

@@ -2,23 +2,14 @@
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput, GovTextInput
-from wtforms import DateField, StringField, SubmitField
-from wtforms.utils import unset_value
+from wtforms import StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
-
-class _DayMonthYear(DateField):
-    """GovDateInput needs exactly three values to render; anything else a request sends is an
-    error on the field, never a crash."""
-
-    def process(self, formdata, data=unset_value, extra_filters=None) -> None:
-        super().process(formdata, data, extra_filters)
-        if self.raw_data is not None and len(self.raw_data) != 3:
-            self.raw_data = ["", "", ""]
+from triage.web.fields import DayMonthYearField
 
 
 class ClosureDayForm(FlaskForm):
-    day = _DayMonthYear(
+    day = DayMonthYearField(
         "Date",
         format="%d %m %Y",
         widget=GovDateInput(),

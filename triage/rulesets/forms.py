@@ -13,12 +13,12 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextArea,
 )
-from wtforms import BooleanField, DateField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.utils import unset_value
 from wtforms.validators import InputRequired, ValidationError
 
 from triage.services.rulesets import MAX_SOURCE_CHARS
+from triage.web.fields import DayMonthYearField
 
 
 class RuleSetForm(FlaskForm):
@@ -52,16 +52,6 @@ class RuleSetForm(FlaskForm):
 
 class ActivateForm(FlaskForm):
     submit = SubmitField("Use for new referrals", widget=GovSubmitInput())
-
-
-class DayMonthYearField(DateField):
-    """A date typed as day, month and year (GovDateInput). The widget needs exactly three
-    values; a request that sends anything else gets an error on the field, never a crash."""
-
-    def process(self, formdata, data=unset_value, extra_filters=None) -> None:
-        super().process(formdata, data, extra_filters)
-        if self.raw_data is not None and len(self.raw_data) != 3:
-            self.raw_data = ["", "", ""]
 
 
 class ReplayForm(FlaskForm):
