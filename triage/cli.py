@@ -141,7 +141,8 @@ def dev(host, port):
     from triage.services.demo import DEMO_DOMAIN, DEMO_USERS, demo_password
 
     for local, _name, _agency, roles in DEMO_USERS:
-        click.echo(f"  {local}@{DEMO_DOMAIN:24} {demo_password(local):26} {', '.join(roles)}")
+        email = f"{local}@{DEMO_DOMAIN}"
+        click.echo(f"  {email:32} {demo_password(local):26} {', '.join(roles)}")
     click.echo(
         "Then a second step asks for a code. Print one with:\n"
         "  .venv/bin/flask --app wsgi triage demo-code <e-mail>\n"

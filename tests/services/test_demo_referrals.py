@@ -76,3 +76,22 @@ def test_seed_is_deterministic_and_runs_once():
 def test_no_referrals_for_zero_days():
     demo.seed(days=0, now=NOW)
     assert db.session.scalars(select(Referral)).all() == []
+
+
+def test_old_demo_cases_sit_on_the_meeting_of_their_day():
+    """Each MARAC case is listed when it arrived (its meeting since held), so the demo's
+    next meeting is not crowded with two months of cases."""
+    from triage.models import MaracListing, MaracMeeting
+
+    demo.seed(days=60, now=NOW)
+    marac_ids = set(db.session.scalars(select(Referral.id).where(Referral.marac)))
+    listings = db.session.scalars(select(MaracListing)).all()
+    assert {listing.referral_id for listing in listings} == marac_ids
+    for listing in listings:
+        referral = db.session.get(Referral, listing.referral_id)
+        assert listing.meeting.starts_at > referral.received_at
+        assert listing.meeting.cutoff_at >= referral.received_at
+    past = db.session.scalars(select(MaracMeeting).where(MaracMeeting.starts_at < NOW)).all()
+    assert past and all(meeting.status == "held" for meeting in past)
+    heard = [listing for listing in listings if listing.meeting.starts_at < NOW]
+    assert heard and all(listing.status == "heard" for listing in heard)

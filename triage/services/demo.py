@@ -302,6 +302,8 @@ def seed_referrals(users: dict[str, User], *, days: int, now: datetime, count: i
         by_idva = data["source_agency"] in ("idva", "marac")
         actor = Actor.for_user(users["idva" if by_idva else "referrer"])
         referral = create_referral(data, actor=actor, now=received_at + timedelta(minutes=5))
+        if referral.marac:
+            _list_as_it_happened(referral.id, at=received_at + timedelta(minutes=10))
         if referral.risk_level == "high" or rng.random() < 0.2:
             referral.assigned_idva_id = users["idva"].id
         created += 1
@@ -318,5 +320,36 @@ def seed_referrals(users: dict[str, User], *, days: int, now: datetime, count: i
                 actor=Actor.for_user(users["screener"]),
                 now=offer_at,
             )
+    _hold_past_meetings(now)
     db.session.flush()
     return created
+
+
+def _list_as_it_happened(referral_id: int, *, at: datetime) -> None:
+    """Run the MARAC listing job at the time it would have run, so an old demo case sits on
+    the meeting of its day (heard since) rather than crowding the next one."""
+    from triage.models import DueAction
+    from triage.services import scheduling
+
+    action_ids = db.session.scalars(
+        select(DueAction.id).where(
+            DueAction.referral_id == referral_id, DueAction.kind == "marac_listing"
+        )
+    ).all()
+    for action_id in action_ids:
+        scheduling.run_due_action(action_id, now=at, actor=Actor.job("seed-demo"))
+
+
+def _hold_past_meetings(now: datetime) -> None:
+    from triage.models import MaracMeeting
+    from triage.services import marac_actions
+
+    past = db.session.scalars(
+        select(MaracMeeting).where(
+            MaracMeeting.status == "scheduled", MaracMeeting.starts_at < now - timedelta(hours=2)
+        )
+    ).all()
+    for meeting in past:
+        marac_actions.mark_held(
+            meeting.id, actor=Actor.system("seed-demo"), now=meeting.starts_at + timedelta(hours=2)
+        )
