@@ -135,19 +135,19 @@ def register_blueprints(app: Flask) -> None:
     for module in (imports_views, rulesets_views, api_views):
         app.register_blueprint(module.bp)
         nav.extend(getattr(module, "NAV", []))
-    # Audit history and chain verification; closing referrals and subject-access export.
-    from triage.audit_admin import views as audit_admin_views
-    from triage.lifecycle import views as lifecycle_views
-
-    for module in (audit_admin_views, lifecycle_views):
-        app.register_blueprint(module.bp)
-        nav.extend(getattr(module, "NAV", []))
     # S2S morning list, support offers, MARAC meetings and agendas.
     from triage.marac import views as marac_views
     from triage.offers import views as offers_views
     from triage.screening import views as screening_views
 
     for module in (screening_views, offers_views, marac_views):
+        app.register_blueprint(module.bp)
+        nav.extend(getattr(module, "NAV", []))
+    # Audit history and chain verification; closing referrals and subject-access export.
+    from triage.audit_admin import views as audit_admin_views
+    from triage.lifecycle import views as lifecycle_views
+
+    for module in (audit_admin_views, lifecycle_views):
         app.register_blueprint(module.bp)
         nav.extend(getattr(module, "NAV", []))
     app.extensions["triage_nav"] = nav
