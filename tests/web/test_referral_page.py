@@ -159,3 +159,12 @@ def test_marac_meeting_is_shown_once_listed(app, login_as, client):
     # Received at the same instant as the first: not after it, so not a repeat.
     not_marac = make(app, user.id, yes=2, police_reference="OTHER-1")
     assert "Not for MARAC" in client.get(f"/referrals/{not_marac}").text
+
+
+def test_close_link_for_the_screening_team_only(app, login_as, client):
+    referral_id = make(app)
+    login_as("screener")
+    assert f'href="/referrals/{referral_id}/close"' in client.get(f"/referrals/{referral_id}").text
+    referrer = login_as("referrer")
+    own = make(app, referrer.id)
+    assert "/close" not in client.get(f"/referrals/{own}").text  # referrers do not close cases

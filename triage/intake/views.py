@@ -362,6 +362,9 @@ def show(referral_id: int):
         current_user, "offer.record", referral
     ):
         offer_link = url_for("offers.record", referral_id=referral.id)
+    close_link = None
+    if referral.status != "closed" and can(current_user, "referral.screen", referral):
+        close_link = url_for("lifecycle.close", referral_id=referral.id)
     return render_template(
         "referrals/show.html",
         referral=referral,
@@ -369,6 +372,7 @@ def show(referral_id: int):
         ruleset=ruleset,
         labels=_labels(ruleset) if ruleset else None,
         offer_link=offer_link,
+        close_link=close_link,
         listing=intake.current_marac_listing(referral.id),
         last_marac=(
             datetime.fromisoformat(summary["last_marac_referral_at"])
