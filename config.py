@@ -97,6 +97,10 @@ class BaseConfig:
     RQ_QUEUES = ("deadlines", "default")
     SEED_DEMO_ALLOWED = True
     HSTS = False
+    # How many reverse proxies (load balancer, TLS terminator) stand in front of the app. Only
+    # then are X-Forwarded-For/-Proto trusted: the audit trail's IP and the per-IP sign-in
+    # limits must see the client, not the proxy, and must never believe a client's own header.
+    PROXY_COUNT = 0
 
     @classmethod
     def from_environment(cls) -> dict:
@@ -112,6 +116,7 @@ class BaseConfig:
                 "MARAC_CUTOFF_WORKING_DAYS", cls.MARAC_CUTOFF_WORKING_DAYS
             ),
             "MARAC_CAPACITY": _env_int("MARAC_CAPACITY", cls.MARAC_CAPACITY),
+            "PROXY_COUNT": _env_int("PROXY_COUNT", cls.PROXY_COUNT),
             "SMTP_URL": _env("SMTP_URL", cls.SMTP_URL),
             "MAIL_FROM": _env("MAIL_FROM", cls.MAIL_FROM),
             "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL),

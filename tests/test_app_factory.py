@@ -72,3 +72,48 @@ def test_app_uses_the_configured_back_end(app):
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     assert uri.startswith(("sqlite:///", "postgresql+psycopg://"))
     assert app.config["REDIS_URL"]
+
+
+def test_forwarded_for_is_ignored_unless_a_proxy_is_configured(app):
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    assert not isinstance(app.wsgi_app, ProxyFix)  # a client cannot choose its own address
+    env = {"REMOTE_ADDR": "10.0.0.9", "HTTP_X_FORWARDED_FOR": "203.0.113.7"}
+    with app.test_request_context("/", environ_base=env):
+        from flask import request
+
+        assert request.remote_addr == "10.0.0.9"
+
+
+def test_proxy_count_trusts_exactly_that_many_proxies(tmp_path):
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from config import TestConfig
+    from triage import create_app
+
+    proxied = create_app(
+        TestConfig,
+        DATABASE_URL=f"sqlite:///{tmp_path}/p.db",
+        EMBEDDED_REDIS_DIR=str(tmp_path / "redis"),
+        PROXY_COUNT=1,
+    )
+    assert isinstance(proxied.wsgi_app, ProxyFix)
+    seen = {}
+
+    def capture(environ, start_response):
+        seen["addr"] = environ["REMOTE_ADDR"]
+        start_response("204 No Content", [])
+        return [b""]
+
+    proxied.wsgi_app.app = capture
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/",
+        "SERVER_NAME": "x",
+        "SERVER_PORT": "80",
+        "wsgi.url_scheme": "http",
+        "REMOTE_ADDR": "10.0.0.9",
+        "HTTP_X_FORWARDED_FOR": "198.51.100.1, 203.0.113.7",
+    }
+    proxied.wsgi_app(environ, lambda *a: None)
+    assert seen["addr"] == "203.0.113.7"  # the client as the one trusted proxy saw it

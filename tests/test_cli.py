@@ -91,3 +91,22 @@ def test_verify_audit_reports_an_intact_chain(app, app_ctx):
     result = app.test_cli_runner().invoke(args=["triage", "verify-audit"])
     assert result.exit_code == 0, result.output
     assert "intact" in result.output
+
+
+def test_revoke_tokens_refuses_the_token_from_then_on(app, app_ctx):
+    from tests.factories import make_user
+    from triage.models import AuditEvent
+
+    make_user(email="leaked@example.test", roles=["referrer"])
+    db.session.commit()
+    runner = app.test_cli_runner()
+    token = runner.invoke(args=["triage", "create-token", "--email", "leaked@example.test"])
+    token = token.output.strip()
+    assert user_for_token(token) is not None
+    result = runner.invoke(args=["triage", "revoke-tokens", "--email", "leaked@example.test"])
+    assert result.exit_code == 0, result.output
+    assert "Revoked 1 token(s)" in result.output
+    assert user_for_token(token) is None
+    last = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()))
+    assert last.action == "api_token.revoke"
+    assert last.details == {"revoked": 1}

@@ -105,8 +105,13 @@ def register_templates(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
     from triage.web import security
 
+    proxies = app.config.get("PROXY_COUNT", 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     security.register(app)
 
 

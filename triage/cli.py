@@ -63,6 +63,28 @@ def create_token(email, label):
     click.echo(token)
 
 
+@triage_cli.command("revoke-tokens")
+@click.option("--email", required=True)
+def revoke_tokens(email):
+    """Revoke every API token of a user; their API calls are refused from now on."""
+    from triage.auth.tokens import revoke_tokens as revoke
+    from triage.services import audit
+
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException("No user with that e-mail address")
+    count = revoke(user)
+    audit.record(
+        "api_token.revoke",
+        Actor.system("cli"),
+        object_type="user",
+        object_id=user.id,
+        details={"revoked": count},
+    )
+    db.session.commit()
+    click.echo(f"Revoked {count} token(s)")
+
+
 @triage_cli.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has users.")
 @click.option("--days", default=60, show_default=True, help="Spread demo referrals over N days.")

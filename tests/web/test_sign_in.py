@@ -78,7 +78,9 @@ def test_sign_in_and_out(app, client):
     assert home.headers["Cache-Control"] == "no-store"
 
     token = csrf_token(client, "/")
-    assert client.post("/sign-out", data={"csrf_token": token}).status_code == 302
+    signed_out = client.post("/sign-out", data={"csrf_token": token})
+    assert signed_out.status_code == 302
+    assert signed_out.headers["Clear-Site-Data"] == '"cache", "storage"'
     assert client.get("/").status_code == 302
     with app.app_context():
         rows = db.session.scalars(

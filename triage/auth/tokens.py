@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from triage.auth.sessions import TOUCH_INTERVAL
 from triage.extensions import db
@@ -35,3 +35,13 @@ def user_for_token(token: str) -> User | None:
     if row.last_used_at is None or now - row.last_used_at > TOUCH_INTERVAL:
         row.last_used_at = now
     return row.user
+
+
+def revoke_tokens(user: User, *, now=None) -> int:
+    """Revoke every live token of a user (a lost laptop, a leaked script); returns how many."""
+    result = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+    )
+    return result.rowcount or 0

@@ -201,6 +201,11 @@ def sign_out():
         logout_user()
         session.clear()
         flash("You have signed out.", "success")
+        response = redirect(url_for("auth.sign_in"))
+        # Nothing of the case pages may stay in this browser's cache or storage. Cookies are
+        # left alone: the session row is already ended, and the cookie carries the flash.
+        response.headers["Clear-Site-Data"] = '"cache", "storage"'
+        return response
     return redirect(url_for("auth.sign_in"))
 
 
