@@ -65,7 +65,12 @@ class RolesForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    reason = StringField("Reason", widget=GovTextInput(), validators=[Optional(), Length(max=200)])
+    reason = StringField(
+        "Reason",
+        widget=GovTextInput(),
+        description="It is kept in the audit trail for good: do not include personal details.",
+        validators=[Optional(), Length(max=200)],
+    )
     submit = SubmitField("Change status", widget=GovSubmitInput())
 
 

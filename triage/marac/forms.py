@@ -24,7 +24,10 @@ def _reason(label: str, message: str) -> TextAreaField:
         label,
         widget=GovTextArea(),
         validators=[InputRequired(message), Length(max=REASON_MAX)],
-        description="Agencies see this reason. Do not include names or addresses.",
+        description=(
+            "Agencies see this reason and it is kept in the audit trail for good. "
+            "Do not include names or addresses."
+        ),
     )
 
 
@@ -132,7 +135,10 @@ class ActionStatusForm(FlaskForm):
     note = TextAreaField(
         "Note",
         widget=GovTextArea(),
-        description="Needed when the action is blocked: describe the change of circumstances.",
+        description=(
+            "Needed when the action is blocked: describe the change of circumstances. "
+            "It is kept in the audit trail for good: do not include names or addresses."
+        ),
         validators=[Optional(), Length(max=500)],
     )
     submit = SubmitField("Save", widget=GovSubmitInput())

@@ -78,6 +78,10 @@ class OfferForm(FlaskForm):
     late_reason_detail = TextAreaField(
         "Give more detail",
         widget=GovTextArea(),
+        description=(
+            "It is kept in the audit trail for good: do not include names, addresses or "
+            "contact details."
+        ),
         validators=[Optional(), Length(max=MAX_DETAIL)],
     )
     notes = TextAreaField(
