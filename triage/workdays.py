@@ -33,12 +33,10 @@ def _bank_holidays(country: str, subdiv: str | None, year: int) -> frozenset[dat
 
 @lru_cache(maxsize=32)
 def _check_region(country: str, subdiv: str | None) -> None:
-    try:
-        holidays.country_holidays(country, subdiv=subdiv)
-    except NotImplementedError as exc:
-        raise ValueError(
-            f"no bank holiday data for country={country!r}, subdiv={subdiv!r}"
-        ) from exc
+    # Ask the package what it covers, rather than build a calendar and catch its refusal.
+    supported = holidays.list_supported_countries()
+    if country not in supported or (subdiv is not None and subdiv not in supported[country]):
+        raise ValueError(f"no bank holiday data for country={country!r}, subdiv={subdiv!r}")
 
 
 def _require_aware(instant: datetime, name: str = "instant") -> datetime:

@@ -24,6 +24,12 @@ class SignOutForm(FlaskForm):
     submit = SubmitField("Sign out", widget=GovSubmitInput())
 
 
+CODE_VALIDATORS = [
+    InputRequired("Enter a code"),
+    Length(max=32, message="Enter a correct code"),
+]
+
+
 class CodeForm(FlaskForm):
     """The second step: one field takes a 6-digit TOTP code or a recovery code."""
 
@@ -31,19 +37,20 @@ class CodeForm(FlaskForm):
         "Code",
         widget=GovTextInput(),
         description="The 6-digit code from your authenticator app, or one of your recovery codes",
-        validators=[InputRequired("Enter a code"), Length(max=32, message="Enter a correct code")],
+        validators=CODE_VALIDATORS,
     )
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(CodeForm):
+    """Confirming a new authenticator: the same field, but only the app's code makes sense."""
+
     code = StringField(
         "Code",
         widget=GovTextInput(),
         description="The 6-digit code your authenticator app shows for this service",
-        validators=[InputRequired("Enter a code"), Length(max=32, message="Enter a correct code")],
+        validators=CODE_VALIDATORS,
     )
-    submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
 class ChangePasswordForm(FlaskForm):
