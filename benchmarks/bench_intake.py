@@ -107,9 +107,9 @@ def prepare(database_url: str, redis_url: str):
             conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         upgrade()
-        from triage.auth.tokens import create_token
         from triage.services import accounts
         from triage.services.actor import Actor
+        from triage.services.tokens import create_token
 
         user = accounts.create_user(
             email="bench-referrer@example.test",

@@ -144,9 +144,9 @@ def redis_client(app: Flask):
 def login_as(app: Flask, client):
     """`login_as("screener")` signs the test client in as a new user with that role."""
     from tests.factories import make_user
-    from triage.auth import sessions
     from triage.auth.login import SESSION_KEY
     from triage.models import User
+    from triage.services import auth_sessions as sessions
 
     def _login(*roles: str, user_id: int | None = None) -> SimpleNamespace:
         with app.app_context():

@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
-from triage.auth.passwords import hash_password
 from triage.extensions import db
 from triage.models import Person, User, UserRole
+from triage.services.passwords import hash_password
 from triage.services.people import match_key
 
 _seq = itertools.count(1)

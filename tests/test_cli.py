@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from triage.auth.tokens import user_for_token
 from triage.extensions import db
 from triage.models import ApiToken, User
+from triage.services.tokens import user_for_token
 
 
 def test_create_user_reads_the_password_from_stdin(app, app_ctx):

@@ -26,6 +26,7 @@ def create_app(config: str | type[BaseConfig] | None = None, **overrides) -> Fla
     )
     register_config(app, config, overrides)
     register_database(app)
+    register_transactions(app)
     register_extensions(app)
     register_templates(app)
     register_security(app)
@@ -156,6 +157,12 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
         nav.extend(getattr(module, "NAV", []))
     app.extensions["triage_nav"] = nav
+
+
+def register_transactions(app: Flask) -> None:
+    from triage.web import transaction
+
+    transaction.register(app)
 
 
 def register_errors(app: Flask) -> None:

@@ -51,8 +51,8 @@ def create_user(email, name, agency, roles, password_stdin):
 @click.option("--label", default="cli")
 def create_token(email, label):
     """Print a new API bearer token for a user (only its hash is stored)."""
-    from triage.auth.tokens import create_token as create
     from triage.services import audit
+    from triage.services.tokens import create_token as create
 
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
@@ -67,8 +67,8 @@ def create_token(email, label):
 @click.option("--email", required=True)
 def revoke_tokens(email):
     """Revoke every API token of a user; their API calls are refused from now on."""
-    from triage.auth.tokens import revoke_tokens as revoke
     from triage.services import audit
+    from triage.services.tokens import revoke_tokens as revoke
 
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:

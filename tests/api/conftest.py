@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 
 from tests.factories import make_user
-from triage.auth.tokens import create_token
 from triage.extensions import db
+from triage.services.tokens import create_token
 
 VALID_REFERRAL: dict = {
     "source_agency": "police",

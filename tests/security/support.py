@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from tests.factories import make_user
 from tests.marac_support import make_referral
-from triage.auth import tokens
-from triage.auth.capabilities import MFA_STEP, capabilities_for
 from triage.extensions import db
 from triage.models import AuditEvent, MaracListing, MaracMeeting
+from triage.permissions.capabilities import MFA_STEP, capabilities_for
+from triage.services import tokens
 from triage.timeutil import utcnow
 
 UNKNOWN_ID = 987_654_321
@@ -107,7 +107,7 @@ def build_world(app, role: str | tuple[str, ...], login_as) -> World:
 
 
 # Which cases each role may open, from DOMAIN.md ("who may see a case is decided per case"),
-# written out here independently of triage.auth.access so that the two can disagree.
+# written out here independently of triage.permissions.cases so that the two can disagree.
 VISIBLE: dict[str, set[str]] = {
     "referrer": {"own"},
     "idva": {"own", "assigned"},

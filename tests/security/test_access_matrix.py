@@ -24,7 +24,7 @@ from tests.security.support import (
     routes,
     url_variants,
 )
-from triage.auth.capabilities import MFA_STEP, ROLE_CAPABILITIES
+from triage.permissions.capabilities import MFA_STEP, ROLE_CAPABILITIES
 
 ROLES = sorted(ROLE_CAPABILITIES)
 

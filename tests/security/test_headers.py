@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.security.support import build_url, build_world, routes, url_variants
-from triage.auth.capabilities import ROLE_CAPABILITIES
+from triage.permissions.capabilities import ROLE_CAPABILITIES
 
 ROLES = tuple(sorted(ROLE_CAPABILITIES))
 REQUIRED_CSP = (

@@ -20,7 +20,6 @@ from sqlalchemy import func, select
 from tests.intake_support import referral_data
 from tests.security.snapshot import changed, snapshot
 from tests.security.support import build_url, build_world, routes, url_variants
-from triage.auth.capabilities import ROLE_CAPABILITIES
 from triage.extensions import db
 from triage.models import (
     ClosureDay,
@@ -30,6 +29,7 @@ from triage.models import (
     Referral,
     User,
 )
+from triage.permissions.capabilities import ROLE_CAPABILITIES
 from triage.services import accounts
 from triage.services.actor import Actor
 from triage.services.intake import create_referral

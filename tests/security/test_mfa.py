@@ -19,10 +19,10 @@ from tests.web.test_sign_in import (
     password_step,
     sign_in,
 )
-from triage.auth import mfa
 from triage.extensions import db
 from triage.models import AuthSession, User
 from triage.models.user import RecoveryCode
+from triage.services import mfa
 
 T0 = "2026-11-25 10:00:07 +0000"
 T0_EPOCH = int(datetime.fromisoformat("2026-11-25T10:00:07+00:00").timestamp())

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from tests.security.snapshot import changed, snapshot
 from tests.security.support import build_url, build_world, routes, url_variants
-from triage.auth.capabilities import ROLE_CAPABILITIES
 from triage.extensions import db
 from triage.models import AuditEvent
+from triage.permissions.capabilities import ROLE_CAPABILITIES
 
 ROLES = sorted(ROLE_CAPABILITIES)
 # Audit events a read may add: views, disclosures and refusals (never a change of data).

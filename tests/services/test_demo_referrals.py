@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from triage.auth.access import visible_referrals_clause
 from triage.extensions import db
 from triage.models import Referral, User
+from triage.permissions.cases import visible_referrals_clause
 from triage.rules import Assessment, assess
 from triage.services import demo
 from triage.services.audit import verify_stored_chain

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from triage.auth.capabilities import ALL_CAPABILITIES
+from triage.permissions.capabilities import ALL_CAPABILITIES
 
 # api.openapi_document: the API description holds shapes only, no data.
 PUBLIC_ALLOWED = {"auth.sign_in", "ops.healthz", "ops.readyz", "static", "api.openapi_document"}

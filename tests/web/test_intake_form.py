@@ -133,7 +133,7 @@ def test_errors_link_to_fields_keep_values_and_survive_a_new_session(app, login_
         assert draft.data["status"]["victim"] == "errors"
 
     # The session times out; signing in again (a new session) finds the draft, errors and all.
-    from triage.auth import sessions
+    from triage.services import auth_sessions as sessions
 
     with app.app_context():
         sessions.end_all_sessions(user.id, "idle_timeout")

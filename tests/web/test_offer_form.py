@@ -127,7 +127,7 @@ def test_an_idva_cannot_record_on_someone_elses_case_and_the_refusal_is_audited(
     assert client.get("/referrals/999999/offer").status_code == 404
     with app.app_context():
         denied = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "access.denied")
+            select(AuditEvent).where(AuditEvent.action == "access.denied").order_by(AuditEvent.seq)
         ).all()
         assert [(e.object_type, e.object_id) for e in denied] == [
             ("referral", str(referral_id)),

@@ -11,11 +11,10 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from sqlalchemy import select
 
 from triage.admin.forms import CreateUserForm, ResetMfaForm, RolesForm, StatusForm
-from triage.auth import mfa
 from triage.auth.decorators import requires
 from triage.extensions import db
 from triage.models import User
-from triage.services import accounts
+from triage.services import accounts, mfa
 from triage.web.actor import current_actor
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -16,10 +16,10 @@ from flask_login import current_user
 
 from triage.api import openapi
 from triage.api.schema import validate
-from triage.auth.access import can
 from triage.auth.decorators import public, requires
 from triage.extensions import csrf, db
 from triage.models import Person, Referral
+from triage.permissions.cases import can
 from triage.rules import InvalidFacts, assess
 from triage.services import audit, intake, rulesets
 from triage.timeutil import utcnow

@@ -10,10 +10,10 @@ from typing import Any
 from flask import abort, g, redirect, url_for
 from flask_login import current_user
 
-from triage.auth.access import can
-from triage.auth.capabilities import MFA_STEP
 from triage.auth.login import pending_mfa_session
-from triage.extensions import db, login_manager
+from triage.extensions import login_manager
+from triage.permissions.capabilities import MFA_STEP
+from triage.permissions.cases import can
 
 
 def public(view: Callable) -> Callable:
@@ -32,9 +32,7 @@ def mfa_step(view: Callable) -> Callable:
             return redirect(url_for("home.index"))
         pending = pending_mfa_session()
         if pending is None:
-            if db.session.dirty:
-                db.session.commit()  # the step timed out: keep the record of its end
-            return redirect(url_for("auth.sign_in"))
+            return redirect(url_for("auth.sign_in"))  # a timed-out step's end is committed
         return view(*args, pending=pending, **kwargs)
 
     wrapped.access_rule = MFA_STEP  # type: ignore[attr-defined]

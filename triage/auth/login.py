@@ -14,9 +14,9 @@ from datetime import timedelta
 from flask import Flask, current_app, g, request, session
 from flask_login import AnonymousUserMixin
 
-from triage.auth import sessions, tokens
-from triage.extensions import db, login_manager
+from triage.extensions import login_manager
 from triage.models import User
+from triage.services import auth_sessions, tokens
 
 SESSION_KEY = "sid"
 # The password step is good for this long; then the whole sign-in starts again.
@@ -43,19 +43,17 @@ def register(app: Flask) -> None:
 def load_user_from_session(user_id: str) -> User | None:
     if request.path.startswith("/api/"):
         return None  # the API never accepts a browser cookie
-    row = sessions.find_live_session(
+    row = auth_sessions.find_live_session(
         session.get(SESSION_KEY),
         idle_timeout=current_app.config["SESSION_IDLE_TIMEOUT"],
         absolute_timeout=current_app.config["SESSION_ABSOLUTE_TIMEOUT"],
         touch=request.endpoint not in UNTOUCHED_ENDPOINTS,
     )
     if row is None or str(row.user_id) != user_id or not row.mfa_passed:
-        if db.session.dirty:
-            db.session.commit()  # keep the record of a time-out even though the request is refused
+        # A time-out ends the row here; the request's one commit keeps that record even
+        # though the request itself is refused (triage.web.transaction).
         session.clear()
         return None
-    if db.session.dirty:
-        db.session.commit()
     g.auth_session_id = row.id
     return row.user
 
@@ -64,7 +62,7 @@ def pending_mfa_session():
     """The browser's live session that has passed the password but not yet the second factor."""
     if request.path.startswith("/api/"):
         return None
-    row = sessions.find_live_session(
+    row = auth_sessions.find_live_session(
         session.get(SESSION_KEY),
         idle_timeout=min(current_app.config["SESSION_IDLE_TIMEOUT"], MFA_STEP_TIMEOUT),
         absolute_timeout=MFA_STEP_TIMEOUT,
@@ -81,10 +79,7 @@ def load_user_from_bearer(req) -> User | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
-    user = tokens.user_for_token(token.strip())
-    if db.session.dirty:
-        db.session.commit()
-    return user
+    return tokens.user_for_token(token.strip())  # last use: committed with the request
 
 
 def _unauthorized():
@@ -96,11 +91,8 @@ def _unauthorized():
         response.headers["WWW-Authenticate"] = 'Bearer realm="triage"'
         return response
     if pending_mfa_session() is not None:
-        if db.session.dirty:
-            db.session.commit()
         return redirect(url_for("auth.mfa"))
-    if db.session.dirty:
-        db.session.commit()  # a password step that timed out is recorded as ended
+    # A password step that timed out was ended above; the redirect's commit records it.
     flash(login_manager.login_message, "info")
     target = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for("auth.sign_in", next=target))

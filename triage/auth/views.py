@@ -20,7 +20,6 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 
-from triage.auth import mfa, sessions
 from triage.auth.decorators import mfa_step, public, requires
 from triage.auth.forms import (
     ChangePasswordForm,
@@ -33,7 +32,7 @@ from triage.auth.forms import (
 from triage.auth.login import SESSION_KEY
 from triage.extensions import db, limiter
 from triage.models import AuthSession, User
-from triage.services import accounts, audit
+from triage.services import accounts, audit, auth_sessions, mfa
 from triage.services.actor import Actor
 from triage.timeutil import utcnow
 from triage.web.actor import current_actor
@@ -79,7 +78,7 @@ def sign_in():
         else:
             next_url = _safe_next(request.args.get("next"))
             session.clear()  # a new session id at each step: no fixation
-            token, row = sessions.open_session(result.user, mfa_passed=False)
+            token, row = auth_sessions.open_session(result.user, mfa_passed=False)
             session[SESSION_KEY] = token
             session[NEXT_KEY] = next_url
             session.permanent = True
@@ -101,9 +100,9 @@ def _complete_sign_in(pending: AuthSession, method: str) -> str:
     """The second factor passed: replace the password-only session with a full one."""
     user = pending.user
     next_url = _safe_next(session.get(NEXT_KEY))
-    sessions.end_session(pending, "mfa_passed")
+    auth_sessions.end_session(pending, "mfa_passed")
     session.clear()  # privilege changes, so the session id changes again
-    token, row = sessions.open_session(user, mfa_passed=True)
+    token, row = auth_sessions.open_session(user, mfa_passed=True)
     session[SESSION_KEY] = token
     session.permanent = True
     login_user(user)
@@ -191,9 +190,9 @@ def mfa_enrol(pending: AuthSession):
 def sign_out():
     form = SignOutForm()
     if form.validate_on_submit():
-        row = sessions.find_session(session.get(SESSION_KEY))
+        row = auth_sessions.find_session(session.get(SESSION_KEY))
         if row is not None:
-            sessions.end_session(row, "sign_out")
+            auth_sessions.end_session(row, "sign_out")
         audit.record(
             "auth.sign_out", current_actor(), object_type="user", object_id=current_user.id
         )
@@ -276,7 +275,7 @@ def _session_row() -> AuthSession | None:
 def session_status():
     """How long until the idle time-out; reading it does not count as activity."""
     row = _session_row()
-    left = sessions.seconds_left(
+    left = auth_sessions.seconds_left(
         row,
         idle_timeout=current_app.config["SESSION_IDLE_TIMEOUT"],
         absolute_timeout=current_app.config["SESSION_ABSOLUTE_TIMEOUT"],

@@ -6,10 +6,10 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
-from triage.auth.access import visible_referrals_clause
 from triage.auth.decorators import requires
 from triage.extensions import db
 from triage.models import Notification, Referral
+from triage.permissions.cases import visible_referrals_clause
 
 bp = Blueprint("home", __name__)
 

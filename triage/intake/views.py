@@ -23,8 +23,6 @@ from flask import (
 )
 from flask_login import current_user
 
-from triage.auth import sessions
-from triage.auth.access import can, has_capability
 from triage.auth.decorators import requires
 from triage.auth.login import SESSION_KEY
 from triage.extensions import db
@@ -32,8 +30,9 @@ from triage.intake import flow, summary
 from triage.intake.forms import ANSWER_LABELS, MatchForm, choices
 from triage.models import Referral
 from triage.models.referral import SOURCE_AGENCIES
+from triage.permissions.cases import can, has_capability
 from triage.rules import RuleSet
-from triage.services import audit, drafts, intake
+from triage.services import audit, auth_sessions, drafts, intake
 from triage.services.actor import Actor
 from triage.services.rulesets import active_ruleset, ruleset_by_version
 from triage.timeutil import utcnow
@@ -89,7 +88,7 @@ def _rescue_after_time_out():
     token = session.get(SESSION_KEY)  # read before current_user ends a timed-out session
     if section not in flow.SECTION_NAMES or not token or current_user.is_authenticated:
         return None
-    row = sessions.find_session(token)
+    row = auth_sessions.find_session(token)
     now = utcnow()
     if (
         row is None

@@ -1,7 +1,7 @@
 """Close a referral (starting its retention period) and download a subject-access export.
 
 The "Close referral" button on the referral page links here; the object-level check goes
-through `triage.auth.access.can`, and a refusal is a 404 that the error handler audits.
+through `triage.permissions.cases.can`, and a refusal is a 404 that the error handler audits.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import json
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
-from triage.auth.access import can
 from triage.auth.decorators import requires
 from triage.extensions import db
 from triage.lifecycle.forms import CloseReferralForm, SubjectAccessForm
 from triage.models import Referral
+from triage.permissions.cases import can
 from triage.services import lifecycle
 from triage.timeutil import utcnow
 from triage.web.actor import current_actor

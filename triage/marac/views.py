@@ -7,12 +7,12 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from triage.auth.access import can
 from triage.auth.decorators import requires
 from triage.extensions import db
 from triage.marac import forms
 from triage.models import MaracAction, MaracListing, MaracMeeting
 from triage.offers.forms import local_instant
+from triage.permissions.cases import can
 from triage.rules import MARAC_CRITERIA
 from triage.services import audit, marac, marac_actions
 from triage.timeutil import utcnow

@@ -6,11 +6,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
-from triage.auth.access import can
 from triage.auth.decorators import requires
 from triage.extensions import db
 from triage.models import Referral
 from triage.offers.forms import OfferForm
+from triage.permissions.cases import can
 from triage.services import offers
 from triage.timeutil import utcnow
 from triage.web.actor import current_actor

@@ -7,12 +7,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from triage.auth import passwords
-from triage.auth.sessions import end_all_sessions
 from triage.extensions import db
 from triage.models import ROLES, User, UserRole
-from triage.services import audit
+from triage.services import audit, passwords
 from triage.services.actor import Actor
+from triage.services.auth_sessions import end_all_sessions
 from triage.timeutil import utcnow
 
 # After this many failures in a row, each further attempt must wait longer (capped), so a
@@ -104,7 +103,7 @@ def check_sign_in(email: str, password: str, actor: Actor, now: datetime | None 
             details={"known_account": user is not None},
         )
         return SignInResult(None, "Enter a correct e-mail address and password")
-    # The failure count is reset only when the second factor passes too (triage.auth.mfa), so
+    # The failure count is reset only when the second factor passes too (triage.services.mfa), so
     # knowing the password never buys fresh, undelayed guesses at the code.
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)

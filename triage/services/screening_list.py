@@ -8,10 +8,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from triage.auth.access import visible_referrals_clause
 from triage.extensions import db
 from triage.models import Referral
 from triage.models.referral import SOURCE_AGENCIES
+from triage.permissions.cases import visible_referrals_clause
 from triage.rules import RISK_LEVELS
 from triage.workdays import WorkingCalendar
 

@@ -40,7 +40,8 @@ def _respond(status: int, message: str | None = None):
 
 
 def _audit_refusal(status: int) -> None:
-    """A refused request is itself evidence: record it in a transaction of its own."""
+    """A refused request is itself evidence: drop whatever the request had begun, record the
+    refusal, and let the request's one commit (triage.web.transaction) keep it."""
     db.session.rollback()
     audit.record(
         "access.denied",
@@ -54,7 +55,6 @@ def _audit_refusal(status: int) -> None:
         object_type=g.get("denied_object_type"),
         object_id=g.get("denied_object_id"),
     )
-    db.session.commit()
 
 
 def _csrf_error(error: CSRFError):

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, url_for
 from flask_login import current_user
 
-from triage.auth.access import can
 from triage.models.user import ROLE_LABELS
+from triage.permissions.cases import can
 
 
 def register(app: Flask) -> None:

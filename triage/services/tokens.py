@@ -7,9 +7,9 @@ import secrets
 
 from sqlalchemy import select, update
 
-from triage.auth.sessions import TOUCH_INTERVAL
 from triage.extensions import db
 from triage.models import ApiToken, User
+from triage.services.auth_sessions import TOUCH_INTERVAL
 from triage.timeutil import utcnow
 
 PREFIX = "trg_"

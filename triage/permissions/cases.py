@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
-from triage.auth.capabilities import capabilities_for
 from triage.extensions import db
 from triage.models import MaracListing, Person, Referral, User
+from triage.permissions.capabilities import capabilities_for
 
 
 def _is_signed_in(user: Any) -> bool:

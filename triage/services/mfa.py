@@ -21,12 +21,12 @@ import pyotp
 import segno
 from sqlalchemy import delete, select
 
-from triage.auth.sessions import end_all_sessions
 from triage.extensions import db
 from triage.models.user import RecoveryCode, User
 from triage.services import audit
 from triage.services.accounts import sign_in_delay
 from triage.services.actor import Actor
+from triage.services.auth_sessions import end_all_sessions
 
 RECOVERY_CODE_COUNT = 10
 VALID_WINDOW = 1  # accept the previous and next 30-second step as well (clock drift)

@@ -17,7 +17,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         {"referral.view", "referral.screen", "referral.import", "offer.record", "marac.view"}
     ),
     # The S2S lead receives overdue-offer escalations; give the lead the screener role too so
-    # that object-level access (triage/auth/access.py) shows them every referral.
+    # that object-level access (triage/permissions/cases.py) shows them every referral.
     "s2s_lead": frozenset(
         {"referral.view", "referral.screen", "offer.record", "marac.view", "escalation.receive"}
     ),
