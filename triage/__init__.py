@@ -25,6 +25,7 @@ def create_app(config: str | type[BaseConfig] | None = None, **overrides) -> Fla
         template_folder=str(PROJECT_ROOT / "templates"),
     )
     register_config(app, config, overrides)
+    register_limits(app)
     register_database(app)
     register_transactions(app)
     register_extensions(app)
@@ -157,6 +158,12 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
         nav.extend(getattr(module, "NAV", []))
     app.extensions["triage_nav"] = nav
+
+
+def register_limits(app: Flask) -> None:
+    from triage.web import limits
+
+    limits.register(app)
 
 
 def register_transactions(app: Flask) -> None:

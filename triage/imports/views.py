@@ -15,6 +15,7 @@ from triage.services import importer
 from triage.services.rulesets import active_ruleset
 from triage.timeutil import utcnow
 from triage.web.actor import current_actor
+from triage.web.limits import body_limit
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -33,6 +34,7 @@ class ImportForm(FlaskForm):
 
 @bp.route("", methods=["GET", "POST"])
 @requires("referral.import")
+@body_limit(importer.MAX_BYTES + 64 * 1024)
 def upload():
     request.max_content_length = importer.MAX_BYTES + 64 * 1024
     form = ImportForm()

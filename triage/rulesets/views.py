@@ -17,6 +17,7 @@ from triage.services import replay as replay_service
 from triage.services import rulesets
 from triage.services.rulesets import MAX_SOURCE_CHARS, UnknownRuleSet
 from triage.web.actor import current_actor
+from triage.web.limits import body_limit
 
 bp = Blueprint("rulesets", __name__)
 
@@ -38,6 +39,7 @@ MAX_UPLOAD_BYTES = MAX_SOURCE_CHARS * 4 + 64 * 1024
 
 @bp.route("/admin/rule-sets", methods=["GET", "POST"])
 @requires("ruleset.manage")
+@body_limit(MAX_UPLOAD_BYTES)
 def index():
     request.max_content_length = MAX_UPLOAD_BYTES
     form = RuleSetForm()
