@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 DEFAULT_SECRET_MARKERS = {"", "change-me", "dev", "secret", "changeme"}
+# Plain (non-TLS) connections are accepted only where the traffic never leaves the machine.
+LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
+TLS_SSLMODES = {"require", "verify-ca", "verify-full"}
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -169,9 +173,40 @@ class ProductionConfig(BaseConfig):
             problems.append("DATABASE_URL must point at the PostgreSQL database")
         if not values.get("REDIS_URL"):
             problems.append("REDIS_URL must point at the Redis server")
+        if not _env("ALLOW_INSECURE_TRANSPORT"):
+            problems.extend(transport_problems(values))
         if problems:
             raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
         return values
+
+
+def _is_local(host: str | None) -> bool:
+    return (host or "") in LOCAL_HOSTS or (host or "").startswith("/")
+
+
+def transport_problems(values: dict) -> list[str]:
+    """Production talks TLS to PostgreSQL, Redis and the mail server, unless the server is on
+    this machine (loopback or a unix socket). ALLOW_INSECURE_TRANSPORT=1 waives this for a
+    private network the operators vouch for (docs/operations.md)."""
+    problems = []
+    database = values.get("DATABASE_URL")
+    if database and database.startswith(("postgres://", "postgresql")):
+        parts = urlsplit(database)
+        query = parse_qs(parts.query)
+        host = query.get("host", [parts.hostname or ""])[0]
+        if not _is_local(host) and query.get("sslmode", [""])[0] not in TLS_SSLMODES:
+            problems.append("DATABASE_URL must ask for TLS (sslmode=require or verify-full)")
+    redis = values.get("REDIS_URL")
+    if redis:
+        parts = urlsplit(redis)
+        if parts.scheme == "redis" and not _is_local(parts.hostname):
+            problems.append("REDIS_URL must use TLS (rediss://)")
+    smtp = values.get("SMTP_URL")
+    if smtp:
+        parts = urlsplit(smtp)
+        if parts.scheme not in ("smtps", "smtp+starttls") and not _is_local(parts.hostname):
+            problems.append("SMTP_URL must use TLS (smtps:// or smtp+starttls://)")
+    return problems
 
 
 CONFIGS: dict[str, type[BaseConfig]] = {

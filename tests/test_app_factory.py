@@ -7,7 +7,12 @@ import sys
 
 import pytest
 
-from config import ProductionConfig, config_class, database_url_for_sqlalchemy
+from config import (
+    ProductionConfig,
+    config_class,
+    database_url_for_sqlalchemy,
+    transport_problems,
+)
 
 
 def test_production_refuses_to_start_without_its_own_secrets(monkeypatch):
@@ -31,13 +36,48 @@ def test_production_refuses_a_default_looking_secret(monkeypatch):
 
 def test_production_accepts_real_settings(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 48)
-    monkeypatch.setenv("DATABASE_URL", "postgres://db/triage")
-    monkeypatch.setenv("REDIS_URL", "redis://cache:6379/0")
+    monkeypatch.setenv("DATABASE_URL", "postgres://db/triage?sslmode=verify-full")
+    monkeypatch.setenv("REDIS_URL", "rediss://cache:6379/0")
     values = ProductionConfig.from_environment()
-    assert values["DATABASE_URL"] == "postgres://db/triage"
+    assert values["DATABASE_URL"] == "postgres://db/triage?sslmode=verify-full"
     assert ProductionConfig.SESSION_COOKIE_SECURE is True
     assert ProductionConfig.SESSION_COOKIE_NAME.startswith("__Host-")
     assert ProductionConfig.SEED_DEMO_ALLOWED is False
+
+
+@pytest.mark.parametrize(
+    ("name", "url", "problem"),
+    [
+        ("DATABASE_URL", "postgresql://db.internal/triage", "DATABASE_URL must ask for TLS"),
+        ("DATABASE_URL", "postgresql://db/triage?sslmode=prefer", "DATABASE_URL must ask for TLS"),
+        ("REDIS_URL", "redis://cache:6379/0", "REDIS_URL must use TLS"),
+        ("SMTP_URL", "smtp://mail.example:25", "SMTP_URL must use TLS"),
+    ],
+)
+def test_production_refuses_plain_transport_off_the_machine(monkeypatch, name, url, problem):
+    monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db/triage?sslmode=require")
+    monkeypatch.setenv("REDIS_URL", "rediss://cache:6379/0")
+    monkeypatch.delenv("ALLOW_INSECURE_TRANSPORT", raising=False)
+    monkeypatch.setenv(name, url)
+    with pytest.raises(RuntimeError, match=problem):
+        ProductionConfig.from_environment()
+    monkeypatch.setenv("ALLOW_INSECURE_TRANSPORT", "1")  # the operators' explicit waiver
+    assert ProductionConfig.from_environment()[name] == url
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/triage"},
+        {"DATABASE_URL": "postgresql:///triage?host=/var/run/postgresql"},
+        {"REDIS_URL": "redis://localhost:6379/0"},
+        {"SMTP_URL": "smtp://127.0.0.1:25"},
+        {"SMTP_URL": "smtp+starttls://mail.example:587", "REDIS_URL": "rediss://c:6380/0"},
+    ],
+)
+def test_plain_transport_on_this_machine_is_accepted(values):
+    assert transport_problems(values) == []
 
 
 def test_postgres_urls_use_psycopg3():
