@@ -6,7 +6,7 @@ FLASK   := $(VENV)/bin/flask --app wsgi
 STAMP   := $(VENV)/.installed
 FRONTEND := triage/static/css/app.css
 
-.PHONY: setup run test test-embedded test-server lint format bench clean sqlmap
+.PHONY: setup run test test-embedded test-server lint audit format bench clean sqlmap
 
 setup: $(STAMP) $(FRONTEND)
 
@@ -51,6 +51,16 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	# bandit, medium severity and up, with the reviewed exceptions listed in the test
 	$(PY) -m pytest -q -p no:cacheprovider tests/security/test_static_analysis.py -k "bandit or loader"
+	@if [ "$(AUDIT)" = "skip" ]; then echo "AUDIT=skip: dependency audit NOT run"; \
+	else $(MAKE) --no-print-directory audit; fi
+
+## make audit: known vulnerabilities in requirements.txt (pip-audit) and package-lock.json
+## (npm audit); fails on any advisory not reviewed in .ci/audit-ignore.txt, and when the
+## advisory services cannot be reached (AUDIT=skip make lint skips it, and says so).
+PIP_AUDIT_VERSION := 2.10.1
+audit: setup
+	$(PY) -m pip install --quiet pip-audit==$(PIP_AUDIT_VERSION)
+	$(PY) .ci/audit.py $(VENV)/bin/pip-audit
 
 ## make sqlmap: sqlmap against the app on 127.0.0.1 (demo data, signed in); fails if it finds
 ## an injection point. Slow, so not part of `make test`.
