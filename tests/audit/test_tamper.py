@@ -38,6 +38,33 @@ def test_altered_details_are_named_at_their_sequence_number():
     assert report.problem == "event content was altered"
 
 
+def test_every_event_names_its_chain_version():
+    events = append_events(2)
+    assert {event.chain_version for event in events} == {audit.CHAIN_VERSION}
+
+
+def test_an_altered_chain_version_is_named_at_its_sequence_number():
+    events = append_events(3)
+    target = events[1].seq
+    tamper("UPDATE audit_events SET chain_version = 99 WHERE seq = :s", s=target)
+    db.session.expire_all()
+    report = audit.verify_stored_chain()
+    assert not report.ok
+    assert report.first_bad_seq == target
+    assert report.problem == "unknown chain version"
+
+
+def test_a_new_hash_function_leaves_older_events_verifiable(monkeypatch):
+    """A second chain version verifies beside the first: events keep the function they were
+    chained with."""
+    append_events(2)
+    monkeypatch.setitem(audit.CHAIN_HASHES, 2, lambda prev, event: "2" + prev[1:])
+    monkeypatch.setattr(audit, "CHAIN_VERSION", 2)
+    newer = append_events(2)
+    assert {event.chain_version for event in newer} == {2}
+    assert audit.verify_stored_chain().ok
+
+
 def test_a_deleted_middle_event_shows_as_a_gap_at_its_sequence_number():
     events = append_events(5)
     target = events[2].seq

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from triage.extensions import db
@@ -29,3 +29,6 @@ class AuditEvent(db.Model):
     ip: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # Which hash function chained this event (triage.services.audit.CHAIN_HASHES), so the
+    # function can change without making older events unverifiable.
+    chain_version: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")

@@ -105,8 +105,28 @@ def canonical_payload(event: AuditEvent) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def chain_hash(prev_hash: str, event: AuditEvent) -> str:
+def _sha256_v1(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256((prev_hash + canonical_payload(event)).encode("utf-8")).hexdigest()
+
+
+# Every hash function the chain has used, by the version stored on each event. A new function
+# gets a new number here; events already written keep theirs and still verify.
+CHAIN_HASHES = {1: _sha256_v1}
+CHAIN_VERSION = 1  # what new events are chained with
+
+
+def chain_hash(prev_hash: str, event: AuditEvent) -> str:
+    """The hash of `event` after `prev_hash`, by the function its chain_version names."""
+    version = event.chain_version or CHAIN_VERSION
+    try:
+        function = CHAIN_HASHES[version]
+    except KeyError:
+        raise UnknownChainVersion(version) from None
+    return function(prev_hash, event)
+
+
+class UnknownChainVersion(ValueError):
+    """An event names a chain version this code does not know (altered, or newer code)."""
 
 
 def _lock_chain() -> None:
@@ -153,6 +173,7 @@ def record(
         request_id=actor.request_id,
         ip=actor.ip,
         prev_hash=prev_hash,
+        chain_version=CHAIN_VERSION,
     )
     event.hash = chain_hash(prev_hash, event)
     db.session.add(event)
@@ -178,7 +199,11 @@ def verify_chain(events: Iterable[AuditEvent]) -> ChainReport:
             return ChainReport(False, count, expected_seq, "sequence gap or reorder", prev_hash)
         if event.prev_hash != prev_hash:
             return ChainReport(False, count, event.seq, "previous hash does not match", prev_hash)
-        if chain_hash(prev_hash, event) != event.hash:
+        try:
+            expected_hash = chain_hash(prev_hash, event)
+        except UnknownChainVersion:
+            return ChainReport(False, count, event.seq, "unknown chain version", prev_hash)
+        if expected_hash != event.hash:
             return ChainReport(False, count, event.seq, "event content was altered", prev_hash)
         prev_hash, expected_seq = event.hash, expected_seq + 1
     return ChainReport(True, count, None, None, prev_hash)
