@@ -17,6 +17,7 @@ from flask_login import AnonymousUserMixin
 from triage.extensions import login_manager
 from triage.models import User
 from triage.services import auth_sessions, tokens
+from triage.web.clock import request_now
 
 SESSION_KEY = "sid"
 # The password step is good for this long; then the whole sign-in starts again.
@@ -40,13 +41,21 @@ def register(app: Flask) -> None:
     login_manager.unauthorized_handler(_unauthorized)
 
 
+def session_timeouts() -> dict[str, timedelta]:
+    """The configured session limits, as the keyword arguments auth_sessions takes."""
+    return {
+        "idle_timeout": current_app.config["SESSION_IDLE_TIMEOUT"],
+        "absolute_timeout": current_app.config["SESSION_ABSOLUTE_TIMEOUT"],
+    }
+
+
 def load_user_from_session(user_id: str) -> User | None:
     if request.path.startswith("/api/"):
         return None  # the API never accepts a browser cookie
     row = auth_sessions.find_live_session(
         session.get(SESSION_KEY),
-        idle_timeout=current_app.config["SESSION_IDLE_TIMEOUT"],
-        absolute_timeout=current_app.config["SESSION_ABSOLUTE_TIMEOUT"],
+        **session_timeouts(),
+        now=request_now(),
         touch=request.endpoint not in UNTOUCHED_ENDPOINTS,
     )
     if row is None or str(row.user_id) != user_id or not row.mfa_passed:
@@ -64,8 +73,9 @@ def pending_mfa_session():
         return None
     row = auth_sessions.find_live_session(
         session.get(SESSION_KEY),
-        idle_timeout=min(current_app.config["SESSION_IDLE_TIMEOUT"], MFA_STEP_TIMEOUT),
+        idle_timeout=min(session_timeouts()["idle_timeout"], MFA_STEP_TIMEOUT),
         absolute_timeout=MFA_STEP_TIMEOUT,
+        now=request_now(),
     )
     if row is None or row.mfa_passed:
         return None
@@ -79,7 +89,8 @@ def load_user_from_bearer(req) -> User | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
-    return tokens.user_for_token(token.strip())  # last use: committed with the request
+    # The last use is written in the request's transaction and committed with it.
+    return tokens.user_for_token(token.strip(), now=request_now())
 
 
 def _unauthorized():
