@@ -17,7 +17,7 @@ import time_machine
 from sqlalchemy import event, func, select
 
 import triage
-from tests.factories import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD, make_user
 from tests.web.test_sign_in import (
     TEST_TOTP_SECRET,
     add_user,
@@ -170,3 +170,45 @@ def test_each_sign_in_step_and_the_sign_out_commit_once(app, client):
         db.session.remove()
         ended = db.session.scalars(select(AuthSession.end_reason).order_by(AuthSession.id))
         assert list(ended) == ["mfa_passed", "sign_out"]
+
+
+def _last_seen(app) -> datetime:
+    with app.app_context():
+        db.session.remove()
+        return db.session.scalar(
+            select(AuthSession.last_seen_at).order_by(AuthSession.id.desc()).limit(1)
+        )
+
+
+@pytest.mark.parametrize(("path", "status"), [("/admin/users", 403), ("/admin/users/999999", 404)])
+def test_a_refused_request_still_counts_as_activity(app, client, path, status):
+    """The refusal undoes the request's work, not its sign-in check: the session touch is kept
+    with the refusal's audit event, in the same one commit."""
+    add_user(app, roles=["admin"] if status == 404 else ["referrer"], email="refused@example.test")
+    with time_machine.travel(T0, tick=False) as clock:
+        assert sign_in(client, "refused@example.test").status_code == 302
+        clock.shift(timedelta(minutes=5))
+        with counting_commits(app) as commits:
+            refused = client.get(path)
+        assert refused.status_code == status and commits == [BOUNDARY]
+        assert _last_seen(app) == datetime.fromisoformat(T0) + timedelta(minutes=5)
+    assert _committed(app, "access.denied") == 1
+
+
+def test_a_refused_api_call_still_records_the_tokens_last_use(app):
+    from triage.models import ApiToken
+    from triage.services.tokens import create_token
+
+    with app.app_context():
+        token = create_token(make_user(roles=["referrer"]), "refused")
+        db.session.commit()
+    with time_machine.travel(T0, tick=False):
+        with counting_commits(app) as commits:
+            refused = app.test_client().get(
+                "/api/v1/referrals/999999", headers={"Authorization": f"Bearer {token}"}
+            )
+        assert refused.status_code == 404 and commits == [BOUNDARY]
+    with app.app_context():
+        db.session.remove()
+        used = db.session.scalar(select(ApiToken.last_used_at))
+    assert used == datetime.fromisoformat(T0)
