@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from triage.extensions import db
 from triage.services import audit
 from triage.web.actor import current_actor
+from triage.web.clock import request_now
 from triage.web.kept_records import rerun_kept
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ def _audit_refusal(status: int) -> None:
         },
         object_type=g.get("denied_object_type"),
         object_id=g.get("denied_object_id"),
+        now=request_now(),
     )
 
 
