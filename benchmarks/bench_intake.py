@@ -110,6 +110,7 @@ def prepare(database_url: str, redis_url: str):
         from triage.services import accounts
         from triage.services.actor import Actor
         from triage.services.tokens import create_token
+        from triage.timeutil import utcnow
 
         user = accounts.create_user(
             email="bench-referrer@example.test",
@@ -118,6 +119,7 @@ def prepare(database_url: str, redis_url: str):
             roles=["referrer"],
             password=secrets.token_urlsafe(24),
             actor=Actor.system("bench"),
+            now=utcnow(),
         )
         token = create_token(user, "bench")
         db.session.commit()

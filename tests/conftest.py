@@ -147,11 +147,12 @@ def login_as(app: Flask, client):
     from triage.auth.login import SESSION_KEY
     from triage.models import User
     from triage.services import auth_sessions as sessions
+    from triage.timeutil import utcnow
 
     def _login(*roles: str, user_id: int | None = None) -> SimpleNamespace:
         with app.app_context():
             user = db.session.get(User, user_id) if user_id else make_user(roles=list(roles))
-            token, _row = sessions.open_session(user, mfa_passed=True)  # both steps passed
+            token, _row = sessions.open_session(user, mfa_passed=True, now=utcnow())  # both steps
             db.session.commit()
             signed_in = SimpleNamespace(id=user.id, email=user.email, roles=set(user.roles))
         with client.session_transaction() as sess:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from triage.extensions import db
 from triage.models import ApiToken, User
 from triage.services.tokens import user_for_token
+from triage.timeutil import utcnow
 
 
 def test_create_user_reads_the_password_from_stdin(app, app_ctx):
@@ -61,8 +62,8 @@ def test_create_token_prints_a_token_whose_hash_alone_is_stored(app, app_ctx):
     token = result.output.strip()
     stored = db.session.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
     assert token not in stored.token_hash
-    assert user_for_token(token).id == user.id
-    assert user_for_token(token + "x") is None
+    assert user_for_token(token, now=utcnow()).id == user.id
+    assert user_for_token(token + "x", now=utcnow()) is None
 
 
 def test_seed_demo_creates_a_login_for_every_role(app, app_ctx):
@@ -102,11 +103,11 @@ def test_revoke_tokens_refuses_the_token_from_then_on(app, app_ctx):
     runner = app.test_cli_runner()
     token = runner.invoke(args=["triage", "create-token", "--email", "leaked@example.test"])
     token = token.output.strip()
-    assert user_for_token(token) is not None
+    assert user_for_token(token, now=utcnow()) is not None
     result = runner.invoke(args=["triage", "revoke-tokens", "--email", "leaked@example.test"])
     assert result.exit_code == 0, result.output
     assert "Revoked 1 token(s)" in result.output
-    assert user_for_token(token) is None
+    assert user_for_token(token, now=utcnow()) is None
     last = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()))
     assert last.action == "api_token.revoke"
     assert last.details == {"revoked": 1}

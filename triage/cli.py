@@ -26,6 +26,7 @@ def create_user(email, name, agency, roles, password_stdin):
     """Create a user with one or more roles."""
     from triage.services.accounts import AccountError
     from triage.services.accounts import create_user as create
+    from triage.timeutil import utcnow
 
     if not password_stdin:
         raise click.UsageError("Give the password on standard input with --password-stdin")
@@ -38,6 +39,7 @@ def create_user(email, name, agency, roles, password_stdin):
             roles=list(roles),
             password=password,
             actor=Actor.system("cli"),
+            now=utcnow(),
         )
     except AccountError as exc:
         db.session.rollback()
@@ -53,12 +55,19 @@ def create_token(email, label):
     """Print a new API bearer token for a user (only its hash is stored)."""
     from triage.services import audit
     from triage.services.tokens import create_token as create
+    from triage.timeutil import utcnow
 
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         raise click.ClickException("No user with that e-mail address")
     token = create(user, label)
-    audit.record("api_token.create", Actor.system("cli"), object_type="user", object_id=user.id)
+    audit.record(
+        "api_token.create",
+        Actor.system("cli"),
+        object_type="user",
+        object_id=user.id,
+        now=utcnow(),
+    )
     db.session.commit()
     click.echo(token)
 
@@ -69,17 +78,20 @@ def revoke_tokens(email):
     """Revoke every API token of a user; their API calls are refused from now on."""
     from triage.services import audit
     from triage.services.tokens import revoke_tokens as revoke
+    from triage.timeutil import utcnow
 
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         raise click.ClickException("No user with that e-mail address")
-    count = revoke(user)
+    now = utcnow()
+    count = revoke(user, now=now)
     audit.record(
         "api_token.revoke",
         Actor.system("cli"),
         object_type="user",
         object_id=user.id,
         details={"revoked": count},
+        now=now,
     )
     db.session.commit()
     click.echo(f"Revoked {count} token(s)")

@@ -104,6 +104,7 @@ def _user_create():
         roles=["idva"],
         password=TEST_PASSWORD + "-x",
         actor=ACTOR,
+        now=NOW,
     )
     return "user", user.id
 

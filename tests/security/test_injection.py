@@ -83,6 +83,7 @@ def _store_payloads(app, user_id: int) -> dict[str, int]:
             roles=["referrer"],
             password="long-enough-but-odd-password",
             actor=actor,
+            now=now,
         )
         meeting = MaracMeeting(
             starts_at=now + timedelta(days=10),

@@ -134,9 +134,10 @@ def test_errors_link_to_fields_keep_values_and_survive_a_new_session(app, login_
 
     # The session times out; signing in again (a new session) finds the draft, errors and all.
     from triage.services import auth_sessions as sessions
+    from triage.timeutil import utcnow
 
     with app.app_context():
-        sessions.end_all_sessions(user.id, "idle_timeout")
+        sessions.end_all_sessions(user.id, "idle_timeout", now=utcnow())
         db.session.commit()
     assert client.get("/referrals/new/victim").status_code == 302  # signed out
     login_as(user_id=user.id)

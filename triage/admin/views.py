@@ -2,12 +2,13 @@
 
 There are no default accounts: the first administrator is made with `triage create-user`, and
 every other account here. Each change goes through triage.services.accounts (audited there);
-role changes and disabling end the user's sessions at once.
+role changes and disabling end the user's sessions at once. A refused change is undone by
+`attempt` and shown with the form; the request boundary commits.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from triage.admin.forms import CreateUserForm, ResetMfaForm, RolesForm, StatusForm
@@ -16,18 +17,13 @@ from triage.extensions import db
 from triage.models import User
 from triage.services import accounts, mfa
 from triage.web.actor import current_actor
+from triage.web.clock import request_now
+from triage.web.lookup import get_or_404
+from triage.web.transaction import attempt
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 NAV = [("Users", "admin.users", "user.manage")]
-
-
-def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        g.denied_object_type, g.denied_object_id = "user", user_id
-        abort(404)
-    return user
 
 
 @bp.route("/users")
@@ -43,22 +39,21 @@ def create_user():
     form = CreateUserForm()
     error = None
     if form.validate_on_submit():
-        try:
-            user = accounts.create_user(
-                email=form.email.data,
-                name=form.name.data,
-                agency=form.agency.data or "",
-                roles=list(form.roles.data),
-                password=form.password.data,
-                actor=current_actor(),
-            )
-        except accounts.AccountError as exc:
-            db.session.rollback()
-            error = str(exc)
-        else:
-            db.session.commit()
+        user, refusal = attempt(
+            accounts.create_user,
+            refusals=(accounts.AccountError,),
+            email=form.email.data,
+            name=form.name.data,
+            agency=form.agency.data or "",
+            roles=list(form.roles.data),
+            password=form.password.data,
+            actor=current_actor(),
+            now=request_now(),
+        )
+        if refusal is None:
             flash("User created. They set up their authenticator app at first sign-in.", "success")
             return redirect(url_for("admin.user", user_id=user.id))
+        error = str(refusal)
     status = 400 if error or form.errors else 200
     return render_template(
         "admin/user_new.html", form=form, error=error, active="admin.users"
@@ -83,22 +78,26 @@ def _render_user(user: User, roles_form: RolesForm | None = None, error: str | N
 @bp.route("/users/<int:user_id>")
 @requires("user.manage")
 def user(user_id: int):
-    return _render_user(_user_or_404(user_id))
+    return _render_user(get_or_404(User, user_id, object_type="user"))
 
 
 @bp.route("/users/<int:user_id>/roles", methods=["POST"])
 @requires("user.manage")
 def user_roles(user_id: int):
-    target = _user_or_404(user_id)
+    target = get_or_404(User, user_id, object_type="user")
     form = RolesForm()
     if not form.validate_on_submit():
         return _render_user(target, form), 400
-    try:
-        accounts.set_roles(target, list(form.roles.data), current_actor())
-    except accounts.AccountError as exc:
-        db.session.rollback()
-        return _render_user(target, form, str(exc)), 400
-    db.session.commit()
+    _, refusal = attempt(
+        accounts.set_roles,
+        target,
+        list(form.roles.data),
+        current_actor(),
+        refusals=(accounts.AccountError,),
+        now=request_now(),
+    )
+    if refusal is not None:
+        return _render_user(target, form, str(refusal)), 400
     flash("Roles saved. The user has been signed out everywhere.", "success")
     return redirect(url_for("admin.user", user_id=target.id))
 
@@ -106,21 +105,25 @@ def user_roles(user_id: int):
 @bp.route("/users/<int:user_id>/status", methods=["POST"])
 @requires("user.manage")
 def user_status(user_id: int):
-    target = _user_or_404(user_id)
+    target = get_or_404(User, user_id, object_type="user")
     form = StatusForm()
     if not form.validate_on_submit():
         return _render_user(target), 400
-    try:
-        if target.active:
-            accounts.disable_user(target, current_actor(), form.reason.data or "")
-            message = "Account disabled. The user has been signed out everywhere."
-        else:
-            accounts.enable_user(target, current_actor(), form.reason.data or "")
-            message = "Account enabled."
-    except accounts.AccountError as exc:
-        db.session.rollback()
-        return _render_user(target, error=str(exc)), 400
-    db.session.commit()
+    if target.active:
+        change = accounts.disable_user
+        message = "Account disabled. The user has been signed out everywhere."
+    else:
+        change, message = accounts.enable_user, "Account enabled."
+    _, refusal = attempt(
+        change,
+        target,
+        current_actor(),
+        form.reason.data or "",
+        refusals=(accounts.AccountError,),
+        now=request_now(),
+    )
+    if refusal is not None:
+        return _render_user(target, error=str(refusal)), 400
     flash(message, "success")
     return redirect(url_for("admin.user", user_id=target.id))
 
@@ -128,11 +131,10 @@ def user_status(user_id: int):
 @bp.route("/users/<int:user_id>/reset-mfa", methods=["POST"])
 @requires("user.manage")
 def user_reset_mfa(user_id: int):
-    target = _user_or_404(user_id)
+    target = get_or_404(User, user_id, object_type="user")
     form = ResetMfaForm()
     if not form.validate_on_submit():
         return _render_user(target), 400
-    mfa.reset(target, current_actor())
-    db.session.commit()
+    mfa.reset(target, current_actor(), now=request_now())
     flash("Second factor reset. The user sets up a new one at their next sign-in.", "success")
     return redirect(url_for("admin.user", user_id=target.id))

@@ -7,10 +7,11 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 
 from triage.audit_admin.forms import ReferenceSearchForm, VerifyForm, referral_id_from_reference
 from triage.auth.decorators import requires
-from triage.extensions import db
-from triage.services import audit, audit_checkpoint, audit_history
-from triage.timeutil import utcnow
+from triage.models import Referral
+from triage.services import audit_checkpoint, audit_history, audit_verification
 from triage.web.actor import current_actor
+from triage.web.clock import request_now
+from triage.web.lookup import get_or_404
 
 bp = Blueprint("audit_admin", __name__, url_prefix="/admin/audit")
 
@@ -54,18 +55,8 @@ def search():
 @bp.route("/referral/<int:referral_id>")
 @requires("audit.view")
 def referral(referral_id: int):
-    history = audit_history.referral_history(referral_id)
-    if history is None:
-        abort(404)
-    audit.record(
-        "audit.view",
-        current_actor(),
-        object_type="referral",
-        object_id=referral_id,
-        details={"reference": history.reference, "events": len(history.events)},
-        now=utcnow(),
-    )
-    db.session.commit()
+    case = get_or_404(Referral, referral_id, object_type="referral")
+    history = audit_history.referral_history(case, current_actor(), now=request_now())
     return render_template("audit/referral.html", history=history, active="audit_admin.index")
 
 
@@ -74,21 +65,5 @@ def referral(referral_id: int):
 def verify():
     if not VerifyForm().validate_on_submit():
         abort(400)
-    try:
-        report = audit_checkpoint.verify_with_checkpoints()
-    except ValueError:
-        db.session.rollback()
-        report = None
-    audit.record(
-        "audit.verify",
-        current_actor(),
-        details={
-            "ok": bool(report and report.ok),
-            "first_bad_seq": report.first_bad_seq if report else None,
-            "events": report.events if report else None,
-            "checkpoint_file_readable": report is not None,
-        },
-        now=utcnow(),
-    )
-    db.session.commit()
+    report = audit_verification.verify_trail(current_actor(), now=request_now())
     return _index(ReferenceSearchForm(formdata=None), verification=report or "unreadable")

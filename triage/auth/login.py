@@ -10,6 +10,7 @@ loaded as a user, so every route (whatever its decorator) treats it as signed ou
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from flask import Flask, current_app, g, request, session
 from flask_login import AnonymousUserMixin
@@ -17,6 +18,8 @@ from flask_login import AnonymousUserMixin
 from triage.extensions import login_manager
 from triage.models import User
 from triage.services import auth_sessions, tokens
+from triage.web.clock import request_now
+from triage.web.kept_records import run_and_keep
 
 SESSION_KEY = "sid"
 # The password step is good for this long; then the whole sign-in starts again.
@@ -40,18 +43,29 @@ def register(app: Flask) -> None:
     login_manager.unauthorized_handler(_unauthorized)
 
 
+def session_timeouts() -> dict[str, timedelta]:
+    """The configured session limits, as the keyword arguments auth_sessions takes."""
+    return {
+        "idle_timeout": current_app.config["SESSION_IDLE_TIMEOUT"],
+        "absolute_timeout": current_app.config["SESSION_ABSOLUTE_TIMEOUT"],
+    }
+
+
 def load_user_from_session(user_id: str) -> User | None:
     if request.path.startswith("/api/"):
         return None  # the API never accepts a browser cookie
-    row = auth_sessions.find_live_session(
-        session.get(SESSION_KEY),
-        idle_timeout=current_app.config["SESSION_IDLE_TIMEOUT"],
-        absolute_timeout=current_app.config["SESSION_ABSOLUTE_TIMEOUT"],
-        touch=request.endpoint not in UNTOUCHED_ENDPOINTS,
+    # The touch or time-out is written in the request's transaction and kept even if the
+    # request is refused (triage.web.kept_records); the request's one commit records it.
+    row = run_and_keep(
+        partial(
+            auth_sessions.find_live_session,
+            session.get(SESSION_KEY),
+            **session_timeouts(),
+            now=request_now(),
+            touch=request.endpoint not in UNTOUCHED_ENDPOINTS,
+        )
     )
     if row is None or str(row.user_id) != user_id or not row.mfa_passed:
-        # A time-out ends the row here; the request's one commit keeps that record even
-        # though the request itself is refused (triage.web.transaction).
         session.clear()
         return None
     g.auth_session_id = row.id
@@ -64,8 +78,9 @@ def pending_mfa_session():
         return None
     row = auth_sessions.find_live_session(
         session.get(SESSION_KEY),
-        idle_timeout=min(current_app.config["SESSION_IDLE_TIMEOUT"], MFA_STEP_TIMEOUT),
+        idle_timeout=min(session_timeouts()["idle_timeout"], MFA_STEP_TIMEOUT),
         absolute_timeout=MFA_STEP_TIMEOUT,
+        now=request_now(),
     )
     if row is None or row.mfa_passed:
         return None
@@ -79,7 +94,8 @@ def load_user_from_bearer(req) -> User | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
-    return tokens.user_for_token(token.strip())  # last use: committed with the request
+    # The last use is written in the request's transaction and kept like a session touch.
+    return run_and_keep(partial(tokens.user_for_token, token.strip(), now=request_now()))
 
 
 def _unauthorized():

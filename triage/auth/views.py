@@ -29,13 +29,13 @@ from triage.auth.forms import (
     SignInForm,
     SignOutForm,
 )
-from triage.auth.login import SESSION_KEY
+from triage.auth.login import SESSION_KEY, session_timeouts
 from triage.extensions import db, limiter
 from triage.models import AuthSession, User
-from triage.services import accounts, audit, auth_sessions, mfa
+from triage.services import accounts, auth_sessions, mfa, sign_in_steps
 from triage.services.actor import Actor
-from triage.timeutil import utcnow
 from triage.web.actor import current_actor
+from triage.web.clock import request_now
 
 bp = Blueprint("auth", __name__)
 
@@ -71,25 +71,20 @@ def sign_in():
     form = SignInForm()
     error = None
     if form.validate_on_submit():
-        result = accounts.check_sign_in(form.email.data, form.password.data, current_actor())
+        result = accounts.check_sign_in(
+            form.email.data, form.password.data, current_actor(), now=request_now()
+        )
         if result.user is None:
-            db.session.commit()  # the failure and its audit event are kept
-            error = result.error
+            error = result.error  # the failure is recorded: the request's one commit keeps it
         else:
             next_url = _safe_next(request.args.get("next"))
             session.clear()  # a new session id at each step: no fixation
-            token, row = auth_sessions.open_session(result.user, mfa_passed=False)
+            token, _row = sign_in_steps.password_passed(
+                result.user, _pending_actor(result.user), now=request_now()
+            )
             session[SESSION_KEY] = token
             session[NEXT_KEY] = next_url
             session.permanent = True
-            audit.record(
-                "auth.password_ok",
-                _pending_actor(result.user),
-                object_type="user",
-                object_id=result.user.id,
-                details={"session": row.id},
-            )
-            db.session.commit()
             step = "auth.mfa" if result.user.totp_secret else "auth.mfa_enrol"
             return redirect(url_for(step))
     status = 200 if error is None and not form.errors else 400 if form.errors else 401
@@ -100,19 +95,13 @@ def _complete_sign_in(pending: AuthSession, method: str) -> str:
     """The second factor passed: replace the password-only session with a full one."""
     user = pending.user
     next_url = _safe_next(session.get(NEXT_KEY))
-    auth_sessions.end_session(pending, "mfa_passed")
+    token, _row = sign_in_steps.second_factor_passed(
+        pending, method, _pending_actor(user), now=request_now()
+    )
     session.clear()  # privilege changes, so the session id changes again
-    token, row = auth_sessions.open_session(user, mfa_passed=True)
     session[SESSION_KEY] = token
     session.permanent = True
     login_user(user)
-    audit.record(
-        "auth.sign_in",
-        _pending_actor(user),
-        object_type="user",
-        object_id=user.id,
-        details={"session": row.id, "method": method},
-    )
     return next_url
 
 
@@ -126,14 +115,13 @@ def mfa_code(pending: AuthSession):
     form = CodeForm()
     error = None
     if form.validate_on_submit():
+        # Not an `attempt`: a wrong code's failure count, delay and audit event must be kept.
         try:
-            result = mfa.verify(user, form.code.data, _pending_actor(user), utcnow())
+            result = mfa.verify(user, form.code.data, _pending_actor(user), request_now())
         except mfa.MfaError as exc:
-            db.session.commit()  # the failure, its delay and its audit event are kept
             error = str(exc)
         else:
             next_url = _complete_sign_in(pending, result.method)
-            db.session.commit()
             if result.method == "recovery_code":
                 flash(
                     f"You used a recovery code. You have {result.recovery_codes_left} left: "
@@ -152,22 +140,19 @@ def mfa_enrol(pending: AuthSession):
     user = pending.user
     if user.totp_secret:
         return redirect(url_for("auth.mfa"))
-    if not pending.pending_totp_secret:
-        pending.pending_totp_secret = mfa.new_secret()
-        db.session.commit()
-    secret = pending.pending_totp_secret
+    secret = sign_in_steps.enrolment_secret(pending)
     form = EnrolForm()
     error = None
     if form.validate_on_submit():
+        # Not an `attempt`: a wrong code's failure is recorded and kept, as on the code step.
         try:
-            codes = mfa.enrol(user, secret, form.code.data, _pending_actor(user), utcnow())
+            codes = sign_in_steps.enrol(
+                pending, form.code.data, _pending_actor(user), now=request_now()
+            )
         except mfa.MfaError as exc:
-            db.session.commit()
             error = str(exc)
         else:
-            pending.pending_totp_secret = None
             next_url = _complete_sign_in(pending, "totp_enrol")
-            db.session.commit()
             # Shown once, in this response only: only their hashes are stored.
             return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
     uri = mfa.provisioning_uri(user, secret, current_app.config["SERVICE_NAME"])
@@ -190,13 +175,12 @@ def mfa_enrol(pending: AuthSession):
 def sign_out():
     form = SignOutForm()
     if form.validate_on_submit():
-        row = auth_sessions.find_session(session.get(SESSION_KEY))
-        if row is not None:
-            auth_sessions.end_session(row, "sign_out")
-        audit.record(
-            "auth.sign_out", current_actor(), object_type="user", object_id=current_user.id
+        sign_in_steps.sign_out(
+            auth_sessions.find_session(session.get(SESSION_KEY)),
+            current_user.id,
+            current_actor(),
+            now=request_now(),
         )
-        db.session.commit()
         logout_user()
         session.clear()
         flash("You have signed out.", "success")
@@ -225,6 +209,7 @@ def change_password():
     form = ChangePasswordForm()
     error = None
     if form.validate_on_submit():
+        # Not an `attempt`: the refused change's audit event is kept (it changes nothing else).
         try:
             accounts.change_password(
                 current_user,
@@ -232,12 +217,11 @@ def change_password():
                 new=form.new_password.data,
                 actor=current_actor(),
                 keep_session_id=g.get("auth_session_id"),
+                now=request_now(),
             )
         except accounts.AccountError as exc:
-            db.session.commit()  # the failed attempt is audited
             error = str(exc)
         else:
-            db.session.commit()
             flash("Your password has been changed. You were signed out everywhere else.", "success")
             return redirect(url_for("auth.account"))
     status = 400 if error or form.errors else 200
@@ -252,14 +236,7 @@ def new_recovery_codes():
     form = NewRecoveryCodesForm()
     if not form.validate_on_submit():
         return redirect(url_for("auth.account"))
-    codes = mfa.new_recovery_codes(current_user, utcnow())
-    audit.record(
-        "mfa.recovery_codes_replaced",
-        current_actor(),
-        object_type="user",
-        object_id=current_user.id,
-    )
-    db.session.commit()
+    codes = mfa.replace_recovery_codes(current_user, current_actor(), now=request_now())
     return render_template(
         "auth/recovery_codes.html", codes=codes, next_url=url_for("auth.account")
     )
@@ -274,13 +251,7 @@ def _session_row() -> AuthSession | None:
 @requires("account.self")
 def session_status():
     """How long until the idle time-out; reading it does not count as activity."""
-    row = _session_row()
-    left = auth_sessions.seconds_left(
-        row,
-        idle_timeout=current_app.config["SESSION_IDLE_TIMEOUT"],
-        absolute_timeout=current_app.config["SESSION_ABSOLUTE_TIMEOUT"],
-        now=utcnow(),
-    )
+    left = auth_sessions.seconds_left(_session_row(), **session_timeouts(), now=request_now())
     return jsonify({"seconds_left": left})
 
 
@@ -288,7 +259,5 @@ def session_status():
 @requires("account.self")
 def session_keep_alive():
     """'Stay signed in' on the idle warning (CSRF token in the X-CSRFToken header)."""
-    row = _session_row()
-    row.last_seen_at = utcnow()
-    db.session.commit()
+    auth_sessions.keep_alive(_session_row(), now=request_now())
     return session_status()

@@ -12,7 +12,6 @@ from triage.models import ROLES, User, UserRole
 from triage.services import audit, passwords
 from triage.services.actor import Actor
 from triage.services.auth_sessions import end_all_sessions
-from triage.timeutil import utcnow
 
 # After this many failures in a row, each further attempt must wait longer (capped), so a
 # guesser is slowed to a crawl but the real user is never locked out for more than a minute.
@@ -33,7 +32,14 @@ def find_by_email(email: str) -> User | None:
 
 
 def create_user(
-    *, email: str, name: str, roles: list[str], password: str, actor: Actor, agency: str = ""
+    *,
+    email: str,
+    name: str,
+    roles: list[str],
+    password: str,
+    actor: Actor,
+    now: datetime,
+    agency: str = "",
 ) -> User:
     problems = passwords.password_problems(password)
     unknown = sorted(set(roles) - set(ROLES))
@@ -53,6 +59,7 @@ def create_user(
         agency=agency or None,
         password_hash=passwords.hash_password(password),
         role_rows=[UserRole(role=r) for r in sorted(set(roles))],
+        created_at=now,
     )
     db.session.add(user)
     db.session.flush()
@@ -62,6 +69,7 @@ def create_user(
         object_type="user",
         object_id=user.id,
         details={"roles": sorted(roles)},
+        now=now,
     )
     return user
 
@@ -83,12 +91,14 @@ class SignInResult:
     error: str | None
 
 
-def check_sign_in(email: str, password: str, actor: Actor, now: datetime | None = None):
-    """Check a password; records success or failure in the audit trail either way."""
-    now = now or utcnow()
+def check_sign_in(email: str, password: str, actor: Actor, *, now: datetime) -> SignInResult:
+    """Check a password; records a failure (and its count) in the audit trail. Either way the
+    caller's transaction keeps what was recorded: a refusal is not rolled back."""
     user = find_by_email(email)
     if user is not None and sign_in_delay(user, now) > timedelta(0):
-        audit.record("auth.sign_in_throttled", actor, object_type="user", object_id=user.id)
+        audit.record(
+            "auth.sign_in_throttled", actor, object_type="user", object_id=user.id, now=now
+        )
         return SignInResult(None, "Too many attempts. Wait a minute, then try again.")
     ok = passwords.verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
@@ -101,6 +111,7 @@ def check_sign_in(email: str, password: str, actor: Actor, now: datetime | None 
             object_type="user" if user else None,
             object_id=user.id if user else None,
             details={"known_account": user is not None},
+            now=now,
         )
         return SignInResult(None, "Enter a correct e-mail address and password")
     # The failure count is reset only when the second factor passes too (triage.services.mfa), so
@@ -110,7 +121,7 @@ def check_sign_in(email: str, password: str, actor: Actor, now: datetime | None 
     return SignInResult(user, None)
 
 
-def set_roles(user: User, roles: list[str], actor: Actor) -> None:
+def set_roles(user: User, roles: list[str], actor: Actor, *, now: datetime) -> None:
     unknown = sorted(set(roles) - set(ROLES))
     if unknown or not roles:
         raise AccountError(f"Roles must be one or more of {', '.join(ROLES)}")
@@ -123,35 +134,48 @@ def set_roles(user: User, roles: list[str], actor: Actor) -> None:
     kept = [row for row in user.role_rows if row.role in wanted]
     added = [UserRole(role=r) for r in sorted(wanted - {row.role for row in kept})]
     user.role_rows = kept + added
-    end_all_sessions(user.id, "role_change")
+    end_all_sessions(user.id, "role_change", now=now)
     audit.record(
         "user.roles_change",
         actor,
         object_type="user",
         object_id=user.id,
         details={"before": before, "after": sorted(set(roles))},
+        now=now,
     )
 
 
-def disable_user(user: User, actor: Actor, reason: str = "") -> None:
+def disable_user(user: User, actor: Actor, reason: str = "", *, now: datetime) -> None:
     """Disable an account: it can no longer sign in, and every session and token stops now."""
     if actor.user_id == user.id:
         raise AccountError("You cannot disable your own account")
     if not user.active:
         return
     user.active = False
-    end_all_sessions(user.id, "account_disabled")
+    end_all_sessions(user.id, "account_disabled", now=now)
     audit.record(
-        "user.disable", actor, object_type="user", object_id=user.id, reason=reason or None
+        "user.disable",
+        actor,
+        object_type="user",
+        object_id=user.id,
+        reason=reason or None,
+        now=now,
     )
 
 
-def enable_user(user: User, actor: Actor, reason: str = "") -> None:
+def enable_user(user: User, actor: Actor, reason: str = "", *, now: datetime) -> None:
     if user.active:
         return
     user.active = True
     user.failed_sign_ins = 0
-    audit.record("user.enable", actor, object_type="user", object_id=user.id, reason=reason or None)
+    audit.record(
+        "user.enable",
+        actor,
+        object_type="user",
+        object_id=user.id,
+        reason=reason or None,
+        now=now,
+    )
 
 
 def change_password(
@@ -161,10 +185,10 @@ def change_password(
     new: str,
     actor: Actor,
     keep_session_id: int | None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> None:
-    """Change a user's own password; every other session of theirs ends."""
-    now = now or utcnow()
+    """Change a user's own password; every other session of theirs ends. A refusal raises
+    AccountError after recording the failed attempt, which the caller keeps."""
     problems = []
     if not passwords.verify_password(user.password_hash, current):
         problems.append("Your current password is not correct")
@@ -172,7 +196,9 @@ def change_password(
     if new and passwords.verify_password(user.password_hash, new):
         problems.append("Your new password must be different from your current one")
     if problems:
-        audit.record("user.password_change_failed", actor, object_type="user", object_id=user.id)
+        audit.record(
+            "user.password_change_failed", actor, object_type="user", object_id=user.id, now=now
+        )
         raise AccountError("; ".join(problems))
     user.password_hash = passwords.hash_password(new)
     user.password_changed_at = now
@@ -183,4 +209,5 @@ def change_password(
         object_type="user",
         object_id=user.id,
         details={"other_sessions_ended": ended},
+        now=now,
     )

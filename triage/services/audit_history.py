@@ -1,13 +1,17 @@
-"""Read side of the audit trail: the events about one referral and the people in it."""
+"""Read side of the audit trail: the events about one referral and the people in it. Reading
+them is itself an audited event, recorded here with the read."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import and_, or_, select
 
 from triage.extensions import db
 from triage.models import AuditEvent, DueAction, MaracListing, Offer, Referral, User
+from triage.services import audit
+from triage.services.actor import Actor
 
 HISTORY_LIMIT = 2000
 
@@ -58,11 +62,22 @@ def _actor_labels(events: list[AuditEvent]) -> dict[str, str]:
     return {str(row.id): f"{row.name} ({row.email})" for row in users}
 
 
-def referral_history(referral_id: int) -> ReferralHistory | None:
-    """Events about the referral, its people, offers, listings and due actions, oldest first."""
-    referral = db.session.get(Referral, referral_id)
-    if referral is None:
-        return None
+def referral_history(referral: Referral, actor: Actor, *, now: datetime) -> ReferralHistory:
+    """Events about the referral, its people, offers, listings and due actions, oldest first;
+    records that `actor` viewed them (how many, under which reference)."""
+    history = _history_of(referral)
+    audit.record(
+        "audit.view",
+        actor,
+        object_type="referral",
+        object_id=referral.id,
+        details={"reference": history.reference, "events": len(history.events)},
+        now=now,
+    )
+    return history
+
+
+def _history_of(referral: Referral) -> ReferralHistory:
     conditions = [
         and_(AuditEvent.object_type == kind, AuditEvent.object_id.in_([str(i) for i in ids]))
         for kind, ids in _objects_of(referral).items()

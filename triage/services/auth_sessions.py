@@ -14,7 +14,6 @@ from sqlalchemy import select, update
 
 from triage.extensions import db
 from triage.models import AuthSession, User
-from triage.timeutil import utcnow
 
 # Writing last_seen_at on every request would make every GET a write; a minute is precise enough.
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -24,15 +23,12 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def open_session(
-    user: User, *, mfa_passed: bool = False, now: datetime | None = None
-) -> tuple[str, AuthSession]:
+def open_session(user: User, *, mfa_passed: bool = False, now: datetime) -> tuple[str, AuthSession]:
     """Create a session row; returns the token for the cookie (only its hash is stored).
 
     A session opened after the password alone (`mfa_passed=False`) signs nobody in: it only
     lets the browser reach the second step (see triage.auth.login)."""
     token = secrets.token_urlsafe(32)
-    now = now or utcnow()
     row = AuthSession(
         token_hash=_digest(token),
         user_id=user.id,
@@ -56,7 +52,7 @@ def find_live_session(
     *,
     idle_timeout: timedelta,
     absolute_timeout: timedelta,
-    now: datetime | None = None,
+    now: datetime,
     touch: bool = True,
 ) -> AuthSession | None:
     """The live session for this token, ending it first if it has timed out.
@@ -65,7 +61,6 @@ def find_live_session(
     row = find_session(token)
     if row is None or row.ended_at is not None:
         return None
-    now = now or utcnow()
     if now - row.last_seen_at > idle_timeout:
         end_session(row, "idle_timeout", now=now)
         return None
@@ -80,14 +75,14 @@ def find_live_session(
     return row
 
 
-def end_session(row: AuthSession, reason: str, *, now: datetime | None = None) -> None:
+def end_session(row: AuthSession, reason: str, *, now: datetime) -> None:
     if row.ended_at is None:
-        row.ended_at = now or utcnow()
+        row.ended_at = now
         row.end_reason = reason
 
 
 def end_all_sessions(
-    user_id: int, reason: str, *, now: datetime | None = None, keep_id: int | None = None
+    user_id: int, reason: str, *, now: datetime, keep_id: int | None = None
 ) -> int:
     """End every live session of a user (password change, role change, account disabled),
     except `keep_id` (the session that changed its own password stays signed in)."""
@@ -97,7 +92,7 @@ def end_all_sessions(
     result = db.session.execute(
         update(AuthSession)
         .where(*conditions)
-        .values(ended_at=now or utcnow(), end_reason=reason)
+        .values(ended_at=now, end_reason=reason)
         .execution_options(synchronize_session="fetch")
     )
     return result.rowcount or 0
@@ -109,3 +104,8 @@ def seconds_left(
     """Seconds until this session ends: for idleness, or its absolute limit if that is sooner."""
     ends = min(row.last_seen_at + idle_timeout, row.created_at + absolute_timeout)
     return max(0, int((ends - now).total_seconds()))
+
+
+def keep_alive(row: AuthSession, *, now: datetime) -> None:
+    """'Stay signed in' on the idle warning: the session counts as active from now."""
+    row.last_seen_at = now

@@ -72,7 +72,13 @@ def seed(days: int = 60, *, now: datetime | None = None) -> list[tuple[str, str,
         user = accounts.find_by_email(email)
         if user is None:
             user = accounts.create_user(
-                email=email, name=name, agency=agency, roles=roles, password=password, actor=actor
+                email=email,
+                name=name,
+                agency=agency,
+                roles=roles,
+                password=password,
+                actor=actor,
+                now=now or utcnow(),
             )
         if user.totp_secret is None:
             user.totp_secret = demo_totp_secret(local)  # pre-enrolled: see demo_code()

@@ -5,7 +5,9 @@ Every account must pass this step; a session opened with the password alone sign
 the last one used (`User.totp_last_counter`), so a code seen over a shoulder or replayed from a
 proxy log is worthless. Failures share the password's per-account progressive delay.
 
-The functions flush and audit in the caller's transaction; the caller commits.
+The functions flush and audit in the caller's transaction; the caller commits. A refused code
+raises MfaError after recording the failure (count, delay, audit event): the caller keeps
+those writes, it does not roll them back.
 """
 
 from __future__ import annotations
@@ -100,6 +102,15 @@ def new_recovery_codes(user: User, now: datetime) -> list[str]:
     return codes
 
 
+def replace_recovery_codes(user: User, actor: Actor, *, now: datetime) -> list[str]:
+    """The user asked for new recovery codes: the old ones stop working."""
+    codes = new_recovery_codes(user, now)
+    audit.record(
+        "mfa.recovery_codes_replaced", actor, object_type="user", object_id=user.id, now=now
+    )
+    return codes
+
+
 def recovery_codes_left(user: User) -> int:
     rows = db.session.scalars(
         select(RecoveryCode.id).where(
@@ -123,7 +134,7 @@ def _use_recovery_code(user: User, code: str, now: datetime) -> bool:
 
 def _throttled(user: User, actor: Actor, now: datetime) -> None:
     if sign_in_delay(user, now) > timedelta(0):
-        audit.record("mfa.throttled", actor, object_type="user", object_id=user.id)
+        audit.record("mfa.throttled", actor, object_type="user", object_id=user.id, now=now)
         raise MfaError("Too many attempts. Wait a minute, then try again.")
 
 
@@ -131,7 +142,12 @@ def _failed(user: User, actor: Actor, now: datetime, step: str) -> MfaError:
     user.failed_sign_ins += 1
     user.last_failed_sign_in_at = now
     audit.record(
-        "mfa.failure", actor, object_type="user", object_id=user.id, details={"step": step}
+        "mfa.failure",
+        actor,
+        object_type="user",
+        object_id=user.id,
+        details={"step": step},
+        now=now,
     )
     return MfaError("Enter a correct code")
 
@@ -147,7 +163,7 @@ def enrol(user: User, secret: str, code: str, actor: Actor, now: datetime) -> li
     user.totp_last_counter = counter
     user.failed_sign_ins = 0
     codes = new_recovery_codes(user, now)
-    audit.record("mfa.enrol", actor, object_type="user", object_id=user.id)
+    audit.record("mfa.enrol", actor, object_type="user", object_id=user.id, now=now)
     return codes
 
 
@@ -165,7 +181,7 @@ def verify(user: User, code: str, actor: Actor, now: datetime) -> SecondFactor:
     code = _clean(code)
     if _accept_totp(user, user.totp_secret, code, now):
         user.failed_sign_ins = 0
-        audit.record("mfa.success", actor, object_type="user", object_id=user.id)
+        audit.record("mfa.success", actor, object_type="user", object_id=user.id, now=now)
         return SecondFactor("totp")
     if not _TOTP_FORMAT.match(code) and _use_recovery_code(user, code, now):
         user.failed_sign_ins = 0
@@ -176,6 +192,7 @@ def verify(user: User, code: str, actor: Actor, now: datetime) -> SecondFactor:
             object_type="user",
             object_id=user.id,
             details={"codes_left": left},
+            now=now,
         )
         audit.record(
             "mfa.success",
@@ -183,16 +200,17 @@ def verify(user: User, code: str, actor: Actor, now: datetime) -> SecondFactor:
             object_type="user",
             object_id=user.id,
             details={"method": "recovery_code"},
+            now=now,
         )
         return SecondFactor("recovery_code", left)
     raise _failed(user, actor, now, "verify")
 
 
-def reset(user: User, actor: Actor) -> None:
+def reset(user: User, actor: Actor, *, now: datetime) -> None:
     """Forget the authenticator and recovery codes (lost phone): enrol again at next sign-in.
     Every session of the user ends, so nobody stays signed in on the old factor."""
-    end_all_sessions(user.id, "mfa_reset")
+    end_all_sessions(user.id, "mfa_reset", now=now)
     user.totp_secret = None
     user.totp_last_counter = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    audit.record("mfa.reset", actor, object_type="user", object_id=user.id)
+    audit.record("mfa.reset", actor, object_type="user", object_id=user.id, now=now)

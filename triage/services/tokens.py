@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
 from sqlalchemy import select, update
 
 from triage.extensions import db
 from triage.models import ApiToken, User
 from triage.services.auth_sessions import TOUCH_INTERVAL
-from triage.timeutil import utcnow
 
 PREFIX = "trg_"
 
@@ -26,22 +26,21 @@ def create_token(user: User, label: str = "") -> str:
     return token
 
 
-def user_for_token(token: str) -> User | None:
+def user_for_token(token: str, *, now: datetime) -> User | None:
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
-    now = utcnow()
     # Recorded to the minute, like a session's activity: not a write on every API read.
     if row.last_used_at is None or now - row.last_used_at > TOUCH_INTERVAL:
         row.last_used_at = now
     return row.user
 
 
-def revoke_tokens(user: User, *, now=None) -> int:
+def revoke_tokens(user: User, *, now: datetime) -> int:
     """Revoke every live token of a user (a lost laptop, a leaked script); returns how many."""
     result = db.session.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=now or utcnow())
+        .values(revoked_at=now)
     )
     return result.rowcount or 0

@@ -12,6 +12,8 @@ from werkzeug.exceptions import HTTPException
 from triage.extensions import db
 from triage.services import audit
 from triage.web.actor import current_actor
+from triage.web.clock import request_now
+from triage.web.kept_records import rerun_kept
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +41,17 @@ def _respond(status: int, message: str | None = None):
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
+def _undo_request_work() -> None:
+    """Drop whatever a refused request had begun, except its sign-in check's records (a
+    session touch or time-out, a token's last use), which are written again."""
+    db.session.rollback()
+    rerun_kept()
+
+
 def _audit_refusal(status: int) -> None:
     """A refused request is itself evidence: drop whatever the request had begun, record the
     refusal, and let the request's one commit (triage.web.transaction) keep it."""
-    db.session.rollback()
+    _undo_request_work()
     audit.record(
         "access.denied",
         current_actor(),
@@ -54,11 +63,12 @@ def _audit_refusal(status: int) -> None:
         },
         object_type=g.get("denied_object_type"),
         object_id=g.get("denied_object_id"),
+        now=request_now(),
     )
 
 
 def _csrf_error(error: CSRFError):
-    db.session.rollback()
+    _undo_request_work()
     return _respond(400, "The form had expired or was not sent from this service. Try again.")
 
 
@@ -79,7 +89,7 @@ def _http_error(error: HTTPException):
     if status == 403 or (status == 404 and (g.get("denied_object_type") or _unknown_object())):
         _audit_refusal(status)
     else:
-        db.session.rollback()
+        _undo_request_work()
     return _respond(status)
 
 
