@@ -100,3 +100,13 @@ def test_the_csv_import_keeps_its_own_larger_limit(client, login_as):
     body = b"x" * (DEFAULT_BODY_LIMIT * 2)
     response = client.post("/imports", data=body, content_type="application/x-www-form-urlencoded")
     assert response.status_code != 413
+
+
+def test_a_405_says_which_methods_the_url_allows(client, api_user):  # noqa: F811
+    page = client.delete("/sign-in")
+    assert page.status_code == 405
+    assert set(page.headers["Allow"].split(", ")) >= {"GET", "POST"}
+    user = api_user("referrer")
+    api = client.put("/api/v1/referrals", headers=user.headers)
+    assert api.status_code == 405
+    assert "POST" in api.headers["Allow"]

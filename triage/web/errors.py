@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -90,7 +90,14 @@ def _http_error(error: HTTPException):
         _audit_refusal(status)
     else:
         _undo_request_work()
-    return _respond(status)
+    body, code = _respond(status)
+    response = make_response(body, code)
+    # Keep what the status itself promises: a 405 says which methods the URL takes (Allow),
+    # a 413/429 may say when to come back (Retry-After).
+    for name, value in error.get_headers():
+        if name.lower() in {"allow", "retry-after"}:
+            response.headers[name] = value
+    return response
 
 
 def _unexpected_error(error: Exception):
