@@ -7,7 +7,7 @@ from rq.cron import CronScheduler
 
 from triage.devserver import child_commands
 from triage.extensions import db
-from triage.services import scheduling
+from triage.services import due_action_sweep
 from workers.schedule import PERIODIC_JOBS, register_all
 
 
@@ -28,7 +28,7 @@ def test_cron_scheduler_enqueues_the_sweeper_and_a_worker_runs_it(app_ctx, redis
     assert {"sweep-due-actions", "worker-heartbeat"} <= {job.name for job in enqueued}
     queues = [Queue(n, connection=redis_client) for n in ("deadlines", "default")]
     SimpleWorker(queues, connection=redis_client).work(burst=True)
-    beat = scheduling.last_sweep()
+    beat = due_action_sweep.last_sweep()
     assert beat is not None and beat["redis_error"] is None
     db.session.rollback()
 

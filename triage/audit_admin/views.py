@@ -11,6 +11,7 @@ from triage.extensions import db
 from triage.services import audit, audit_checkpoint, audit_history
 from triage.timeutil import utcnow
 from triage.web.actor import current_actor
+from triage.web.settings import request_settings
 
 bp = Blueprint("audit_admin", __name__, url_prefix="/admin/audit")
 
@@ -75,7 +76,7 @@ def verify():
     if not VerifyForm().validate_on_submit():
         abort(400)
     try:
-        report = audit_checkpoint.verify_with_checkpoints()
+        report = audit_checkpoint.verify_with_checkpoints(request_settings())
     except ValueError:
         db.session.rollback()
         report = None

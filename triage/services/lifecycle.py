@@ -14,7 +14,6 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import or_, select
 
 from triage.extensions import db
@@ -56,12 +55,8 @@ def retention_until(closed_at: datetime, years: int) -> date:
         return closed_day.replace(year=closed_day.year + years, day=28)
 
 
-def _retention_years(years: int | None) -> int:
-    return int(current_app.config["RETENTION_YEARS_AFTER_CLOSURE"] if years is None else years)
-
-
 def close_referral(
-    referral_id: int, *, reason: str, actor: Actor, now: datetime, years: int | None = None
+    referral_id: int, *, reason: str, actor: Actor, now: datetime, years: int
 ) -> Referral:
     """Close a referral and set its retention date; audited `referral.close` with the reason."""
     referral = db.session.get(Referral, referral_id)
@@ -77,7 +72,7 @@ def close_referral(
     before = _lifecycle_fields(referral)
     referral.status = "closed"
     referral.closed_at = now.replace(microsecond=0)
-    referral.retention_until = retention_until(now, _retention_years(years))
+    referral.retention_until = retention_until(now, years)
     db.session.flush()
     audit.record(
         "referral.close",
