@@ -225,7 +225,7 @@ def export_person(person_id, out):
     import os
 
     from triage.services.lifecycle import LifecycleError
-    from triage.services.lifecycle import export_person as export
+    from triage.services.subject_access import export_person as export
 
     try:
         data = export(person_id, actor=Actor.system("cli"), now=utcnow())

@@ -15,7 +15,7 @@ from tests.factories import TEST_PASSWORD, make_user
 from tests.settings_support import app_settings, marac_args
 from triage.extensions import db
 from triage.models import AuditEvent, DueAction, Referral
-from triage.services import accounts, audit, lifecycle
+from triage.services import accounts, audit, lifecycle, subject_access
 from triage.services.actor import Actor
 
 WEB_ACTOR = Actor("user", "7", request_id="req-123", ip="203.0.113.9", user_id=7)
@@ -212,7 +212,7 @@ def _person_anonymise():
 
 def _person_export():
     referral = make_referral()
-    lifecycle.export_person(referral.victim_id, actor=ACTOR, now=NOW)
+    subject_access.export_person(referral.victim_id, actor=ACTOR, now=NOW)
     return "person", referral.victim_id
 
 

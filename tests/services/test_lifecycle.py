@@ -14,7 +14,7 @@ from tests.factories import make_person
 from tests.settings_support import app_settings
 from triage.extensions import db
 from triage.models import AuditEvent, Offer
-from triage.services import audit, lifecycle
+from triage.services import audit, lifecycle, subject_access
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
@@ -166,7 +166,7 @@ def test_purge_is_safe_to_run_twice():
 def test_subject_access_export_for_a_victim_marks_third_parties_for_redaction():
     referral = _closed()
     victim = referral.victim
-    export = lifecycle.export_person(victim.id, actor=ACTOR, now=NOW)
+    export = subject_access.export_person(victim.id, actor=ACTOR, now=NOW)
     assert export["person"]["first_name"] == victim.first_name
     (entry,) = export["referrals"]
     assert entry["role"] == "victim" and entry["reference"] == referral.reference
@@ -188,7 +188,7 @@ def test_subject_access_export_for_a_victim_marks_third_parties_for_redaction():
 
 def test_subject_access_export_for_a_perpetrator_redacts_the_victim_and_her_account():
     referral = _closed()
-    export = lifecycle.export_person(referral.perpetrator_id, actor=ACTOR, now=NOW)
+    export = subject_access.export_person(referral.perpetrator_id, actor=ACTOR, now=NOW)
     (entry,) = export["referrals"]
     assert entry["role"] == "perpetrator"
     assert entry["victim"]["redact"] is True
@@ -198,7 +198,7 @@ def test_subject_access_export_for_a_perpetrator_redacts_the_victim_and_her_acco
 
 def test_export_of_an_unknown_person_is_refused():
     with pytest.raises(lifecycle.LifecycleError):
-        lifecycle.export_person(999_999, actor=ACTOR, now=NOW)
+        subject_access.export_person(999_999, actor=ACTOR, now=NOW)
 
 
 def test_purge_and_export_commands(app, tmp_path):
@@ -265,10 +265,10 @@ def test_purge_erases_marac_move_reasons_and_action_text_but_keeps_the_facts():
 def test_export_holds_marac_actions_marked_third_party_for_a_perpetrator():
     referral = make_referral()
     _with_marac_action(referral)
-    victim = lifecycle.export_person(referral.victim_id, actor=ACTOR, now=NOW)
+    victim = subject_access.export_person(referral.victim_id, actor=ACTOR, now=NOW)
     (action,) = victim["referrals"][0]["marac_listings"][0]["actions"]
     assert action["description"] == "Move her to the refuge on Mill Lane"
-    perpetrator = lifecycle.export_person(referral.perpetrator_id, actor=ACTOR, now=NOW)
+    perpetrator = subject_access.export_person(referral.perpetrator_id, actor=ACTOR, now=NOW)
     (action,) = perpetrator["referrals"][0]["marac_listings"][0]["actions"]
     assert action["description"]["redact"] is True
     assert action["status_note"]["redact"] is True

@@ -33,5 +33,20 @@ def test_cron_scheduler_enqueues_the_sweeper_and_a_worker_runs_it(app_ctx, redis
     db.session.rollback()
 
 
+def _registered(scheduler: CronScheduler) -> dict:
+    keys = ("func_name", "queue_name", "interval", "cron", "job_options")
+    return {job.name: {k: getattr(job, k) for k in keys} for job in scheduler.get_jobs()}
+
+
+def test_rq_cron_config_registers_the_same_jobs_as_the_app_cron(redis_client):
+    """`rq cron workers.cron_config` and `python -m workers.cron` must not drift apart."""
+    ours = CronScheduler(connection=redis_client, name="test-cron-app")
+    register_all(ours)
+    theirs = CronScheduler(connection=redis_client, name="test-cron-rq-cli")
+    theirs.load_config_from_file("workers.cron_config")
+    assert _registered(theirs) == _registered(ours)
+    assert set(_registered(ours)) == {job.id for job in PERIODIC_JOBS}
+
+
 def test_make_run_starts_the_cron_process():
     assert child_commands("127.0.0.1", 5000)["cron"][-2:] == ["-m", "workers.cron"]

@@ -14,6 +14,7 @@ from triage.auth.decorators import requires
 from triage.lifecycle.forms import CloseReferralForm, SubjectAccessForm
 from triage.models import Referral
 from triage.services import lifecycle
+from triage.services.subject_access import export_person
 from triage.timeutil import utcnow
 from triage.web.actor import current_actor
 from triage.web.lookup import get_or_404
@@ -69,7 +70,7 @@ def subject_access():
     form = SubjectAccessForm()
     if form.validate_on_submit():
         data, problem = attempt(
-            lifecycle.export_person,
+            export_person,
             form.person_id.data,
             actor=current_actor(),
             now=utcnow(),
