@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.job import Callback, Job
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from triage.extensions import db
 from triage.models import DueAction
@@ -126,22 +127,23 @@ def enqueue(actions: Sequence[QueuedAction], *, now: datetime) -> None:
     """After the commit: schedule RQ jobs for these due actions and mark them `enqueued`
     (the caller's boundary commits the mark).
 
-    Never raises for Redis: if it fails, the rows stay `pending` and the sweeper enqueues
-    them within a minute; the log says so without any personal data."""
+    Never raises: if Redis (or the mark) fails, the rows stay `pending` and the sweeper
+    enqueues them within a minute; the log says so without any personal data."""
     if not actions:
         return
     from triage.redis_conn import get_redis
 
+    ids = [action.id for action in actions]
     try:
         schedule_many(queue(get_redis()), actions, now)
-    except (RedisError, OSError) as exc:
+        with db.session.begin_nested():  # a failed mark undoes only itself
+            mark_enqueued(ids, now)
+    except (RedisError, OSError, SQLAlchemyError) as exc:
         log.warning(
             "due actions %s not enqueued (%s); the sweeper will enqueue them",
-            [action.id for action in actions],
+            ids,
             type(exc).__name__,
         )
-        return
-    mark_enqueued([action.id for action in actions], now)
 
 
 def mark_enqueued(ids: list[int], now: datetime) -> None:
