@@ -45,7 +45,7 @@ def run_due_action(due_action_id: int) -> dict:
     return result
 
 
-def _error_text(exc_type, exc_value, tb) -> str:
+def _error_text(exc_type, exc_value) -> str:
     return "".join(traceback.format_exception_only(exc_type, exc_value)).strip()
 
 
@@ -54,18 +54,24 @@ def _final(job) -> bool:
     return not (job.retries_left and job.retries_left > 0)
 
 
+def _record_failure(record, job, exc_type, exc_value, actor: str) -> None:
+    """Record a failed attempt with `record` (the service's record_failure) in a job of its
+    own: whatever the failed attempt left in this session is not ours, so it goes first."""
+    db.session.rollback()
+    with job_transaction() as run:
+        record(
+            int(job.args[0]),
+            _error_text(exc_type, exc_value),
+            final=_final(job),
+            now=run.now,
+            actor=Actor.job(actor),
+        )
+
+
 @in_app_context
 def on_due_action_failure(job, connection, exc_type, exc_value, tb) -> None:
     """RQ failure callback: record the attempt; on the last one mark the row failed."""
-    db.session.rollback()  # whatever the failed attempt left in this session is not ours
-    with job_transaction() as run:
-        due_action_run.record_failure(
-            int(job.args[0]),
-            _error_text(exc_type, exc_value, tb),
-            final=_final(job),
-            now=run.now,
-            actor=Actor.job("run_due_action"),
-        )
+    _record_failure(due_action_run.record_failure, job, exc_type, exc_value, "run_due_action")
 
 
 @in_app_context
@@ -79,15 +85,7 @@ def deliver_mail(outbox_id: int) -> str:
 @in_app_context
 def on_mail_failure(job, connection, exc_type, exc_value, tb) -> None:
     """RQ failure callback: count the attempt; on the last retry mark the message failed."""
-    db.session.rollback()  # whatever the failed attempt left in this session is not ours
-    with job_transaction() as run:
-        mail.record_failure(
-            int(job.args[0]),
-            _error_text(exc_type, exc_value, tb),
-            final=_final(job),
-            now=run.now,
-            actor=Actor.job("deliver_mail"),
-        )
+    _record_failure(mail.record_failure, job, exc_type, exc_value, "deliver_mail")
 
 
 @in_app_context
