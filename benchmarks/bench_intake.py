@@ -37,6 +37,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from tests.settings_support import app_settings, enqueue
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -161,16 +163,16 @@ def csv_for(bodies: list[dict]) -> bytes:
 
 def run_import(app, content: bytes) -> tuple[dict, float]:
     from triage.extensions import db
-    from triage.services import importer, scheduling
+    from triage.services import importer
     from triage.services.actor import Actor
 
     with app.app_context():
         start = time.perf_counter()
         report = importer.import_referrals(
-            content, actor=Actor.system("bench"), now=datetime.now(UTC)
+            content, actor=Actor.system("bench"), now=datetime.now(UTC), settings=app_settings()
         )
         db.session.commit()
-        scheduling.enqueue(report.due_action_ids)
+        enqueue(report.due_action_ids)
         return report.counts(), time.perf_counter() - start
 
 

@@ -39,11 +39,12 @@ from rq import Queue  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 
 from config import DevelopmentConfig  # noqa: E402
+from tests.settings_support import app_settings, enqueue  # noqa: E402
 from triage import create_app  # noqa: E402
 from triage.extensions import db  # noqa: E402
 from triage.models import DueAction  # noqa: E402
 from triage.redis_conn import get_redis  # noqa: E402
-from triage.services import scheduling  # noqa: E402
+from triage.services import due_action_plan, due_action_queue, due_action_sweep  # noqa: E402
 
 INSTANCE = tempfile.mkdtemp(prefix="triage-bench-sched-")  # dev secret key, nothing else
 
@@ -172,7 +173,7 @@ def bench_lateness(args) -> None:
                 kind="offer_reminder",
                 referral_id=referral_id,
                 due_at=due,
-                key=scheduling.due_action_key(referral_id, "offer_reminder", due),
+                key=due_action_plan.due_action_key(referral_id, "offer_reminder", due),
                 status="pending",
                 attempts=0,
             )
@@ -180,7 +181,7 @@ def bench_lateness(args) -> None:
             db.session.flush()
             ids.append(row.id)
         db.session.commit()
-        scheduling.enqueue(ids)
+        enqueue(ids)
 
     stop = threading.Event()
     background = {"jobs": 0}
@@ -209,7 +210,7 @@ def bench_lateness(args) -> None:
             rows = db.session.execute(select(DueAction.due_at, DueAction.done_at)).all()
             keys = list(db.session.scalars(select(DueAction.key)))
             rq_jobs = Queue("deadlines", connection=get_redis(app)).job_class.fetch_many(
-                [scheduling.job_id_for(k) for k in keys], connection=get_redis(app)
+                [due_action_queue.job_id_for(k) for k in keys], connection=get_redis(app)
             )
             run_times = [
                 (j.ended_at - j.started_at).total_seconds()
@@ -280,7 +281,7 @@ def bench_sweep(args) -> None:
             )
         )
         clock = time.perf_counter()
-        scheduling.enqueue(future_ids, now=now)
+        enqueue(future_ids, now=now)
         print(
             f"  {len(future_ids):,} future actions enqueued in {time.perf_counter() - clock:.1f} s",
             flush=True,
@@ -289,7 +290,7 @@ def bench_sweep(args) -> None:
             select(DueAction.id, DueAction.key, DueAction.due_at, DueAction.attempts)
             .where(DueAction.status == "pending")
             .order_by(DueAction.due_at, DueAction.id)
-            .limit(scheduling.SWEEP_BATCH)
+            .limit(due_action_sweep.SWEEP_BATCH)
         )
         compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
         plan = db.session.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}")).scalars()
@@ -299,7 +300,7 @@ def bench_sweep(args) -> None:
         db.session.rollback()
         for label in ("first sweep (enqueues the due ones)", "steady-state sweep"):
             clock = time.perf_counter()
-            report = scheduling.sweep(datetime.now(UTC))
+            report = due_action_sweep.sweep(datetime.now(UTC), settings=app_settings())
             db.session.commit()
             took = time.perf_counter() - clock
             print(
@@ -309,7 +310,7 @@ def bench_sweep(args) -> None:
         redis_client = get_redis(app)
         redis_client.flushdb()
         clock = time.perf_counter()
-        report = scheduling.sweep(datetime.now(UTC))
+        report = due_action_sweep.sweep(datetime.now(UTC), settings=app_settings())
         db.session.commit()
         print(
             f"sweep after Redis was flushed: {time.perf_counter() - clock:.2f} s  "

@@ -108,7 +108,6 @@ def _violations(path: Path) -> list[str]:
     return problems
 
 
-@pytest.mark.xfail(strict=True, reason="issue 8: services still read current_app")
 def test_imports_point_down_the_layers():
     problems = [p for path in _python_files("triage") for p in _violations(path)]
     assert problems == []

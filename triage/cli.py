@@ -12,8 +12,14 @@ from sqlalchemy import select
 from triage.extensions import db
 from triage.models import ROLES, User
 from triage.services.actor import Actor
+from triage.settings import Settings
+from triage.timeutil import utcnow
 
 triage_cli = AppGroup("triage", help="Domestic abuse triage: operations and set-up.")
+
+
+def _settings() -> Settings:
+    return Settings.from_config(current_app.config, current_app.instance_path)
 
 
 @triage_cli.command("create-user")
@@ -110,7 +116,7 @@ def seed_demo(if_empty, days):
         click.echo("Database already has users; demo data not added.")
         return
     try:
-        logins = seed(days=days)
+        logins = seed(days=days, now=utcnow(), settings=_settings())
     except DemoRefused as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
@@ -125,7 +131,6 @@ def demo_code(email):
     """Print the current sign-in code of a demo account (demo only, never in production)."""
     from triage.services.demo import DemoRefused
     from triage.services.demo import demo_code as code_for
-    from triage.timeutil import utcnow
 
     if not current_app.config.get("SEED_DEMO_ALLOWED"):
         raise click.ClickException("Refusing to print codes in production mode")
@@ -146,7 +151,7 @@ def verify_audit():
     from triage.services.audit_checkpoint import verify_with_checkpoints
 
     try:
-        report = verify_with_checkpoints()
+        report = verify_with_checkpoints(_settings())
     except ValueError as exc:  # an unreadable checkpoint file is itself a failure
         click.echo(f"Audit checkpoints unreadable: {exc}", err=True)
         sys.exit(1)
@@ -190,9 +195,8 @@ def dev(host, port):
 def audit_checkpoint():
     """Write a signed checkpoint of the audit chain head (file, log line, system_state)."""
     from triage.services.audit_checkpoint import write_checkpoint
-    from triage.timeutil import utcnow
 
-    checkpoint = write_checkpoint(utcnow())
+    checkpoint = write_checkpoint(utcnow(), settings=_settings())
     db.session.commit()
     click.echo(f"Audit checkpoint at sequence {checkpoint.seq}, hash {checkpoint.hash}")
 
@@ -218,7 +222,6 @@ def db_roles(app_role):
 def purge():
     """Erase referrals past their retention date; anonymise people in no live referral."""
     from triage.services.lifecycle import purge_expired
-    from triage.timeutil import utcnow
 
     report = purge_expired(now=utcnow(), actor=Actor.system("cli"))
     db.session.commit()
@@ -234,8 +237,7 @@ def export_person(person_id, out):
     import os
 
     from triage.services.lifecycle import LifecycleError
-    from triage.services.lifecycle import export_person as export
-    from triage.timeutil import utcnow
+    from triage.services.subject_access import export_person as export
 
     try:
         data = export(person_id, actor=Actor.system("cli"), now=utcnow())
@@ -256,8 +258,7 @@ def import_referrals(csv_file, email):
     """Import police notifications from a CSV file (layout: docs/import.md).
 
     Exits 1 when any row was rejected; accepted rows are kept either way."""
-    from triage.services import importer, scheduling
-    from triage.timeutil import utcnow
+    from triage.services import due_action_queue, importer
 
     actor = Actor.system("import-referrals")
     if email:
@@ -268,12 +269,15 @@ def import_referrals(csv_file, email):
     with open(csv_file, "rb") as handle:
         content = handle.read(importer.MAX_BYTES + 1)
     try:
-        report = importer.import_referrals(content, actor=actor, now=utcnow())
+        now = utcnow()
+        report = importer.import_referrals(content, actor=actor, now=now, settings=_settings())
     except importer.ImportRefused as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
+    queued = due_action_queue.queued(report.due_action_ids)
     db.session.commit()
-    scheduling.enqueue(report.due_action_ids)
+    due_action_queue.enqueue(queued, now=now)  # after the commit; the mark is committed next
+    db.session.commit()
     for line in importer.report_lines(report):
         click.echo(line)
     if report.rejected:
@@ -297,7 +301,7 @@ def replay(ruleset_file, version, date_from, date_to):
     try:
         ruleset = load_ruleset(ruleset_file) if ruleset_file else ruleset_by_version(version)
         report = replaying.replay(
-            ruleset, date_from.date(), date_to.date(), actor=Actor.system("replay")
+            ruleset, date_from.date(), date_to.date(), actor=Actor.system("replay"), now=utcnow()
         )
     except (InvalidRuleSet, UnknownRuleSet, replaying.ReplayRangeInvalid) as exc:
         db.session.rollback()

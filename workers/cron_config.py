@@ -1,17 +1,10 @@
 """For RQ's own CLI: `rq cron workers.cron_config` (the app's `python -m workers.cron` is the
-usual way; it also picks the Redis URL from the app's configuration)."""
+usual way; it also picks the Redis URL from the app's configuration). The same registration
+as `python -m workers.cron`: `workers.schedule.register_all`, with RQ's module-level
+scheduler, which `rq cron` reads."""
 
 from rq import cron
 
-from workers.schedule import PERIODIC_JOBS
+from workers.schedule import register_all
 
-for _job in PERIODIC_JOBS:
-    cron.register(
-        _job.func,
-        _job.queue,
-        interval=_job.interval,
-        cron=_job.cron,
-        job_timeout=_job.timeout,
-        ttl=_job.interval or 3600,
-        name=_job.id,
-    )
+register_all(cron)

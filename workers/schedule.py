@@ -8,6 +8,7 @@ duplicate sweeps (harmless, every job is idempotent, but wasteful).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import ModuleType
 
 from rq.cron import CronScheduler
 
@@ -40,7 +41,9 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
 )
 
 
-def register_all(scheduler: CronScheduler) -> None:
+def register_all(scheduler: CronScheduler | ModuleType) -> None:
+    """Register every periodic job: with a CronScheduler (`python -m workers.cron`) or with
+    RQ's module-level `rq.cron` registry (`rq cron workers.cron_config`)."""
     for job in PERIODIC_JOBS:
         scheduler.register(
             job.func,

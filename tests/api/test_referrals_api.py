@@ -13,6 +13,7 @@ from triage.extensions import db
 from triage.models import AuditEvent, Person, Referral
 from triage.rules import assess
 from triage.services.intake import facts_for
+from triage.timeutil import utcnow
 
 
 def counts(app) -> tuple[int, int]:
@@ -173,7 +174,9 @@ def test_a_new_rule_set_applies_to_new_referrals_only(app, client, api_user):
     old = client.post("/api/v1/referrals", json=payload, headers=user.headers).json
     assert old["assessment"]["marac_criteria"] == []
     with app.app_context():
-        rulesets.add_ruleset(variant("2027.1-test", callouts=2), Actor.system("test"), True)
+        rulesets.add_ruleset(
+            variant("2027.1-test", callouts=2), Actor.system("test"), True, now=utcnow()
+        )
         db.session.commit()
 
     second = referral_payload(police_callouts_12m=2)

@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.audit.helpers import ACTOR, NOW, make_referral
 from tests.factories import TEST_PASSWORD, make_user
+from tests.settings_support import app_settings, marac_args
 from triage.extensions import db
 from triage.models import AuditEvent, DueAction, Referral
-from triage.services import accounts, audit, lifecycle
+from triage.services import accounts, audit, lifecycle, subject_access
 from triage.services.actor import Actor
 
 WEB_ACTOR = Actor("user", "7", request_id="req-123", ip="203.0.113.9", user_id=7)
@@ -83,7 +84,13 @@ def test_a_failed_audit_write_leaves_no_data_change(app, committed, monkeypatch)
         # would do): the unique constraint refuses it, and the whole service call fails.
         monkeypatch.setattr(audit, "_chain_head", lambda: (0, audit.GENESIS_HASH))
         with pytest.raises(IntegrityError):
-            lifecycle.close_referral(referral_id, reason="Support ended", actor=ACTOR, now=NOW)
+            lifecycle.close_referral(
+                referral_id,
+                reason="Support ended",
+                actor=ACTOR,
+                now=NOW,
+                years=app_settings().retention_years,
+            )
         db.session.rollback()
         monkeypatch.undo()
     with app.app_context():
@@ -119,7 +126,9 @@ def _referral_create():
     from tests.api.conftest import referral_payload
     from triage.services import intake
 
-    referral = intake.create_referral(referral_payload(), actor=ACTOR, now=datetime.now(UTC))
+    referral = intake.create_referral(
+        referral_payload(), actor=ACTOR, now=datetime.now(UTC), settings=app_settings()
+    )
     return "referral", referral.id
 
 
@@ -142,49 +151,69 @@ def _offer_record():
 
 def _marac_list():
     from tests.marac_support import make_referral as make_marac_referral
-    from triage.services import marac
+    from triage.services import marac_listing, marac_meetings
 
-    marac.ensure_meetings(now=NOW, weeks=6, actor=ACTOR)
+    marac_meetings.ensure_meetings(now=NOW, weeks=6, actor=ACTOR, **marac_args())
     referral = make_marac_referral(NOW)
-    listing = marac.list_referral(referral.id, now=NOW, actor=ACTOR)
+    listing = marac_listing.list_referral(referral.id, now=NOW, actor=ACTOR, **marac_args())
     return "marac_listing", listing.id
 
 
 def _due_action_run():
-    from triage.services import scheduling
+    from triage.services import due_action_plan, due_action_run
 
     referral = make_referral(received_at=NOW)
     referral.offer_due_at = NOW + timedelta(days=1)
     db.session.flush()
-    ids = scheduling.plan_for_referral(referral, now=NOW, actor=ACTOR)
+    ids = due_action_plan.plan_for_referral(referral, now=NOW, actor=ACTOR, settings=app_settings())
     action = db.session.get(DueAction, ids[0])
-    scheduling.run_due_action(action.id, now=action.due_at, actor=ACTOR)
+    due_action_run.run_due_action(
+        action.id, now=action.due_at, actor=ACTOR, settings=app_settings()
+    )
     return "due_action", action.id
 
 
 def _referral_close():
     referral = make_referral()
-    lifecycle.close_referral(referral.id, reason="Support ended", actor=ACTOR, now=NOW)
+    lifecycle.close_referral(
+        referral.id,
+        reason="Support ended",
+        actor=ACTOR,
+        now=NOW,
+        years=app_settings().retention_years,
+    )
     return "referral", referral.id
 
 
 def _referral_erase():
     referral = make_referral()
-    lifecycle.close_referral(referral.id, reason="Support ended", actor=ACTOR, now=NOW)
+    lifecycle.close_referral(
+        referral.id,
+        reason="Support ended",
+        actor=ACTOR,
+        now=NOW,
+        years=app_settings().retention_years,
+    )
     lifecycle.purge_expired(now=NOW + timedelta(days=366 * 7), actor=ACTOR)
     return "referral", referral.id
 
 
 def _person_anonymise():
     referral = make_referral(with_perpetrator=False)
-    lifecycle.close_referral(referral.id, reason="Support ended", actor=ACTOR, now=NOW)
+    lifecycle.close_referral(
+        referral.id,
+        reason="Support ended",
+        actor=ACTOR,
+        now=NOW,
+        years=app_settings().retention_years,
+    )
     lifecycle.purge_expired(now=NOW + timedelta(days=366 * 7), actor=ACTOR)
     return "person", referral.victim_id
 
 
 def _person_export():
     referral = make_referral()
-    lifecycle.export_person(referral.victim_id, actor=ACTOR, now=NOW)
+    subject_access.export_person(referral.victim_id, actor=ACTOR, now=NOW)
     return "person", referral.victim_id
 
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from tests.audit.helpers import ACTOR, NOW, append_events, tamper
+from tests.settings_support import app_settings
 from triage.extensions import db
 from triage.models import AuditEvent
 from triage.services import audit, audit_checkpoint, system_state
@@ -33,34 +34,34 @@ def cli(app):
 def test_a_checkpoint_goes_to_the_file_the_log_and_system_state(app_ctx, checkpoint_file, caplog):
     events = append_events(3)
     with caplog.at_level(logging.INFO, logger="triage.services.audit_checkpoint"):
-        checkpoint = audit_checkpoint.write_checkpoint(NOW)
+        checkpoint = audit_checkpoint.write_checkpoint(NOW, settings=app_settings())
     assert (checkpoint.seq, checkpoint.hash) == (events[-1].seq, events[-1].hash)
     line = json.loads(checkpoint_file.read_text().splitlines()[-1])
     assert line == checkpoint.as_dict()
     assert system_state.get("audit_checkpoint").value == checkpoint.as_dict()
     assert f"seq={checkpoint.seq} hash={checkpoint.hash}" in caplog.text
-    assert audit_checkpoint.signature_valid(checkpoint)
-    report = audit_checkpoint.verify_with_checkpoints()
+    assert audit_checkpoint.signature_valid(checkpoint, key=app_settings().audit_checkpoint_key)
+    report = audit_checkpoint.verify_with_checkpoints(settings=app_settings())
     assert report.ok and report.checkpoints == 1
 
 
 def test_the_file_is_appended_to_never_rewritten(app_ctx, checkpoint_file):
     append_events(1)
-    audit_checkpoint.write_checkpoint(NOW)
+    audit_checkpoint.write_checkpoint(NOW, settings=app_settings())
     append_events(2)
-    audit_checkpoint.write_checkpoint(NOW + timedelta(hours=1))
+    audit_checkpoint.write_checkpoint(NOW + timedelta(hours=1), settings=app_settings())
     seqs = [json.loads(line)["seq"] for line in checkpoint_file.read_text().splitlines()]
     assert seqs == sorted(seqs) and len(seqs) == 2 and seqs[0] < seqs[1]
-    assert audit_checkpoint.verify_with_checkpoints().ok
+    assert audit_checkpoint.verify_with_checkpoints(settings=app_settings()).ok
 
 
 def test_a_truncated_tail_is_detected_through_the_checkpoint(app_ctx, checkpoint_file):
     events = append_events(5)
-    audit_checkpoint.write_checkpoint(NOW)
+    audit_checkpoint.write_checkpoint(NOW, settings=app_settings())
     cut_from = events[3].seq
     tamper("DELETE FROM audit_events WHERE seq >= :s", s=cut_from)
     assert audit.verify_stored_chain().ok  # the chain alone cannot see it
-    report = audit_checkpoint.verify_with_checkpoints()
+    report = audit_checkpoint.verify_with_checkpoints(settings=app_settings())
     assert not report.ok
     assert report.first_bad_seq == cut_from
     assert "truncated" in report.problem
@@ -68,7 +69,7 @@ def test_a_truncated_tail_is_detected_through_the_checkpoint(app_ctx, checkpoint
 
 def test_a_rewritten_chain_is_detected_through_the_checkpoint(app_ctx, checkpoint_file):
     events = append_events(4)
-    audit_checkpoint.write_checkpoint(NOW)
+    audit_checkpoint.write_checkpoint(NOW, settings=app_settings())
     # Rewrite the last event and recompute its hash: the chain itself is consistent again.
     last = events[-1]
     tamper("UPDATE audit_events SET details = :d WHERE seq = :s", d='{"n": 42}', s=last.seq)
@@ -79,18 +80,18 @@ def test_a_rewritten_chain_is_detected_through_the_checkpoint(app_ctx, checkpoin
         s=last.seq,
     )
     assert audit.verify_stored_chain().ok
-    report = audit_checkpoint.verify_with_checkpoints()
+    report = audit_checkpoint.verify_with_checkpoints(settings=app_settings())
     assert report.first_bad_seq == last.seq
     assert "rewritten" in report.problem
 
 
 def test_a_forged_checkpoint_is_refused(app_ctx, checkpoint_file):
     append_events(2)
-    checkpoint = audit_checkpoint.write_checkpoint(NOW)
+    checkpoint = audit_checkpoint.write_checkpoint(NOW, settings=app_settings())
     forged = {**checkpoint.as_dict(), "seq": checkpoint.seq - 1}
     with checkpoint_file.open("a") as handle:
         handle.write(json.dumps(forged) + "\n")
-    report = audit_checkpoint.verify_with_checkpoints()
+    report = audit_checkpoint.verify_with_checkpoints(settings=app_settings())
     assert not report.ok and "bad signature" in report.problem
 
 
@@ -98,9 +99,9 @@ def test_a_separate_checkpoint_key_is_used_when_configured(
     app, app_ctx, checkpoint_file, monkeypatch
 ):
     append_events(1)
-    checkpoint = audit_checkpoint.write_checkpoint(NOW)
+    checkpoint = audit_checkpoint.write_checkpoint(NOW, settings=app_settings())
     monkeypatch.setitem(app.config, "AUDIT_CHECKPOINT_KEY", "another-key-for-checkpoints-only")
-    assert not audit_checkpoint.signature_valid(checkpoint)
+    assert not audit_checkpoint.signature_valid(checkpoint, key=app_settings().audit_checkpoint_key)
 
 
 def test_verify_audit_command_names_the_first_bad_sequence(app, cli, checkpoint_file):
@@ -134,13 +135,13 @@ def test_each_checkpoint_ships_the_new_events_as_metadata_only_log_lines(
     app_ctx, checkpoint_file, caplog
 ):
     first = append_events(2)
-    audit_checkpoint.write_checkpoint(NOW)
+    audit_checkpoint.write_checkpoint(NOW, settings=app_settings())
     later = audit.record(
         "referral.close", ACTOR, object_type="referral", object_id=5, reason="Moved to Leeds"
     )
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="triage.audit.events"):
-        audit_checkpoint.write_checkpoint(NOW + timedelta(hours=1))
+        audit_checkpoint.write_checkpoint(NOW + timedelta(hours=1), settings=app_settings())
     lines = [r.getMessage() for r in caplog.records if r.name == "triage.audit.events"]
     assert lines == [
         f"audit event seq={later.seq} at={later.occurred_at.isoformat()} actor=system:test "

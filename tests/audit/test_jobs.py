@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.audit.helpers import ACTOR, append_events, make_referral
+from tests.settings_support import app_settings
 from triage.extensions import db
 from triage.services import lifecycle
 from workers import jobs
@@ -30,7 +31,13 @@ def test_checkpoint_job_writes_a_signed_checkpoint(app, app_ctx, tmp_path, monke
 
 def test_purge_job_erases_what_is_past_retention(app_ctx):
     referral = make_referral()
-    lifecycle.close_referral(referral.id, reason="Support ended", actor=ACTOR, now=_long_ago())
+    lifecycle.close_referral(
+        referral.id,
+        reason="Support ended",
+        actor=ACTOR,
+        now=_long_ago(),
+        years=app_settings().retention_years,
+    )
     db.session.commit()
     result = jobs.purge_expired_records()
     assert result["referrals"] == 1 and result["persons"] == 2

@@ -29,12 +29,12 @@ NOT_FOUND = re.compile(r"do(es)? not (seem|appear) to be injectable", re.I)
 MEETINGS = """
 from triage import create_app
 from triage.extensions import db
-from triage.services import marac
+from triage.services import marac_meetings
 from triage.services.actor import Actor
 from triage.timeutil import utcnow
 app = create_app("development")
 with app.app_context():
-    marac.ensure_meetings(now=utcnow(), weeks=4, actor=Actor.system("sqlmap"))
+    marac_meetings.ensure_meetings(now=utcnow(), weeks=4, actor=Actor.system("sqlmap"))
     db.session.commit()
 """
 

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from tests.intake_support import referral_data
 from tests.security.snapshot import changed, snapshot
 from tests.security.support import build_url, build_world, routes, url_variants
+from tests.settings_support import app_settings
 from triage.extensions import db
 from triage.models import (
     ClosureDay,
@@ -74,7 +75,7 @@ def _store_payloads(app, user_id: int) -> dict[str, int]:
             professional_judgement_reason=XSS,
             received_at=now - timedelta(hours=1),
         )
-        referral = create_referral(data, actor=actor, now=now)
+        referral = create_referral(data, actor=actor, now=now, settings=app_settings())
         referral.assigned_idva_id = me.id
         other = accounts.create_user(
             email="xss.person@example.test",

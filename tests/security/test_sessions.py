@@ -10,9 +10,11 @@ import time_machine
 from sqlalchemy import select
 
 from tests.factories import TEST_PASSWORD
+from tests.settings_support import app_settings
 from tests.web.test_sign_in import add_user, audit_actions, csrf_token, password_step, sign_in
 from triage.extensions import db
 from triage.models import AuthSession, User
+from triage.timeutil import utcnow
 
 NEW_PASSWORD = "purple-lantern-orchard-river"
 
@@ -289,7 +291,7 @@ def test_demo_code_signs_a_demo_user_in(app, client):
     from triage.services import demo
 
     with app.app_context():
-        demo.seed(days=0)
+        demo.seed(days=0, settings=app_settings(), now=utcnow())
         db.session.commit()
     with time_machine.travel("2026-11-25 09:00:10 +0000", tick=False):
         runner = app.test_cli_runner()

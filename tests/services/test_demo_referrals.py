@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from tests.settings_support import app_settings
 from triage.extensions import db
 from triage.models import Referral, User
 from triage.permissions.cases import visible_referrals_clause
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.usefixtures("app_ctx")
 
 
 def test_seed_makes_a_realistic_spread_of_referrals():
-    demo.seed(days=60, now=NOW)
+    demo.seed(days=60, now=NOW, settings=app_settings())
     referrals = db.session.scalars(select(Referral).order_by(Referral.received_at)).all()
     assert 55 <= len(referrals) <= 65
     assert all(NOW - timedelta(days=60) <= r.received_at <= NOW for r in referrals)
@@ -48,7 +49,7 @@ def test_seed_makes_a_realistic_spread_of_referrals():
 
 
 def test_every_case_working_role_sees_demo_referrals():
-    demo.seed(days=60, now=NOW)
+    demo.seed(days=60, now=NOW, settings=app_settings())
     for local in ("referrer", "idva", "screener"):
         user = db.session.scalar(select(User).where(User.email == f"{local}@{demo.DEMO_DOMAIN}"))
         visible = db.session.scalars(select(Referral.id).where(visible_referrals_clause(user)))
@@ -66,15 +67,17 @@ def test_seed_is_deterministic_and_runs_once():
     prints = []
     for _ in range(2):
         savepoint = db.session.begin_nested()
-        demo.seed(days=60, now=NOW)
+        demo.seed(days=60, now=NOW, settings=app_settings())
         prints.append(_fingerprint())
-        assert demo.seed_referrals({}, days=60, now=NOW) == 0  # a second run adds nothing
+        assert (
+            demo.seed_referrals({}, days=60, now=NOW, settings=app_settings()) == 0
+        )  # a second run adds nothing
         savepoint.rollback()
     assert prints[0] == prints[1] and len(prints[0]) >= 55
 
 
 def test_no_referrals_for_zero_days():
-    demo.seed(days=0, now=NOW)
+    demo.seed(days=0, now=NOW, settings=app_settings())
     assert db.session.scalars(select(Referral)).all() == []
 
 
@@ -83,7 +86,7 @@ def test_old_demo_cases_sit_on_the_meeting_of_their_day():
     next meeting is not crowded with two months of cases."""
     from triage.models import MaracListing, MaracMeeting
 
-    demo.seed(days=60, now=NOW)
+    demo.seed(days=60, now=NOW, settings=app_settings())
     marac_ids = set(db.session.scalars(select(Referral.id).where(Referral.marac)))
     listings = db.session.scalars(select(MaracListing)).all()
     assert {listing.referral_id for listing in listings} == marac_ids

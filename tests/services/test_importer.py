@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import make_user
+from tests.settings_support import app_settings
 from triage.extensions import db
 from triage.models import AuditEvent, Person, Referral
 from triage.rules import assess
@@ -62,7 +63,7 @@ def row(**changes) -> dict:
 
 def run(content: bytes):
     actor = Actor.for_user(make_user(roles=["screener"]))
-    return import_referrals(content, actor=actor, now=NOW)
+    return import_referrals(content, actor=actor, now=NOW, settings=app_settings())
 
 
 def referral_count() -> int:
@@ -105,6 +106,7 @@ def test_same_stored_assessment_as_the_intake_service_directly(app_ctx):
         },
         actor=Actor.system("test"),
         now=NOW,
+        settings=app_settings(),
     )
     assert direct.assessment == imported.assessment
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from tests.factories import make_person, make_user
 from tests.intake_support import NOW, facts_of, referral_data
+from tests.settings_support import app_settings
 from triage.extensions import db
 from triage.models import AuditEvent, DueAction, Person, Referral
 from triage.rules import Assessment, assess, default_ruleset
@@ -32,7 +33,7 @@ def counts() -> tuple[int, int, int, int]:
 
 
 def create(data, actor, now=NOW, **kwargs) -> Referral:
-    return create_referral(data, actor=actor, now=now, **kwargs)
+    return create_referral(data, actor=actor, now=now, settings=app_settings(), **kwargs)
 
 
 # --------------------------------------------------------------------------- valid referrals
@@ -318,7 +319,7 @@ def test_victim_and_perpetrator_cannot_be_the_same_person(actor):
 
 def test_not_a_mapping():
     with pytest.raises(IntakeInvalid):
-        create_referral(["no"], actor=Actor.system("t"), now=NOW)  # type: ignore[arg-type]
+        create_referral(["no"], actor=Actor.system("t"), now=NOW, settings=app_settings())  # type: ignore[arg-type]
 
 
 def test_now_must_be_aware(actor):

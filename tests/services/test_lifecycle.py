@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from tests.audit.helpers import ACTOR, NOW, make_referral
 from tests.factories import make_person
+from tests.settings_support import app_settings
 from triage.extensions import db
 from triage.models import AuditEvent, Offer
-from triage.services import audit, lifecycle
+from triage.services import audit, lifecycle, subject_access
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
@@ -26,7 +27,13 @@ def _events(action: str) -> list[AuditEvent]:
 
 def test_closing_sets_closed_at_and_the_retention_date_and_is_audited_with_the_reason():
     referral = make_referral()
-    lifecycle.close_referral(referral.id, reason="Support ended", actor=ACTOR, now=NOW)
+    lifecycle.close_referral(
+        referral.id,
+        reason="Support ended",
+        actor=ACTOR,
+        now=NOW,
+        years=app_settings().retention_years,
+    )
     assert referral.status == "closed"
     assert referral.closed_at == NOW
     assert referral.retention_until == date(2032, 3, 2)  # six years, the default
@@ -38,7 +45,9 @@ def test_closing_sets_closed_at_and_the_retention_date_and_is_audited_with_the_r
 def test_the_retention_period_is_configurable(app, monkeypatch):
     monkeypatch.setitem(app.config, "RETENTION_YEARS_AFTER_CLOSURE", 2)
     referral = make_referral()
-    lifecycle.close_referral(referral.id, reason="Moved away", actor=ACTOR, now=NOW)
+    lifecycle.close_referral(
+        referral.id, reason="Moved away", actor=ACTOR, now=NOW, years=app_settings().retention_years
+    )
     assert referral.retention_until == date(2028, 3, 2)
 
 
@@ -57,12 +66,20 @@ def test_the_retention_date_is_a_london_date(closed_at, expected):
 def test_closing_needs_a_reason_and_an_open_referral():
     referral = make_referral()
     with pytest.raises(lifecycle.LifecycleError):
-        lifecycle.close_referral(referral.id, reason="  ", actor=ACTOR, now=NOW)
-    lifecycle.close_referral(referral.id, reason="Done", actor=ACTOR, now=NOW)
+        lifecycle.close_referral(
+            referral.id, reason="  ", actor=ACTOR, now=NOW, years=app_settings().retention_years
+        )
+    lifecycle.close_referral(
+        referral.id, reason="Done", actor=ACTOR, now=NOW, years=app_settings().retention_years
+    )
     with pytest.raises(lifecycle.LifecycleError, match="already closed"):
-        lifecycle.close_referral(referral.id, reason="Again", actor=ACTOR, now=NOW)
+        lifecycle.close_referral(
+            referral.id, reason="Again", actor=ACTOR, now=NOW, years=app_settings().retention_years
+        )
     with pytest.raises(lifecycle.LifecycleError):
-        lifecycle.close_referral(999_999, reason="x", actor=ACTOR, now=NOW)
+        lifecycle.close_referral(
+            999_999, reason="x", actor=ACTOR, now=NOW, years=app_settings().retention_years
+        )
 
 
 def _closed(referral_kwargs=None, closed=NOW):
@@ -78,7 +95,13 @@ def _closed(referral_kwargs=None, closed=NOW):
         )
     )
     db.session.flush()
-    lifecycle.close_referral(referral.id, reason="Support ended", actor=ACTOR, now=closed)
+    lifecycle.close_referral(
+        referral.id,
+        reason="Support ended",
+        actor=ACTOR,
+        now=closed,
+        years=app_settings().retention_years,
+    )
     return referral
 
 
@@ -143,7 +166,7 @@ def test_purge_is_safe_to_run_twice():
 def test_subject_access_export_for_a_victim_marks_third_parties_for_redaction():
     referral = _closed()
     victim = referral.victim
-    export = lifecycle.export_person(victim.id, actor=ACTOR, now=NOW)
+    export = subject_access.export_person(victim.id, actor=ACTOR, now=NOW)
     assert export["person"]["first_name"] == victim.first_name
     (entry,) = export["referrals"]
     assert entry["role"] == "victim" and entry["reference"] == referral.reference
@@ -165,7 +188,7 @@ def test_subject_access_export_for_a_victim_marks_third_parties_for_redaction():
 
 def test_subject_access_export_for_a_perpetrator_redacts_the_victim_and_her_account():
     referral = _closed()
-    export = lifecycle.export_person(referral.perpetrator_id, actor=ACTOR, now=NOW)
+    export = subject_access.export_person(referral.perpetrator_id, actor=ACTOR, now=NOW)
     (entry,) = export["referrals"]
     assert entry["role"] == "perpetrator"
     assert entry["victim"]["redact"] is True
@@ -175,7 +198,7 @@ def test_subject_access_export_for_a_perpetrator_redacts_the_victim_and_her_acco
 
 def test_export_of_an_unknown_person_is_refused():
     with pytest.raises(lifecycle.LifecycleError):
-        lifecycle.export_person(999_999, actor=ACTOR, now=NOW)
+        subject_access.export_person(999_999, actor=ACTOR, now=NOW)
 
 
 def test_purge_and_export_commands(app, tmp_path):
@@ -226,7 +249,13 @@ def _with_marac_action(referral):
 def test_purge_erases_marac_move_reasons_and_action_text_but_keeps_the_facts():
     referral = make_referral()
     listing, action = _with_marac_action(referral)
-    lifecycle.close_referral(referral.id, reason="Support ended", actor=ACTOR, now=NOW)
+    lifecycle.close_referral(
+        referral.id,
+        reason="Support ended",
+        actor=ACTOR,
+        now=NOW,
+        years=app_settings().retention_years,
+    )
     lifecycle.purge_expired(now=LATER, actor=ACTOR)
     assert listing.move_reason is None
     assert action.description == "Erased" and action.status_note is None
@@ -236,10 +265,10 @@ def test_purge_erases_marac_move_reasons_and_action_text_but_keeps_the_facts():
 def test_export_holds_marac_actions_marked_third_party_for_a_perpetrator():
     referral = make_referral()
     _with_marac_action(referral)
-    victim = lifecycle.export_person(referral.victim_id, actor=ACTOR, now=NOW)
+    victim = subject_access.export_person(referral.victim_id, actor=ACTOR, now=NOW)
     (action,) = victim["referrals"][0]["marac_listings"][0]["actions"]
     assert action["description"] == "Move her to the refuge on Mill Lane"
-    perpetrator = lifecycle.export_person(referral.perpetrator_id, actor=ACTOR, now=NOW)
+    perpetrator = subject_access.export_person(referral.perpetrator_id, actor=ACTOR, now=NOW)
     (action,) = perpetrator["referrals"][0]["marac_listings"][0]["actions"]
     assert action["description"]["redact"] is True
     assert action["status_note"]["redact"] is True

@@ -10,10 +10,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from rq import Queue, SimpleWorker
 
+from tests.settings_support import app_settings
 from tests.workers.support import audit_actions
 from triage.extensions import db
 from triage.models import OutboxMessage
-from triage.services import mail, scheduling
+from triage.services import due_action_sweep, mail
 
 NOW = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
 
@@ -64,8 +65,8 @@ def _work(redis_client) -> None:
 
 def test_message_is_delivered_once_by_the_worker(app_ctx, redis_client, smtp_server):
     outbox_id = _queue_one()
-    mail.enqueue_delivery([outbox_id])
-    mail.enqueue_delivery([outbox_id])  # same job id: no second send
+    mail.enqueue_delivery([outbox_id], settings=app_settings())
+    mail.enqueue_delivery([outbox_id], settings=app_settings())  # same job id: no second send
     _work(redis_client)
     assert len(smtp_server.messages) == 1
     envelope = smtp_server.messages[0]
@@ -81,7 +82,7 @@ def test_server_down_keeps_the_message_and_the_sweeper_sends_it_later(app, app_c
     app.config["SMTP_URL"] = f"smtp://127.0.0.1:{_free_port()}"  # nothing listens there
     try:
         outbox_id = _queue_one()
-        mail.enqueue_delivery([outbox_id])
+        mail.enqueue_delivery([outbox_id], settings=app_settings())
         _work(redis_client)  # first attempt fails; RQ schedules the retry
         row = db.session.get(OutboxMessage, outbox_id)
         db.session.refresh(row)
@@ -97,7 +98,7 @@ def test_server_down_keeps_the_message_and_the_sweeper_sends_it_later(app, app_c
     controller.start()
     app.config["SMTP_URL"] = f"smtp://127.0.0.1:{controller.port}"
     try:
-        report = scheduling.sweep(NOW)
+        report = due_action_sweep.sweep(NOW, settings=app_settings())
         db.session.commit()
         assert report.mail_enqueued == 1
         _work(redis_client)
@@ -111,7 +112,7 @@ def test_server_down_keeps_the_message_and_the_sweeper_sends_it_later(app, app_c
 
 def test_without_a_mail_server_messages_stay_in_the_outbox(app_ctx, redis_client):
     outbox_id = _queue_one()
-    mail.enqueue_delivery([outbox_id])
+    mail.enqueue_delivery([outbox_id], settings=app_settings())
     assert Queue("default", connection=redis_client).count == 0
     assert mail.counts() == {"pending": 1}
     assert [m.id for m in mail.recent()] == [outbox_id]

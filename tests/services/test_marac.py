@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 
 from tests.factories import make_person
 from tests.marac_support import ACTOR, make_referral
+from tests.settings_support import app_settings, marac_args
 from triage.extensions import db
 from triage.marac_rules import MaracSettings, add_months
 from triage.models import AuditEvent, MaracListing, MaracMeeting
-from triage.services import marac
+from triage.services import marac_agenda, marac_listing, marac_meetings
 from triage.services.actor import Actor
 from triage.workdays import WorkingCalendar
 
@@ -30,7 +31,9 @@ def events(action: str) -> list[AuditEvent]:
 
 
 def meetings(now, weeks=6, settings=SETTINGS):
-    marac.ensure_meetings(now=now, weeks=weeks, actor=ACTOR, settings=settings, calendar=CAL)
+    marac_meetings.ensure_meetings(
+        now=now, weeks=weeks, actor=ACTOR, settings=settings, calendar=CAL
+    )
     return list(db.session.scalars(select(MaracMeeting).order_by(MaracMeeting.starts_at)))
 
 
@@ -67,8 +70,12 @@ def test_generation_follows_london_time_across_clock_changes(app_ctx):
 
 def test_generation_is_idempotent_and_audited_once_per_meeting(app_ctx):
     now = utc(2026, 2, 2, 9)
-    first = marac.ensure_meetings(now=now, weeks=4, actor=ACTOR, settings=SETTINGS, calendar=CAL)
-    again = marac.ensure_meetings(now=now, weeks=4, actor=ACTOR, settings=SETTINGS, calendar=CAL)
+    first = marac_meetings.ensure_meetings(
+        now=now, weeks=4, actor=ACTOR, settings=SETTINGS, calendar=CAL
+    )
+    again = marac_meetings.ensure_meetings(
+        now=now, weeks=4, actor=ACTOR, settings=SETTINGS, calendar=CAL
+    )
     assert len(first) == 4 and again == []
     assert len(events("marac.meeting.create")) == 4
 
@@ -76,7 +83,7 @@ def test_generation_is_idempotent_and_audited_once_per_meeting(app_ctx):
 def test_a_moved_or_cancelled_meeting_is_not_regenerated(app_ctx):
     now = utc(2026, 2, 2, 9)
     rows = meetings(now, weeks=2)
-    marac.move_meeting(
+    marac_meetings.move_meeting(
         rows[0].id,
         utc(2026, 2, 4, 14),
         reason="Room unavailable",
@@ -85,9 +92,19 @@ def test_a_moved_or_cancelled_meeting_is_not_regenerated(app_ctx):
         settings=SETTINGS,
         calendar=CAL,
     )
-    marac.cancel_meeting(rows[1].id, reason="Chair ill", actor=ACTOR, now=now, calendar=CAL)
+    marac_listing.cancel_meeting(
+        rows[1].id,
+        reason="Chair ill",
+        actor=ACTOR,
+        now=now,
+        calendar=CAL,
+        settings=marac_args()["settings"],
+    )
     assert (
-        marac.ensure_meetings(now=now, weeks=2, actor=ACTOR, settings=SETTINGS, calendar=CAL) == []
+        marac_meetings.ensure_meetings(
+            now=now, weeks=2, actor=ACTOR, settings=SETTINGS, calendar=CAL
+        )
+        == []
     )
     moved = db.session.get(MaracMeeting, rows[0].id)
     assert moved.cutoff_at == utc(2026, 1, 28, 17)  # Wednesday before, 17:00
@@ -95,23 +112,46 @@ def test_a_moved_or_cancelled_meeting_is_not_regenerated(app_ctx):
 
 def test_add_meeting_checks_start_and_capacity(app_ctx):
     now = utc(2026, 2, 2, 9)
-    extra = marac.add_meeting(
+    extra = marac_meetings.add_meeting(
         utc(2026, 2, 10, 10), 10, actor=ACTOR, now=now, settings=SETTINGS, calendar=CAL
     )
     assert extra.cutoff_at == utc(2026, 2, 3, 17) and extra.scheduled_for is None
-    with pytest.raises(marac.MaracError, match="already a meeting"):
-        marac.add_meeting(utc(2026, 2, 10, 10), 10, actor=ACTOR, now=now, calendar=CAL)
-    with pytest.raises(marac.MaracError, match="future"):
-        marac.add_meeting(utc(2026, 2, 1, 10), 10, actor=ACTOR, now=now, calendar=CAL)
-    with pytest.raises(marac.MaracError, match="at least 1"):
-        marac.add_meeting(utc(2026, 2, 11, 10), 0, actor=ACTOR, now=now, calendar=CAL)
+    with pytest.raises(marac_meetings.MaracError, match="already a meeting"):
+        marac_meetings.add_meeting(
+            utc(2026, 2, 10, 10),
+            10,
+            actor=ACTOR,
+            now=now,
+            calendar=CAL,
+            settings=marac_args()["settings"],
+        )
+    with pytest.raises(marac_meetings.MaracError, match="future"):
+        marac_meetings.add_meeting(
+            utc(2026, 2, 1, 10),
+            10,
+            actor=ACTOR,
+            now=now,
+            calendar=CAL,
+            settings=marac_args()["settings"],
+        )
+    with pytest.raises(marac_meetings.MaracError, match="at least 1"):
+        marac_meetings.add_meeting(
+            utc(2026, 2, 11, 10),
+            0,
+            actor=ACTOR,
+            now=now,
+            calendar=CAL,
+            settings=marac_args()["settings"],
+        )
 
 
 # -- listing --------------------------------------------------------------------------------
 
 
 def _list(referral, now, settings=SETTINGS):
-    return marac.list_referral(referral.id, now=now, actor=ACTOR, settings=settings, calendar=CAL)
+    return marac_listing.list_referral(
+        referral.id, now=now, actor=ACTOR, settings=settings, calendar=CAL
+    )
 
 
 @pytest.mark.parametrize(
@@ -155,17 +195,17 @@ def test_a_full_meeting_pushes_the_case_on_and_says_so(app_ctx):
         utc(2026, 2, 19, 10)
     ]
     assert placed[2].pushed_from_meeting_id == placed[0].meeting_id
-    shown = marac.agenda(placed[2].meeting_id, calendar=CAL)
+    shown = marac_agenda.agenda(placed[2].meeting_id, calendar=CAL)
     [case] = shown.adult_only
     assert case.pushed_from.starts_at == utc(2026, 2, 12, 10)
     assert case.pushed_because == "meeting full"
-    summary = marac.listing_summary(placed[2].referral_id)
+    summary = marac_agenda.listing_summary(placed[2].referral_id)
     assert summary.meeting.starts_at == utc(2026, 2, 19, 10)
     assert (summary.pushed_from.id, summary.pushed_because) == (
         placed[0].meeting_id,
         "meeting full",
     )
-    assert marac.listing_summary(make_referral(utc(2026, 2, 2, 9)).id) is None
+    assert marac_agenda.listing_summary(make_referral(utc(2026, 2, 2, 9)).id) is None
 
 
 def test_listing_creates_meetings_when_none_is_in_reach(app_ctx):
@@ -177,7 +217,7 @@ def test_listing_creates_meetings_when_none_is_in_reach(app_ctx):
 
 def test_a_case_that_does_not_meet_the_criteria_is_not_listed(app_ctx):
     referral = make_referral(utc(2026, 2, 2, 9), yes=3)
-    with pytest.raises(marac.NotEligible):
+    with pytest.raises(marac_meetings.NotEligible):
         _list(referral, utc(2026, 2, 2, 10))
 
 
@@ -194,7 +234,7 @@ def test_cancelling_a_meeting_relists_its_cases_at_the_next_one(app_ctx):
     first = _list(make_referral(utc(2026, 2, 2, 9)), now)
     second = _list(make_referral(utc(2026, 2, 2, 9), children=1), now)
     assert first.meeting_id == rows[1].id  # the 5 February cut-off passed on 29 January
-    relisted = marac.cancel_meeting(
+    relisted = marac_listing.cancel_meeting(
         rows[1].id, reason="Venue closed", actor=ACTOR, now=now, settings=SETTINGS, calendar=CAL
     )
     assert [x.meeting_id for x in relisted] == [rows[2].id, rows[2].id]
@@ -202,11 +242,18 @@ def test_cancelling_a_meeting_relists_its_cases_at_the_next_one(app_ctx):
     assert db.session.get(MaracListing, first.id).status == "moved"
     assert db.session.get(MaracMeeting, rows[1].id).status == "cancelled"
     assert len(events("marac.listing.relist")) == 2
-    shown = marac.agenda(rows[2].id, calendar=CAL)
+    shown = marac_agenda.agenda(rows[2].id, calendar=CAL)
     assert [c.referral.id for c in shown.with_children] == [second.referral_id]
     assert shown.with_children[0].pushed_because == "meeting cancelled"
-    with pytest.raises(marac.MaracError, match="Only a scheduled"):
-        marac.cancel_meeting(rows[1].id, reason="again", actor=ACTOR, now=now, calendar=CAL)
+    with pytest.raises(marac_meetings.MaracError, match="Only a scheduled"):
+        marac_listing.cancel_meeting(
+            rows[1].id,
+            reason="again",
+            actor=ACTOR,
+            now=now,
+            calendar=CAL,
+            settings=marac_args()["settings"],
+        )
 
 
 def test_moving_a_listing_needs_a_reason_and_room(app_ctx):
@@ -216,16 +263,20 @@ def test_moving_a_listing_needs_a_reason_and_room(app_ctx):
     a = _list(make_referral(utc(2026, 2, 2, 9)), now, small)
     b = _list(make_referral(utc(2026, 2, 2, 9)), now, small)
     assert (a.meeting_id, b.meeting_id) == (rows[1].id, rows[2].id)
-    with pytest.raises(marac.MaracError) as missing:
-        marac.move_listing(a.id, rows[3].id, reason="  ", actor=ACTOR, now=now)
+    with pytest.raises(marac_meetings.MaracError) as missing:
+        marac_listing.move_listing(a.id, rows[3].id, reason="  ", actor=ACTOR, now=now)
     assert missing.value.field == "reason"
-    with pytest.raises(marac.MaracError, match="full"):
-        marac.move_listing(a.id, rows[2].id, reason="Agency asked", actor=ACTOR, now=now)
-    moved = marac.move_listing(a.id, rows[3].id, reason="Police need time", actor=ACTOR, now=now)
+    with pytest.raises(marac_meetings.MaracError, match="full"):
+        marac_listing.move_listing(a.id, rows[2].id, reason="Agency asked", actor=ACTOR, now=now)
+    moved = marac_listing.move_listing(
+        a.id, rows[3].id, reason="Police need time", actor=ACTOR, now=now
+    )
     assert moved.meeting_id == rows[3].id and moved.move_reason == "Police need time"
     assert db.session.get(MaracListing, a.id).status == "moved"
     # And back again: the old row for that meeting is reused (one row per referral+meeting).
-    back = marac.move_listing(moved.id, rows[1].id, reason="Ready after all", actor=ACTOR, now=now)
+    back = marac_listing.move_listing(
+        moved.id, rows[1].id, reason="Ready after all", actor=ACTOR, now=now
+    )
     assert back.id == a.id and back.status == "listed"
     [event, _] = events("marac.listing.move")
     assert event.reason == "Police need time"
@@ -287,7 +338,7 @@ def test_agenda_order_children_first_then_adults_then_lapsed_repeats(app_ctx):
     child_2 = _list(make_referral(utc(2026, 2, 2, 9), children=1), now + timedelta(minutes=3))
     assert {x.meeting_id for x in (adult_1, child_1, adult_2, child_2)} == {target.id}
 
-    shown = marac.agenda(target.id, show_names=True, calendar=CAL)
+    shown = marac_agenda.agenda(target.id, show_names=True, calendar=CAL)
     assert shown.confidentiality_statement.startswith("Information shared at this meeting")
     assert [c.listing.id for c in shown.with_children] == [child_1.id, child_2.id]
     assert [c.listing.id for c in shown.adult_only] == [adult_1.id, adult_2.id]
@@ -297,7 +348,7 @@ def test_agenda_order_children_first_then_adults_then_lapsed_repeats(app_ctx):
     assert lapsed.victim_name.startswith("Lapsed")
     assert shown.case_count == 4
     # Without names (anyone but the coordinator): none shown.
-    hidden = marac.agenda(target.id, calendar=CAL)
+    hidden = marac_agenda.agenda(target.id, calendar=CAL)
     assert hidden.adult_only[0].victim_name is None and hidden.lapsed_repeats[0].victim_name is None
 
 
@@ -327,7 +378,7 @@ def test_concurrent_listings_never_exceed_capacity(app, committed):
         with app.app_context():
             try:
                 barrier.wait()
-                marac.list_referral(
+                marac_listing.list_referral(
                     referral_id, now=utc(2026, 2, 2, 10), actor=ACTOR, settings=small, calendar=CAL
                 )
                 db.session.commit()
@@ -346,7 +397,9 @@ def test_concurrent_listings_never_exceed_capacity(app, committed):
         t.join()
     assert errors == []
     with app.app_context():
-        counts = marac.listed_counts([m.id for m in db.session.scalars(select(MaracMeeting))])
+        counts = marac_meetings.listed_counts(
+            [m.id for m in db.session.scalars(select(MaracMeeting))]
+        )
         assert max(counts.values()) <= 3
         assert sum(counts.values()) == 8
         assert counts[first_open] == 3  # the first open meeting filled exactly
@@ -362,25 +415,29 @@ def test_a_case_from_intake_reaches_the_right_agenda_through_the_listing_job(app
     from tests.factories import make_user
     from tests.intake_support import NOW, referral_data
     from triage.models import DueAction
+    from triage.services.due_action_run import run_due_action
     from triage.services.intake import create_referral
-    from triage.services.scheduling import run_due_action
 
     referrer = Actor.for_user(make_user(roles=["referrer"]))
-    referral = create_referral(referral_data(yes=15), actor=referrer, now=NOW)
+    referral = create_referral(
+        referral_data(yes=15), actor=referrer, now=NOW, settings=app_settings()
+    )
     action = db.session.scalar(
         select(DueAction).where(
             DueAction.referral_id == referral.id, DueAction.kind == "marac_listing"
         )
     )
     job = Actor.job("test")
-    first = run_due_action(action.id, now=NOW, actor=job)
-    again = run_due_action(action.id, now=NOW + timedelta(minutes=1), actor=job)
+    first = run_due_action(action.id, now=NOW, actor=job, settings=app_settings())
+    again = run_due_action(
+        action.id, now=NOW + timedelta(minutes=1), actor=job, settings=app_settings()
+    )
     assert first["outcome"] == "listed" and again["already"] == "done"
-    listing = marac.active_listing(referral.id)
+    listing = marac_listing.active_listing(referral.id)
     # Tuesday 5 May 2026: Thursday 7 May's cut-off (30 April) has passed; 14 May's has not.
     assert listing.meeting.starts_at == utc(2026, 5, 14, 9)  # 10:00 BST
     assert len(events("marac.list")) == 1
-    shown = marac.agenda(listing.meeting_id)
+    shown = marac_agenda.agenda(listing.meeting_id, calendar=marac_args()["calendar"])
     assert [c.referral.id for c in shown.with_children] == [referral.id]
 
 
@@ -393,7 +450,7 @@ def test_held_meeting_marks_cases_heard_and_open_actions_carry_to_the_next_agend
     rows = meetings(utc(2026, 2, 2, 9), weeks=3)
     listing = _list(make_referral(utc(2026, 2, 2, 9)), utc(2026, 2, 2, 10))
     meeting = listing.meeting
-    with pytest.raises(marac.MaracError, match="not started"):
+    with pytest.raises(marac_meetings.MaracError, match="not started"):
         marac_actions.mark_held(meeting.id, actor=ACTOR, now=meeting.starts_at - timedelta(1))
     marac_actions.mark_held(meeting.id, actor=ACTOR, now=meeting.starts_at)
     assert listing.status == "heard" and listing.heard_at == meeting.starts_at
@@ -402,7 +459,7 @@ def test_held_meeting_marks_cases_heard_and_open_actions_carry_to_the_next_agend
     assert _list(listing.referral, meeting.starts_at + timedelta(days=1)).id == listing.id
     assert len(events("marac.list")) == 1
 
-    with pytest.raises(marac.MaracError) as bad:
+    with pytest.raises(marac_meetings.MaracError) as bad:
         marac_actions.add_action(
             listing.id,
             agency="aliens",
@@ -431,16 +488,16 @@ def test_held_meeting_marks_cases_heard_and_open_actions_carry_to_the_next_agend
     marac_actions.update_action(
         finished.id, status="done", note=None, actor=ACTOR, now=meeting.starts_at
     )
-    with pytest.raises(marac.MaracError, match="change of circumstances"):
+    with pytest.raises(marac_meetings.MaracError, match="change of circumstances"):
         marac_actions.update_action(
             kept.id, status="blocked", note="", actor=ACTOR, now=meeting.starts_at
         )
 
     later = rows[2]
-    shown = marac.agenda(later.id, calendar=CAL)
+    shown = marac_agenda.agenda(later.id, calendar=CAL)
     assert [a.id for a in shown.open_actions] == [kept.id]
-    assert marac.agenda(meeting.id, calendar=CAL).open_actions == []
-    assert [a.id for a in marac.agenda(meeting.id, calendar=CAL).actions[listing.id]] == [
+    assert marac_agenda.agenda(meeting.id, calendar=CAL).open_actions == []
+    assert [a.id for a in marac_agenda.agenda(meeting.id, calendar=CAL).actions[listing.id]] == [
         kept.id,
         finished.id,
     ]
@@ -465,7 +522,7 @@ def test_concurrent_moves_of_one_case_leave_one_listing(app, committed):
         with app.app_context():
             try:
                 barrier.wait()
-                marac.move_listing(
+                marac_listing.move_listing(
                     listing_id,
                     target,
                     reason="Agency request",
@@ -474,7 +531,7 @@ def test_concurrent_moves_of_one_case_leave_one_listing(app, committed):
                 )
                 db.session.commit()
                 outcomes.append("moved")
-            except marac.MaracError as problem:
+            except marac_meetings.MaracError as problem:
                 db.session.rollback()
                 outcomes.append(str(problem))
             finally:

@@ -8,12 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from tests.services.test_rulesets import DEFAULT, variant
+from tests.settings_support import app_settings
 from triage.extensions import db
 from triage.models import AuditEvent, Referral
 from triage.rules import parse_ruleset
 from triage.services.actor import Actor
 from triage.services.intake import create_referral
 from triage.services.replay import ReplayRangeInvalid, london_day_bounds, replay, report_lines
+from triage.timeutil import utcnow
 
 NOW = datetime(2026, 6, 20, 12, 0, tzinfo=UTC)
 
@@ -30,7 +32,7 @@ def make_referral(received_at: datetime, n: int, **facts) -> Referral:
         "dash": {"1": "yes"},
         **facts,
     }
-    return create_referral(data, actor=Actor.system("test"), now=NOW)
+    return create_referral(data, actor=Actor.system("test"), now=NOW, settings=app_settings())
 
 
 @pytest.fixture
@@ -56,7 +58,9 @@ def snapshot() -> list[tuple]:
 def test_replay_counts_changes_and_changes_nothing(stored):
     before = snapshot()
     ruleset = parse_ruleset(variant("2027.1-test", callouts=2))
-    report = replay(ruleset, date(2026, 6, 1), date(2026, 6, 30), actor=Actor.system("test"))
+    report = replay(
+        ruleset, date(2026, 6, 1), date(2026, 6, 30), actor=Actor.system("test"), now=utcnow()
+    )
     assert report.counts() == {
         "total": 3,
         "changed": 1,
@@ -81,7 +85,9 @@ def test_replay_counts_changes_and_changes_nothing(stored):
 
 
 def test_same_rule_set_changes_nothing(stored):
-    report = replay(DEFAULT, date(2026, 1, 1), date(2026, 12, 31), actor=Actor.system("test"))
+    report = replay(
+        DEFAULT, date(2026, 1, 1), date(2026, 12, 31), actor=Actor.system("test"), now=utcnow()
+    )
     assert report.total == 4 and report.changes == []
 
 
@@ -89,7 +95,9 @@ def test_risk_band_change_is_counted(stored):
     text = variant("2027.2-test").replace("  medium: 10\n", "  medium: 1\n", 1)
     ruleset = parse_ruleset(text)
     assert ruleset.risk_bands["medium"] == 1
-    report = replay(ruleset, date(2026, 6, 10), date(2026, 6, 10), actor=Actor.system("test"))
+    report = replay(
+        ruleset, date(2026, 6, 10), date(2026, 6, 10), actor=Actor.system("test"), now=utcnow()
+    )
     assert report.counts()["changed_risk_level"] == 3
 
 
@@ -103,7 +111,9 @@ def test_range_is_london_dates_inclusive():
 
 def test_backwards_range_is_refused(app_ctx):
     with pytest.raises(ReplayRangeInvalid):
-        replay(DEFAULT, date(2026, 6, 2), date(2026, 6, 1), actor=Actor.system("test"))
+        replay(
+            DEFAULT, date(2026, 6, 2), date(2026, 6, 1), actor=Actor.system("test"), now=utcnow()
+        )
 
 
 def test_cli_replay(app, stored, tmp_path):

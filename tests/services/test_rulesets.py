@@ -13,6 +13,7 @@ from triage.models import AuditEvent, RuleSetVersion
 from triage.rules import InvalidRuleSet, default_ruleset
 from triage.services import rulesets
 from triage.services.actor import Actor
+from triage.timeutil import utcnow
 
 DEFAULT = default_ruleset()
 
@@ -41,7 +42,7 @@ def test_packaged_default_is_active_when_nothing_is_stored(app_ctx):
 
 def test_add_without_activating_keeps_the_active_rule_set(app_ctx):
     admin = make_user(roles=["admin"])
-    row = rulesets.add_ruleset(variant("2027.1-test", 2), Actor.for_user(admin))
+    row = rulesets.add_ruleset(variant("2027.1-test", 2), Actor.for_user(admin), now=utcnow())
     assert row.active is False and row.created_by_id == admin.id
     assert rulesets.active_ruleset().version == DEFAULT.version
     stored = rulesets.ruleset_by_version("2027.1-test")
@@ -52,11 +53,11 @@ def test_add_without_activating_keeps_the_active_rule_set(app_ctx):
 
 def test_add_and_activate_then_go_back_to_the_packaged_default(app_ctx):
     actor = Actor.system("test")
-    rulesets.add_ruleset(variant("2027.1-test", 2), actor, activate=True)
+    rulesets.add_ruleset(variant("2027.1-test", 2), actor, activate=True, now=utcnow())
     assert rulesets.active_ruleset().version == "2027.1-test"
     assert rulesets.active_ruleset().marac_criteria[2].params["threshold"] == 2
 
-    rulesets.activate(DEFAULT.version, actor)
+    rulesets.activate(DEFAULT.version, actor, now=utcnow())
     assert rulesets.active_ruleset().version == DEFAULT.version
     rows = db.session.scalars(select(RuleSetVersion).order_by(RuleSetVersion.version)).all()
     assert [(r.version, r.active) for r in rows] == [
@@ -77,7 +78,7 @@ def test_invalid_rule_set_lists_every_problem_and_stores_nothing(app_ctx):
         .replace("threshold: 3", "threshold: 0")
     )
     with pytest.raises(InvalidRuleSet) as caught:
-        rulesets.add_ruleset(text, Actor.system("test"))
+        rulesets.add_ruleset(text, Actor.system("test"), now=utcnow())
     assert len(caught.value.errors) >= 2
     assert any("risk_bands" in e for e in caught.value.errors)
     assert any("threshold" in e for e in caught.value.errors)
@@ -86,13 +87,13 @@ def test_invalid_rule_set_lists_every_problem_and_stores_nothing(app_ctx):
 
 @pytest.mark.parametrize("version", [DEFAULT.version, "2027.1-test"])
 def test_a_version_is_never_reused(app_ctx, version):
-    rulesets.add_ruleset(variant("2027.1-test"), Actor.system("test"))
+    rulesets.add_ruleset(variant("2027.1-test"), Actor.system("test"), now=utcnow())
     with pytest.raises(InvalidRuleSet, match="already used"):
-        rulesets.add_ruleset(variant(version), Actor.system("test"))
+        rulesets.add_ruleset(variant(version), Actor.system("test"), now=utcnow())
 
 
 def test_unknown_version(app_ctx):
     with pytest.raises(rulesets.UnknownRuleSet):
         rulesets.ruleset_by_version("1999.1-none")
     with pytest.raises(rulesets.UnknownRuleSet):
-        rulesets.activate("1999.1-none", Actor.system("test"))
+        rulesets.activate("1999.1-none", Actor.system("test"), now=utcnow())

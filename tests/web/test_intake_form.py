@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import make_person
+from tests.settings_support import app_settings
 from triage.extensions import db
 from triage.models import AuditEvent, Referral, ReferralDraft, User
 
@@ -435,7 +436,10 @@ def test_the_form_stores_what_the_service_stores_for_the_same_referral(app, logi
             dash_completed_on=date(2026, 5, 1),
         )
         by_service = create_referral(
-            data, actor=Actor.for_user(db.session.get(User, user.id)), now=data["received_at"]
+            data,
+            actor=Actor.for_user(db.session.get(User, user.id)),
+            now=data["received_at"],
+            settings=app_settings(),
         )
         assert by_form.received_at == by_service.received_at
         assert by_form.assessment == by_service.assessment

@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from tests.factories import make_person
 from tests.marac_support import ACTOR, make_referral
+from tests.settings_support import marac_args
 from tests.web.test_sign_in import csrf_token
 from triage.extensions import db
 from triage.models import AuditEvent, MaracListing, MaracMeeting
-from triage.services import marac
+from triage.services import marac_listing, marac_meetings
 from triage.timeutil import utcnow
 
 LONDON = ZoneInfo("Europe/London")
@@ -22,12 +23,14 @@ LONDON = ZoneInfo("Europe/London")
 def _setup(app, cases=2) -> dict:
     with app.app_context():
         now = utcnow()
-        marac.ensure_meetings(now=now, weeks=4, actor=ACTOR)
+        marac_meetings.ensure_meetings(now=now, weeks=4, actor=ACTOR, **marac_args())
         listings = []
         for n in range(cases):
             victim = make_person(first_name=f"Victim{n}", last_name="Named")
             referral = make_referral(now - timedelta(hours=1), victim=victim, children=n)
-            listings.append(marac.list_referral(referral.id, now=now, actor=ACTOR))
+            listings.append(
+                marac_listing.list_referral(referral.id, now=now, actor=ACTOR, **marac_args())
+            )
         db.session.commit()
         meetings = db.session.scalars(select(MaracMeeting).order_by(MaracMeeting.starts_at))
         return {

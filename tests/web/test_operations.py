@@ -6,11 +6,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import time_machine
 
+from tests.settings_support import app_settings
 from tests.web.test_sign_in import csrf_token
 from tests.workers.support import ACTOR, actions, audit_actions, make_referral
 from triage.extensions import db
 from triage.models import ClosureDay, DueAction
-from triage.services import calendar, mail, scheduling
+from triage.services import calendar, due_action_plan, due_action_run, due_action_sweep, mail
 from triage.timeutil import utcnow
 
 RECEIVED = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -18,16 +19,18 @@ RECEIVED = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 def _sweep_now(app) -> None:
     with app.app_context():
-        scheduling.sweep(utcnow())
+        due_action_sweep.sweep(utcnow(), settings=app_settings())
         db.session.commit()
 
 
 def _failed_action(app) -> int:
     with app.app_context():
         referral = make_referral(RECEIVED)
-        scheduling.plan_for_referral(referral, now=RECEIVED, actor=ACTOR)
+        due_action_plan.plan_for_referral(
+            referral, now=RECEIVED, actor=ACTOR, settings=app_settings()
+        )
         row = actions(referral.id)["offer_escalation"]
-        scheduling.record_failure(
+        due_action_run.record_failure(
             row.id, "RuntimeError: drill", final=True, now=RECEIVED, actor=ACTOR
         )
         db.session.commit()
@@ -112,7 +115,7 @@ def test_closure_day_added_and_removed_through_the_page(app, client, login_as):
         row = db.session.scalar(db.select(ClosureDay))
         assert row.day == date(2026, 11, 24)
         # Monday's referral is now due Wednesday, skipping the closed Tuesday.
-        due = calendar.current_calendar().offer_due(RECEIVED)
+        due = calendar.current_calendar(app_settings().calendar).offer_due(RECEIVED)
         assert due == datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
         assert len(audit_actions("closure_day.add", row.id)) == 1
         closure_id = row.id

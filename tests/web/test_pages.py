@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.settings_support import app_settings
 from triage.models import ROLES
 
 
@@ -74,11 +75,11 @@ def test_admin_sees_the_user_list(login_as, client):
 def test_health_checks(app, client):
     assert client.get("/healthz").json == {"status": "ok"}
     from triage.extensions import db
-    from triage.services import scheduling
+    from triage.services import due_action_sweep
     from triage.timeutil import utcnow
 
     with app.app_context():  # /readyz also wants a recent sweeper heartbeat (issue 4)
-        scheduling.sweep(utcnow())
+        due_action_sweep.sweep(utcnow(), settings=app_settings())
         db.session.commit()
     ready = client.get("/readyz")
     assert ready.status_code == 200

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from tests.factories import make_user
 from tests.intake_support import referral_data
+from tests.settings_support import app_settings, marac_args
 from triage.extensions import db
 from triage.models import AuditEvent, User
 from triage.services.actor import Actor
@@ -25,7 +26,9 @@ def make(app, owner_id: int | None = None, **data_overrides) -> int:
         data = referral_data(
             yes=yes, received_at=when, dash_completed_on=when.date(), **data_overrides
         )
-        referral = create_referral(data, actor=Actor.for_user(owner), now=when)
+        referral = create_referral(
+            data, actor=Actor.for_user(owner), now=when, settings=app_settings()
+        )
         db.session.commit()
         return referral.id
 
@@ -140,7 +143,7 @@ def test_home_page_links_to_the_referral(app, login_as, client):
 
 
 def test_marac_meeting_is_shown_once_listed(app, login_as, client):
-    from triage.services import marac
+    from triage.services import marac_listing, marac_meetings
 
     user = login_as("referrer")
     referral_id = make(app, user.id, yes=15)
@@ -148,8 +151,8 @@ def test_marac_meeting_is_shown_once_listed(app, login_as, client):
     when = datetime(2026, 5, 5, 9, 0, tzinfo=UTC)
     with app.app_context():
         actor = Actor.system("test")
-        marac.ensure_meetings(now=when, weeks=4, actor=actor)
-        listing = marac.list_referral(referral_id, now=when, actor=actor)
+        marac_meetings.ensure_meetings(now=when, weeks=4, actor=actor, **marac_args())
+        listing = marac_listing.list_referral(referral_id, now=when, actor=actor, **marac_args())
         starts = listing.meeting.starts_at
         db.session.commit()
     text = client.get(f"/referrals/{referral_id}").text

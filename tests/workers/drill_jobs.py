@@ -7,8 +7,9 @@ import os
 import time
 from pathlib import Path
 
+from tests.settings_support import app_settings
 from triage.extensions import db
-from triage.services import scheduling
+from triage.services import due_action_run
 from triage.services.actor import Actor
 from triage.timeutil import utcnow
 from workers.context import in_app_context
@@ -16,8 +17,8 @@ from workers.context import in_app_context
 
 @in_app_context
 def run_due_action_stalling_once(due_action_id: int, marker: str) -> dict:
-    result = scheduling.run_due_action(
-        due_action_id, now=utcnow(), actor=Actor.job("run_due_action")
+    result = due_action_run.run_due_action(
+        due_action_id, now=utcnow(), actor=Actor.job("run_due_action"), settings=app_settings()
     )
     path = Path(marker)
     if not path.exists():

@@ -8,9 +8,10 @@ from datetime import datetime
 from rq import Queue, SimpleWorker
 
 from tests.factories import make_person
+from tests.settings_support import app_settings
 from triage.extensions import db
 from triage.models import AuditEvent, DueAction, Referral
-from triage.services import scheduling
+from triage.services import due_action_plan
 from triage.services.actor import Actor
 
 ACTOR = Actor.system("test")
@@ -40,7 +41,7 @@ def make_referral(
 
 def planned_referral(received_at: datetime, now: datetime, **kwargs) -> tuple[Referral, list[int]]:
     referral = make_referral(received_at, **kwargs)
-    ids = scheduling.plan_for_referral(referral, now=now, actor=ACTOR)
+    ids = due_action_plan.plan_for_referral(referral, now=now, actor=ACTOR, settings=app_settings())
     db.session.commit()
     return referral, ids
 

@@ -9,10 +9,11 @@ from rq import Queue
 from rq.registry import ScheduledJobRegistry
 
 from tests.factories import make_user
+from tests.settings_support import enqueue
 from tests.workers.support import actions, audit_actions, planned_referral, run_worker
 from triage.extensions import db
 from triage.models import Notification
-from triage.services import scheduling
+from triage.services import due_action_kinds, due_action_queue
 
 # Friday 27 March 2026, 16:59 London (GMT). The offer is due Monday 30 March 17:00 London,
 # which is 16:00 UTC: the clocks went forward on Sunday 29 March.
@@ -32,7 +33,7 @@ def test_reminder_then_escalation_fire_on_time_and_not_before(app_ctx, redis_cli
     with time_machine.travel(RECEIVED, tick=False):
         referral, ids = planned_referral(RECEIVED, RECEIVED, screener_id=screener.id)
         assert referral.offer_due_at == DUE
-        scheduling.enqueue(ids)
+        enqueue(ids)
         rows = actions(referral.id)
         assert {r.status for r in rows.values()} == {"enqueued"}
         scheduled = ScheduledJobRegistry(queue=Queue("deadlines", connection=redis_client))
@@ -78,11 +79,13 @@ def test_a_job_that_keeps_failing_marks_its_row_failed(app_ctx, redis_client, mo
             raise RuntimeError("notification store unavailable")
 
         # Failure injection: the dispatch for this kind raises on every attempt.
-        monkeypatch.setitem(scheduling.DISPATCH, "offer_escalation", broken)
+        monkeypatch.setitem(due_action_kinds.DISPATCH, "offer_escalation", broken)
         row_id = actions(referral.id)["offer_escalation"].id
-        scheduling.enqueue([row_id])
+        enqueue([row_id])
         queue = Queue("deadlines", connection=redis_client)
-        job = queue.fetch_job(scheduling.job_id_for(actions(referral.id)["offer_escalation"].key))
+        job = queue.fetch_job(
+            due_action_queue.job_id_for(actions(referral.id)["offer_escalation"].key)
+        )
         assert job.retries_left == 3
     # Each retry is scheduled 10, 30, 60 s later: step the clock past each one.
     for step in (0, 11, 42, 103):

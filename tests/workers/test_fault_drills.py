@@ -14,6 +14,7 @@ from rq.registry import ScheduledJobRegistry
 
 from tests.conftest import BACKEND
 from tests.factories import make_user
+from tests.settings_support import app_settings, enqueue
 from tests.workers.support import (
     ACTOR,
     actions,
@@ -24,7 +25,7 @@ from tests.workers.support import (
 )
 from triage.extensions import db
 from triage.models import DueAction, MaracListing, MaracMeeting, Notification
-from triage.services import scheduling
+from triage.services import due_action_plan, due_action_queue, due_action_run, due_action_sweep
 from triage.timeutil import utcnow
 from workers import jobs
 
@@ -44,18 +45,18 @@ def test_redis_flushed_the_sweeper_restores_every_deadline(app_ctx, redis_client
         referrals = [
             planned_referral(NOW - timedelta(hours=h), NOW, marac=(h == 0))[0] for h in (0, 1, 26)
         ]
-        scheduling.enqueue([r.id for r in _open_rows()])
+        enqueue([r.id for r in _open_rows()])
         db.session.commit()
         redis_client.flushdb()  # every timer gone
 
-        report = scheduling.sweep(NOW)
+        report = due_action_sweep.sweep(NOW, settings=app_settings())
         db.session.commit()
         open_rows = _open_rows()
         assert report.requeued == len(open_rows) == 7
         queue = Queue("deadlines", connection=redis_client)
         scheduled = ScheduledJobRegistry(queue=queue)
         for row in open_rows:
-            job_id = scheduling.job_id_for(row.key)
+            job_id = due_action_queue.job_id_for(row.key)
             if row.due_at > NOW:
                 # Back in the scheduled registry at exactly its due time.
                 assert scheduled.get_scheduled_time(job_id) == row.due_at
@@ -64,7 +65,7 @@ def test_redis_flushed_the_sweeper_restores_every_deadline(app_ctx, redis_client
         (event,) = audit_actions("due_action.requeue")
         assert sorted(event.details["due_action_ids"]) == sorted(r.id for r in open_rows)
         # A second sweep finds nothing lost.
-        assert scheduling.sweep(NOW).requeued == 0
+        assert due_action_sweep.sweep(NOW, settings=app_settings()).requeued == 0
 
     with time_machine.travel(NOW + timedelta(days=3), tick=False):
         run_worker(redis_client)
@@ -85,11 +86,11 @@ def test_enqueue_raising_leaves_the_referral_saved_and_the_sweeper_does_it(
         monkeypatch.setattr(Queue, "enqueue", refuse)
         monkeypatch.setattr(Queue, "enqueue_at", refuse)
         referral, ids = planned_referral(NOW, NOW, marac=True)
-        scheduling.enqueue(ids)  # must not raise
+        enqueue(ids)  # must not raise
         assert {r.status for r in actions(referral.id).values()} == {"pending"}
         monkeypatch.undo()
 
-        report = scheduling.sweep(NOW)
+        report = due_action_sweep.sweep(NOW, settings=app_settings())
         db.session.commit()
         assert report.enqueued == 3
         assert {r.status for r in actions(referral.id).values()} == {"enqueued"}
@@ -110,10 +111,10 @@ def test_the_same_job_enqueued_twice_lists_once_with_one_audit_event(app_ctx, re
     with time_machine.travel(NOW, tick=False):
         referral, _ids = planned_referral(NOW, NOW, marac=True)
         row = actions(referral.id)["marac_listing"]
-        scheduling.enqueue([row.id])
-        scheduling.enqueue([row.id])  # same deterministic job id: a no-op
+        enqueue([row.id])
+        enqueue([row.id])  # same deterministic job id: a no-op
         queue = Queue("deadlines", connection=redis_client)
-        assert queue.job_ids.count(scheduling.job_id_for(row.key)) == 1
+        assert queue.job_ids.count(due_action_queue.job_id_for(row.key)) == 1
         # A stray second job for the same action (e.g. from an old deploy) is harmless too.
         queue.enqueue(jobs.run_due_action, row.id, job_id="stray-duplicate")
         run_worker(redis_client)
@@ -140,7 +141,9 @@ def test_concurrent_listings_never_exceed_a_meetings_capacity(app, committed):
             row_ids = []
             for _ in range(cases):
                 referral = make_referral(now, marac=True)
-                ids = scheduling.plan_for_referral(referral, now=now, actor=ACTOR)
+                ids = due_action_plan.plan_for_referral(
+                    referral, now=now, actor=ACTOR, settings=app_settings()
+                )
                 row_ids.extend(
                     db.session.scalars(
                         db.select(DueAction.id).where(
@@ -160,7 +163,9 @@ def test_concurrent_listings_never_exceed_a_meetings_capacity(app, committed):
             app.config["MARAC_CAPACITY"] = capacity
             try:
                 barrier.wait()
-                scheduling.run_due_action(row_id, now=utcnow(), actor=ACTOR)
+                due_action_run.run_due_action(
+                    row_id, now=utcnow(), actor=ACTOR, settings=app_settings()
+                )
                 db.session.commit()
             except BaseException as exc:  # collected and re-raised in the test thread
                 errors.append(exc)
@@ -202,12 +207,12 @@ def test_concurrent_listings_never_exceed_a_meetings_capacity(app, committed):
 def test_an_action_whose_job_keeps_vanishing_is_given_up_and_shown(app_ctx, redis_client):
     with time_machine.travel(NOW, tick=False):
         referral, ids = planned_referral(NOW, NOW)
-        scheduling.enqueue(ids)
+        enqueue(ids)
         row = actions(referral.id)["offer_escalation"]
-        row.attempts = scheduling.MAX_LOST_REQUEUES
+        row.attempts = due_action_sweep.MAX_LOST_REQUEUES
         db.session.commit()
         redis_client.flushdb()
-        report = scheduling.sweep(NOW)
+        report = due_action_sweep.sweep(NOW, settings=app_settings())
         db.session.commit()
     assert report.failed == 1
     assert report.requeued == 1  # the reminder, lost once, is simply re-enqueued
@@ -224,9 +229,9 @@ def test_a_job_whose_whole_worker_died_is_retried_by_the_sweep_job(app_ctx, redi
     with time_machine.travel(NOW, tick=False):
         referral, _ids = planned_referral(NOW - timedelta(days=2), NOW)
         row = actions(referral.id)["offer_escalation"]
-        scheduling.enqueue([row.id])
+        enqueue([row.id])
         queue = Queue("deadlines", connection=redis_client)
-        job_id = scheduling.job_id_for(row.key)
+        job_id = due_action_queue.job_id_for(row.key)
         # What a worker leaves behind when it dies mid-job: taken off the queue, marked
         # started, with a started-registry entry that has since expired.
         queue.remove(job_id)

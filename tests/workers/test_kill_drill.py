@@ -13,11 +13,12 @@ from pathlib import Path
 from rq import Queue, Retry
 from rq.job import Callback
 
+from tests.settings_support import app_settings
 from tests.workers.support import ACTOR, audit_actions, make_referral
 from triage import PROJECT_ROOT
 from triage.extensions import db
 from triage.models import DueAction, MaracListing
-from triage.services import scheduling
+from triage.services import due_action_plan, due_action_queue
 from triage.timeutil import utcnow
 
 
@@ -35,7 +36,7 @@ def test_worker_killed_mid_job_gives_exactly_one_outcome(app, committed, redis_c
     with app.app_context():
         now = utcnow()
         referral = make_referral(now, marac=True)
-        scheduling.plan_for_referral(referral, now=now, actor=ACTOR)
+        due_action_plan.plan_for_referral(referral, now=now, actor=ACTOR, settings=app_settings())
         row = db.session.scalar(
             db.select(DueAction).where(
                 DueAction.referral_id == referral.id, DueAction.kind == "marac_listing"
@@ -50,10 +51,10 @@ def test_worker_killed_mid_job_gives_exactly_one_outcome(app, committed, redis_c
         "tests.workers.drill_jobs.run_due_action_stalling_once",
         row_id,
         str(marker),
-        job_id=scheduling.job_id_for(key),
+        job_id=due_action_queue.job_id_for(key),
         job_timeout=300,
         retry=Retry(max=3, interval=1),  # production waits 10 s; the drill need not
-        on_failure=Callback(scheduling.FAILURE_CALLBACK),
+        on_failure=Callback(due_action_queue.FAILURE_CALLBACK),
     )
     env = dict(
         os.environ,

@@ -7,7 +7,7 @@ from rq.cron import CronScheduler
 
 from triage.devserver import child_commands
 from triage.extensions import db
-from triage.services import scheduling
+from triage.services import due_action_sweep
 from workers.schedule import PERIODIC_JOBS, register_all
 
 
@@ -28,9 +28,24 @@ def test_cron_scheduler_enqueues_the_sweeper_and_a_worker_runs_it(app_ctx, redis
     assert {"sweep-due-actions", "worker-heartbeat"} <= {job.name for job in enqueued}
     queues = [Queue(n, connection=redis_client) for n in ("deadlines", "default")]
     SimpleWorker(queues, connection=redis_client).work(burst=True)
-    beat = scheduling.last_sweep()
+    beat = due_action_sweep.last_sweep()
     assert beat is not None and beat["redis_error"] is None
     db.session.rollback()
+
+
+def _registered(scheduler: CronScheduler) -> dict:
+    keys = ("func_name", "queue_name", "interval", "cron", "job_options")
+    return {job.name: {k: getattr(job, k) for k in keys} for job in scheduler.get_jobs()}
+
+
+def test_rq_cron_config_registers_the_same_jobs_as_the_app_cron(redis_client):
+    """`rq cron workers.cron_config` and `python -m workers.cron` must not drift apart."""
+    ours = CronScheduler(connection=redis_client, name="test-cron-app")
+    register_all(ours)
+    theirs = CronScheduler(connection=redis_client, name="test-cron-rq-cli")
+    theirs.load_config_from_file("workers.cron_config")
+    assert _registered(theirs) == _registered(ours)
+    assert set(_registered(ours)) == {job.id for job in PERIODIC_JOBS}
 
 
 def test_make_run_starts_the_cron_process():

@@ -24,6 +24,8 @@ from triage.rules import InvalidFacts, assess
 from triage.services import audit, intake, rulesets
 from triage.timeutil import utcnow
 from triage.web.actor import current_actor
+from triage.web.deadlines import enqueue_after_commit
+from triage.web.settings import request_settings
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -87,7 +89,9 @@ def create_referral():
             # this attempt is kept.
             savepoint = db.session.begin_nested()
             try:
-                intake.create_referral(_without(data, errors), actor=actor, now=now)
+                intake.create_referral(
+                    _without(data, errors), actor=actor, now=now, settings=request_settings()
+                )
             except intake.IntakeInvalid as exc:
                 errors = _merge(errors, exc.errors)
             finally:
@@ -95,7 +99,7 @@ def create_referral():
         db.session.rollback()
         return _invalid(errors)
     try:
-        referral = intake.create_referral(data, actor=actor, now=now)
+        referral = intake.create_referral(data, actor=actor, now=now, settings=request_settings())
     except intake.IntakeInvalid as exc:
         db.session.rollback()
         return _invalid(exc.errors)
@@ -107,9 +111,7 @@ def create_referral():
     }
     due_action_ids = list(getattr(referral, "due_action_ids", []))
     db.session.commit()
-    from triage.services import scheduling
-
-    scheduling.enqueue(due_action_ids)
+    enqueue_after_commit(due_action_ids, now=now)
     response = jsonify(body)
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_referral", referral_id=referral.id)

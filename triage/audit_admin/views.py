@@ -12,6 +12,7 @@ from triage.services import audit_checkpoint, audit_history, audit_verification
 from triage.web.actor import current_actor
 from triage.web.clock import request_now
 from triage.web.lookup import get_or_404
+from triage.web.settings import request_settings
 
 bp = Blueprint("audit_admin", __name__, url_prefix="/admin/audit")
 
@@ -65,5 +66,5 @@ def referral(referral_id: int):
 def verify():
     if not VerifyForm().validate_on_submit():
         abort(400)
-    report = audit_verification.verify_trail(current_actor(), now=request_now())
+    report = audit_verification.verify_trail(current_actor(), request_settings(), now=request_now())
     return _index(ReferenceSearchForm(formdata=None), verification=report or "unreadable")

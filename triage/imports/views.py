@@ -15,7 +15,9 @@ from triage.services import importer
 from triage.services.rulesets import active_ruleset
 from triage.timeutil import utcnow
 from triage.web.actor import current_actor
+from triage.web.deadlines import enqueue_after_commit
 from triage.web.limits import body_limit
+from triage.web.settings import request_settings
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -47,15 +49,16 @@ def upload():
         else:
             content = upload_file.read(importer.MAX_BYTES + 1)
             try:
-                report = importer.import_referrals(content, actor=current_actor(), now=utcnow())
+                now = utcnow()
+                report = importer.import_referrals(
+                    content, actor=current_actor(), now=now, settings=request_settings()
+                )
             except importer.ImportRefused as exc:
                 db.session.rollback()
                 form.csv_file.errors = [str(exc)]
             else:
                 db.session.commit()
-                from triage.services import scheduling
-
-                scheduling.enqueue(report.due_action_ids)
+                enqueue_after_commit(report.due_action_ids, now=now)
     if form.errors:
         status = 400
     ruleset = active_ruleset()

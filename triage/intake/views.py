@@ -37,6 +37,8 @@ from triage.services.actor import Actor
 from triage.services.rulesets import active_ruleset, ruleset_by_version
 from triage.timeutil import utcnow
 from triage.web.actor import current_actor
+from triage.web.deadlines import enqueue_after_commit
+from triage.web.settings import request_settings
 
 bp = Blueprint("referral", __name__, url_prefix="/referrals")
 
@@ -272,7 +274,11 @@ def check():
         now = utcnow()
         try:
             referral = intake.create_referral(
-                data, actor=current_actor(), now=now, ruleset=active_ruleset()
+                data,
+                actor=current_actor(),
+                now=now,
+                settings=request_settings(),
+                ruleset=active_ruleset(),
             )
         except intake.IntakeInvalid as exc:
             db.session.rollback()
@@ -283,9 +289,7 @@ def check():
         else:
             drafts.discard(current_user.id)
             db.session.commit()
-            from triage.services import scheduling
-
-            scheduling.enqueue(referral.due_action_ids)
+            enqueue_after_commit(referral.due_action_ids, now=now)
             flash(f"Referral {referral.reference} received.", "success")
             return redirect(url_for("referral.show", referral_id=referral.id))
     return render_template(

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, url_for
-from flask_login import current_user
+from flask import Blueprint, Response, flash, g, redirect, render_template, url_for
 
 from triage.auth.decorators import requires
-from triage.extensions import db
 from triage.lifecycle.forms import CloseReferralForm, SubjectAccessForm
 from triage.models import Referral
-from triage.permissions.cases import can
 from triage.services import lifecycle
+from triage.services.subject_access import export_person
 from triage.timeutil import utcnow
 from triage.web.actor import current_actor
+from triage.web.lookup import get_or_404
+from triage.web.settings import request_settings
+from triage.web.transaction import attempt
 
 bp = Blueprint("lifecycle", __name__)
 
@@ -26,12 +27,8 @@ NAV = [("Subject access", "lifecycle.subject_access", "audit.view")]
 
 
 def _referral_or_404(referral_id: int, capability: str) -> Referral:
-    referral = db.session.get(Referral, referral_id)
-    if referral is None or not can(current_user, capability, referral):
-        g.denied_object_type, g.denied_object_id = "referral", referral_id
-        g.denied_capability = capability
-        abort(404)
-    return referral
+    g.denied_capability = capability  # recorded with the refusal, if there is one
+    return get_or_404(Referral, referral_id, object_type="referral", capability=capability)
 
 
 @bp.route("/referrals/<int:referral_id>/close", methods=["GET", "POST"])
@@ -40,15 +37,18 @@ def close(referral_id: int):
     referral = _referral_or_404(referral_id, "referral.screen")
     form = CloseReferralForm()
     if referral.status != "closed" and form.validate_on_submit():
-        try:
-            lifecycle.close_referral(
-                referral.id, reason=form.reason.data, actor=current_actor(), now=utcnow()
-            )
-        except lifecycle.LifecycleError as exc:
-            db.session.rollback()
-            form.reason.errors = [str(exc)]
+        _closed, problem = attempt(
+            lifecycle.close_referral,
+            referral.id,
+            reason=form.reason.data,
+            actor=current_actor(),
+            now=utcnow(),
+            years=request_settings().retention_years,
+            refusals=(lifecycle.LifecycleError,),
+        )
+        if problem is not None:
+            form.reason.errors = [str(problem)]
         else:
-            db.session.commit()
             flash(
                 f"Referral {referral.reference} closed. It is kept until "
                 f"{referral.retention_until:%d %B %Y}, then erased.",
@@ -69,13 +69,16 @@ def close(referral_id: int):
 def subject_access():
     form = SubjectAccessForm()
     if form.validate_on_submit():
-        try:
-            data = lifecycle.export_person(form.person_id.data, actor=current_actor(), now=utcnow())
-        except lifecycle.LifecycleError as exc:
-            db.session.rollback()
-            form.person_id.errors = [str(exc)]
+        data, problem = attempt(
+            export_person,
+            form.person_id.data,
+            actor=current_actor(),
+            now=utcnow(),
+            refusals=(lifecycle.LifecycleError,),
+        )
+        if problem is not None:
+            form.person_id.errors = [str(problem)]
         else:
-            db.session.commit()
             body = json.dumps(data, indent=2, ensure_ascii=False)
             return Response(
                 body,

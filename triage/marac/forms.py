@@ -11,10 +11,9 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import IntegerField, RadioField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from triage.offers.forms import TIME_MESSAGE, TIME_PATTERN
-from triage.web.fields import DayMonthYearField
+from triage.web.fields import DayMonthYearField, date_field, time_field
 
 REASON_MAX = 500
 
@@ -48,22 +47,8 @@ class CancelMeetingForm(FlaskForm):
 
 
 class _When(FlaskForm):
-    day = DayMonthYearField(
-        "Date",
-        format="%d %m %Y",
-        widget=GovDateInput(),
-        validators=[InputRequired("Enter the date of the meeting")],
-        description="For example, 27 3 2026",
-    )
-    start_time = StringField(
-        "Start time",
-        widget=GovTextInput(),
-        description="24-hour clock, London time, for example 10:00",
-        validators=[
-            InputRequired("Enter the start time"),
-            Regexp(TIME_PATTERN, message=TIME_MESSAGE),
-        ],
-    )
+    day = date_field("Date", "Enter the date of the meeting")
+    start_time = time_field("Start time", "Enter the start time", example="10:00")
 
 
 class MoveMeetingForm(_When):

@@ -1,23 +1,27 @@
 """MARAC: meetings, agendas, and the coordinator's changes. Views validate, call one
-service function, commit once, and render."""
+service function (in `attempt`), and render; the request boundary commits."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from triage.auth.decorators import requires
-from triage.extensions import db
 from triage.marac import forms
 from triage.models import MaracAction, MaracListing, MaracMeeting
-from triage.offers.forms import local_instant
 from triage.permissions.cases import can
 from triage.rules import MARAC_CRITERIA
-from triage.services import audit, marac, marac_actions
+from triage.services import marac_actions, marac_agenda, marac_listing, marac_meetings
+from triage.services.calendar import current_calendar
+from triage.services.marac_meetings import MaracError
 from triage.timeutil import utcnow
 from triage.web.actor import current_actor
+from triage.web.fields import local_instant
+from triage.web.lookup import get_or_404
+from triage.web.settings import request_settings
 from triage.web.template_helpers import london_datetime
+from triage.web.transaction import attempt
 
 bp = Blueprint("marac", __name__, url_prefix="/marac")
 
@@ -25,26 +29,27 @@ NAV = [("MARAC", "marac.meetings", "marac.view")]
 
 
 def _meeting_or_404(meeting_id: int) -> MaracMeeting:
-    meeting = db.session.get(MaracMeeting, meeting_id)
-    if meeting is None:
-        abort(404)
-    return meeting
+    return get_or_404(MaracMeeting, meeting_id, object_type="marac_meeting")
 
 
 def _listing_or_404(listing_id: int) -> MaracListing:
-    listing = db.session.get(MaracListing, listing_id)
-    if listing is None or not can(current_user, "marac.manage", listing):
-        g.denied_object_type = "marac_listing"
-        g.denied_object_id = listing_id
-        abort(404)
-    return listing
+    return get_or_404(
+        MaracListing, listing_id, object_type="marac_listing", capability="marac.manage"
+    )
+
+
+def _calendar_and_settings() -> dict:
+    """The keyword arguments the MARAC services take for the schedule and the calendar."""
+    settings = request_settings()
+    return {"settings": settings.marac, "calendar": current_calendar(settings.calendar)}
 
 
 @bp.route("/")
 @requires("marac.view")
 def meetings():
-    rows = marac.upcoming_meetings(now=utcnow())
-    return render_template("marac/meetings.html", rows=rows, now=utcnow(), active="marac.meetings")
+    now = utcnow()
+    rows = marac_agenda.upcoming_meetings(now=now)
+    return render_template("marac/meetings.html", rows=rows, now=now, active="marac.meetings")
 
 
 @bp.route("/meetings/<int:meeting_id>")
@@ -52,16 +57,14 @@ def meetings():
 def agenda(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     show_names = can(current_user, "marac.manage")
-    result = marac.agenda(meeting.id, show_names=show_names)
-    # The agenda is a disclosure of listed cases: who saw it (and whether with names).
-    audit.record(
-        "marac.agenda.view",
-        current_actor(),
-        object_type="marac_meeting",
-        object_id=meeting.id,
-        details={"cases": result.case_count, "names": show_names},
+    now = utcnow()
+    result = marac_agenda.open_agenda(
+        meeting.id,
+        actor=current_actor(),
+        now=now,
+        calendar=current_calendar(request_settings().calendar),
+        show_names=show_names,
     )
-    db.session.commit()
     return render_template(
         "marac/agenda.html",
         agenda=result,
@@ -70,7 +73,7 @@ def agenda(meeting_id: int):
         agencies=marac_actions.ACTION_AGENCIES,
         action_statuses=marac_actions.STATUS_LABELS,
         held_form=forms.HeldForm(),
-        now=utcnow(),
+        now=now,
         has_show="referral.show" in current_app.view_functions,
         active="marac.meetings",
     )
@@ -80,13 +83,13 @@ def agenda(meeting_id: int):
 @requires("marac.manage")
 def move_listing(listing_id: int):
     listing = _listing_or_404(listing_id)
-    if listing.status != marac.ACTIVE:
+    if listing.status != marac_meetings.ACTIVE:
         flash("That case is no longer listed at this meeting")
         return redirect(url_for("marac.agenda", meeting_id=listing.meeting_id))
     now = utcnow()
     options = [
         row
-        for row in marac.upcoming_meetings(now=now, include_past_days=0)
+        for row in marac_agenda.upcoming_meetings(now=now, include_past_days=0)
         if row.meeting.status == "scheduled" and row.meeting.id != listing.meeting_id
     ]
     form = forms.MoveListingForm()
@@ -94,19 +97,18 @@ def move_listing(listing_id: int):
         SelectChoice(row.meeting.id, _option_label(row)) for row in options
     ]
     if form.validate_on_submit():
-        try:
-            marac.move_listing(
-                listing.id,
-                form.to_meeting_id.data,
-                reason=form.reason.data,
-                actor=current_actor(),
-                now=now,
-            )
-        except marac.MaracError as problem:
-            db.session.rollback()
+        _moved, problem = attempt(
+            marac_listing.move_listing,
+            listing.id,
+            form.to_meeting_id.data,
+            reason=form.reason.data,
+            actor=current_actor(),
+            now=now,
+            refusals=(MaracError,),
+        )
+        if problem is not None:
             forms.add_service_error(form, problem.field or "to_meeting_id", str(problem))
         else:
-            db.session.commit()
             flash(f"Case {listing.referral.reference} moved", "success")
             return redirect(url_for("marac.agenda", meeting_id=listing.meeting_id))
     return render_template(
@@ -114,7 +116,7 @@ def move_listing(listing_id: int):
     )
 
 
-def _option_label(row: marac.MeetingRow) -> str:
+def _option_label(row: marac_agenda.MeetingRow) -> str:
     room = "full" if row.full else f"{row.listed} of {row.meeting.capacity} places taken"
     return f"{london_datetime(row.meeting.starts_at)} ({room})"
 
@@ -125,18 +127,21 @@ def cancel_meeting(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     form = forms.CancelMeetingForm()
     if form.validate_on_submit():
-        try:
-            relisted = marac.cancel_meeting(
-                meeting.id, reason=form.reason.data, actor=current_actor(), now=utcnow()
-            )
-        except marac.MaracError as problem:
-            db.session.rollback()
+        relisted, problem = attempt(
+            marac_listing.cancel_meeting,
+            meeting.id,
+            reason=form.reason.data,
+            actor=current_actor(),
+            now=utcnow(),
+            refusals=(MaracError,),
+            **_calendar_and_settings(),
+        )
+        if problem is not None:
             forms.add_service_error(form, problem.field or "reason", str(problem))
         else:
-            db.session.commit()
             flash(f"Meeting cancelled; {len(relisted)} cases moved to later meetings", "success")
             return redirect(url_for("marac.meetings"))
-    count = marac.listed_counts([meeting.id]).get(meeting.id, 0)
+    count = marac_meetings.listed_counts([meeting.id]).get(meeting.id, 0)
     return render_template(
         "marac/cancel_meeting.html",
         form=form,
@@ -152,18 +157,21 @@ def move_meeting(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     form = forms.MoveMeetingForm()
     if form.validate_on_submit():
-        starts_at = local_instant(
-            form.day.data, form.start_time.data, current_app.config["TIMEZONE"]
+        settings = request_settings()
+        starts_at = local_instant(form.day.data, form.start_time.data, settings.calendar.timezone)
+        _moved, problem = attempt(
+            marac_meetings.move_meeting,
+            meeting.id,
+            starts_at,
+            reason=form.reason.data,
+            actor=current_actor(),
+            now=utcnow(),
+            refusals=(MaracError,),
+            **_calendar_and_settings(),
         )
-        try:
-            marac.move_meeting(
-                meeting.id, starts_at, reason=form.reason.data, actor=current_actor(), now=utcnow()
-            )
-        except marac.MaracError as problem:
-            db.session.rollback()
+        if problem is not None:
             forms.add_service_error(form, problem.field, str(problem))
         else:
-            db.session.commit()
             flash("Meeting moved", "success")
             return redirect(url_for("marac.meetings"))
     return render_template(
@@ -176,27 +184,27 @@ def move_meeting(meeting_id: int):
 def add_meeting():
     form = forms.AddMeetingForm()
     if form.validate_on_submit():
-        starts_at = local_instant(
-            form.day.data, form.start_time.data, current_app.config["TIMEZONE"]
+        settings = request_settings()
+        starts_at = local_instant(form.day.data, form.start_time.data, settings.calendar.timezone)
+        _added, problem = attempt(
+            marac_meetings.add_meeting,
+            starts_at,
+            form.capacity.data,
+            note=form.note.data,
+            actor=current_actor(),
+            now=utcnow(),
+            refusals=(MaracError,),
+            **_calendar_and_settings(),
         )
-        try:
-            marac.add_meeting(
-                starts_at,
-                form.capacity.data,
-                note=form.note.data,
-                actor=current_actor(),
-                now=utcnow(),
-            )
-        except marac.MaracError as problem:
-            db.session.rollback()
+        if problem is not None:
             forms.add_service_error(form, problem.field, str(problem))
         else:
-            db.session.commit()
             flash("Meeting added", "success")
             return redirect(url_for("marac.meetings"))
     if not form.is_submitted():
-        form.capacity.data = current_app.config["MARAC_CAPACITY"]
-        form.start_time.data = current_app.config["MARAC_TIME"]
+        marac_settings = request_settings().marac
+        form.capacity.data = marac_settings.capacity
+        form.start_time.data = marac_settings.start_time.strftime("%H:%M")
     return render_template("marac/add_meeting.html", form=form, active="marac.meetings")
 
 
@@ -206,13 +214,16 @@ def mark_held(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     form = forms.HeldForm()
     if form.validate_on_submit():
-        try:
-            marac_actions.mark_held(meeting.id, actor=current_actor(), now=utcnow())
-        except marac.MaracError as problem:
-            db.session.rollback()
+        _held, problem = attempt(
+            marac_actions.mark_held,
+            meeting.id,
+            actor=current_actor(),
+            now=utcnow(),
+            refusals=(MaracError,),
+        )
+        if problem is not None:
             flash(str(problem))
         else:
-            db.session.commit()
             flash("Meeting recorded as held; its cases are marked as heard", "success")
     return redirect(url_for("marac.agenda", meeting_id=meeting.id))
 
@@ -224,20 +235,19 @@ def add_action(listing_id: int):
     form = forms.ActionForm()
     form.agency.choices = _choices(marac_actions.ACTION_AGENCIES)
     if form.validate_on_submit():
-        try:
-            marac_actions.add_action(
-                listing.id,
-                agency=form.agency.data,
-                description=form.description.data,
-                due_on=form.due_on.data,
-                actor=current_actor(),
-                now=utcnow(),
-            )
-        except marac.MaracError as problem:
-            db.session.rollback()
+        _added, problem = attempt(
+            marac_actions.add_action,
+            listing.id,
+            agency=form.agency.data,
+            description=form.description.data,
+            due_on=form.due_on.data,
+            actor=current_actor(),
+            now=utcnow(),
+            refusals=(MaracError,),
+        )
+        if problem is not None:
             forms.add_service_error(form, problem.field, str(problem))
         else:
-            db.session.commit()
             flash(f"Action added for {listing.referral.reference}", "success")
             return redirect(url_for("marac.agenda", meeting_id=listing.meeting_id))
     return render_template(
@@ -252,30 +262,31 @@ def add_action(listing_id: int):
 @bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
 @requires("marac.manage")
 def update_action(action_id: int):
-    action = db.session.get(MaracAction, action_id)
-    if action is None or not can(current_user, "marac.manage", action.listing):
-        g.denied_object_type = "marac_action"
-        g.denied_object_id = action_id
-        abort(404)
+    action = get_or_404(
+        MaracAction,
+        action_id,
+        object_type="marac_action",
+        capability="marac.manage",
+        via=lambda row: row.listing,
+    )
     form = forms.ActionStatusForm()
     form.status.choices = _choices(marac_actions.STATUS_LABELS)
     if not form.is_submitted():
         form.status.data = action.status
         form.note.data = action.status_note
     if form.validate_on_submit():
-        try:
-            marac_actions.update_action(
-                action.id,
-                status=form.status.data,
-                note=form.note.data,
-                actor=current_actor(),
-                now=utcnow(),
-            )
-        except marac.MaracError as problem:
-            db.session.rollback()
+        _updated, problem = attempt(
+            marac_actions.update_action,
+            action.id,
+            status=form.status.data,
+            note=form.note.data,
+            actor=current_actor(),
+            now=utcnow(),
+            refusals=(MaracError,),
+        )
+        if problem is not None:
             forms.add_service_error(form, problem.field, str(problem))
         else:
-            db.session.commit()
             flash("Action updated", "success")
             return redirect(url_for("marac.agenda", meeting_id=action.listing.meeting_id))
     return render_template(

@@ -2,60 +2,26 @@
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovDateInput,
-    GovRadioInput,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
-from wtforms import RadioField, StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextArea
+from wtforms import RadioField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms.validators import InputRequired, Length, Optional
 
 from triage.services.offers import LATE_REASONS, MAX_DETAIL, MAX_NOTES, METHODS, OUTCOMES
-from triage.web.fields import DayMonthYearField
-
-TIME_PATTERN = re.compile(r"^\s*([01]?\d|2[0-3])[:.]([0-5]\d)\s*$")
+from triage.web.fields import date_field, local_instant, time_field
 
 
 def _choices(labels: dict[str, str]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in labels.items()]
 
 
-TIME_MESSAGE = "Enter the time as hours and minutes, for example 14:30"
-
-
-def local_instant(day: date | None, hhmm: str | None, timezone: str) -> datetime | None:
-    """A London (wall-clock) date and HH:MM as an aware UTC instant; None if incomplete."""
-    match = TIME_PATTERN.match(hhmm or "")
-    if day is None or match is None:
-        return None
-    wall = time(int(match.group(1)), int(match.group(2)))
-    return datetime.combine(day, wall).replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
-
-
 class OfferForm(FlaskForm):
-    made_on = DayMonthYearField(
-        "Date the offer was made",
-        format="%d %m %Y",
-        widget=GovDateInput(),
-        validators=[InputRequired("Enter the date the offer was made")],
-        description="For example, 27 3 2026",
-    )
-    made_time = StringField(
-        "Time the offer was made",
-        widget=GovTextInput(),
-        description="24-hour clock, London time, for example 14:30",
-        validators=[
-            InputRequired("Enter the time the offer was made"),
-            Regexp(TIME_PATTERN, message=TIME_MESSAGE),
-        ],
+    made_on = date_field("Date the offer was made", "Enter the date the offer was made")
+    made_time = time_field(
+        "Time the offer was made", "Enter the time the offer was made", example="14:30"
     )
     method = RadioField(
         "How was the offer made?",

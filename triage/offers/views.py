@@ -3,53 +3,45 @@ record an offer on is answered like an unknown one (404), and the refusal is aud
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from triage.auth.decorators import requires
-from triage.extensions import db
 from triage.models import Referral
 from triage.offers.forms import OfferForm
 from triage.permissions.cases import can
 from triage.services import offers
 from triage.timeutil import utcnow
 from triage.web.actor import current_actor
+from triage.web.lookup import get_or_404
+from triage.web.settings import request_settings
+from triage.web.transaction import attempt
 
 bp = Blueprint("offers", __name__)
-
-
-def _referral_or_404(referral_id: int) -> Referral:
-    referral = db.session.get(Referral, referral_id)
-    if referral is None or not can(current_user, "offer.record", referral):
-        g.denied_object_type = "referral"
-        g.denied_object_id = referral_id
-        abort(404)
-    return referral
 
 
 @bp.route("/referrals/<int:referral_id>/offer", methods=["GET", "POST"])
 @requires("offer.record")
 def record(referral_id: int):
-    referral = _referral_or_404(referral_id)
+    referral = get_or_404(Referral, referral_id, object_type="referral", capability="offer.record")
     form = OfferForm()
     if form.validate_on_submit():
-        try:
-            offers.record_offer(
-                referral.id,
-                made_at=form.made_at(current_app.config["TIMEZONE"]),
-                method=form.method.data,
-                outcome=form.outcome.data,
-                notes=form.notes.data,
-                late_reason=form.late_reason.data,
-                late_reason_detail=form.late_reason_detail.data,
-                actor=current_actor(),
-                now=utcnow(),
-            )
-        except offers.OfferError as problem:
-            db.session.rollback()
+        _offer, problem = attempt(
+            offers.record_offer,
+            referral.id,
+            made_at=form.made_at(request_settings().calendar.timezone),
+            method=form.method.data,
+            outcome=form.outcome.data,
+            notes=form.notes.data,
+            late_reason=form.late_reason.data,
+            late_reason_detail=form.late_reason_detail.data,
+            actor=current_actor(),
+            now=utcnow(),
+            refusals=(offers.OfferError,),
+        )
+        if problem is not None:
             form.add_errors(problem.errors)
         else:
-            db.session.commit()
             flash(f"Offer recorded for {referral.reference}", "success")
             if "referral.show" in current_app.view_functions and can(
                 current_user, "referral.view", referral

@@ -1,21 +1,15 @@
 """Forms of the operations and closure-day pages."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
-from triage.web.fields import DayMonthYearField
+from triage.web.fields import date_field
 
 
 class ClosureDayForm(FlaskForm):
-    day = DayMonthYearField(
-        "Date",
-        format="%d %m %Y",
-        widget=GovDateInput(),
-        validators=[InputRequired("Enter the date of the closure")],
-        description="For example, 29 12 2026",
-    )
+    day = date_field("Date", "Enter the date of the closure", example="29 12 2026")
     reason = StringField(
         "Reason",
         widget=GovTextInput(),

@@ -20,7 +20,7 @@ from sqlalchemy import func, select, text
 
 from triage.extensions import db
 from triage.models import DueAction
-from triage.services import scheduling
+from triage.services import due_action_queue, due_action_sweep
 
 
 def database_ok() -> bool:
@@ -29,7 +29,7 @@ def database_ok() -> bool:
 
 
 def sweeper_fresh(now: datetime) -> bool:
-    beat = scheduling.last_sweep()
+    beat = due_action_sweep.last_sweep()
     if beat is None:
         return False
     return now - beat["updated_at"] <= current_app.config["SWEEPER_STALE_AFTER"]
@@ -54,7 +54,7 @@ def late_open_actions(now: datetime, limit: int = 20) -> list[DueAction]:
     return list(
         db.session.scalars(
             select(DueAction)
-            .where(DueAction.status.in_(scheduling.OPEN_STATUSES), DueAction.due_at < cutoff)
+            .where(DueAction.status.in_(due_action_queue.OPEN_STATUSES), DueAction.due_at < cutoff)
             .order_by(DueAction.due_at)
             .limit(limit)
         )

@@ -13,9 +13,12 @@ from triage.extensions import db
 from triage.ops import status
 from triage.ops.forms import ClosureDayForm, RemoveClosureForm, RetryForm
 from triage.redis_conn import get_redis
-from triage.services import calendar, mail, scheduling
+from triage.services import calendar, due_action_run, due_action_sweep, mail
 from triage.timeutil import utcnow
 from triage.web.actor import current_actor
+from triage.web.deadlines import enqueue_after_commit
+from triage.web.settings import request_settings
+from triage.web.transaction import attempt
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +85,7 @@ def operations():
     return render_template(
         "ops/operations.html",
         now=now,
-        sweep=scheduling.last_sweep(),
+        sweep=due_action_sweep.last_sweep(),
         sweeper_fresh=status.sweeper_fresh(now),
         counts=status.due_action_counts(),
         failed=status.failed_due_actions(),
@@ -90,7 +93,7 @@ def operations():
         redis=redis_view,
         mail_counts=mail.counts(),
         outbox=mail.recent(),
-        smtp=mail.smtp_configured(),
+        smtp=request_settings().smtp_configured,
         retry_form=RetryForm(),
         active="ops.operations",
     )
@@ -102,12 +105,11 @@ def retry_due_action(due_action_id: int):
     form = RetryForm()
     if not form.validate_on_submit():
         abort(400)
-    if scheduling.retry_failed(due_action_id, now=utcnow(), actor=current_actor()):
-        db.session.commit()
-        scheduling.enqueue([due_action_id])
+    now = utcnow()
+    if due_action_run.retry_failed(due_action_id, now=now, actor=current_actor()):
+        enqueue_after_commit([due_action_id], now=now)
         flash("The action will be tried again.", "success")
     else:
-        db.session.rollback()
         flash("That action is no longer failed.", "info")
     return redirect(url_for("ops.operations"))
 
@@ -118,18 +120,20 @@ def closure_days():
     form = ClosureDayForm()
     error = None
     if form.validate_on_submit():
-        try:
-            calendar.add_closure_day(
-                form.day.data, form.reason.data, actor=current_actor(), now=utcnow()
-            )
-        except calendar.ClosureDayError as exc:
-            db.session.rollback()
-            error = str(exc)
+        _day, refused = attempt(
+            calendar.add_closure_day,
+            form.day.data,
+            form.reason.data,
+            actor=current_actor(),
+            now=utcnow(),
+            refusals=(calendar.ClosureDayError,),
+        )
+        if refused is not None:
+            error = str(refused)
         else:
-            db.session.commit()
             flash("Closure day added. Deadlines already set do not move.", "success")
             return redirect(url_for("ops.closure_days"))
-    today = calendar.current_calendar().local_date(utcnow())
+    today = calendar.current_calendar(request_settings().calendar).local_date(utcnow())
     return render_template(
         "ops/closure_days.html",
         form=form,
@@ -146,12 +150,15 @@ def remove_closure_day(closure_id: int):
     form = RemoveClosureForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        calendar.remove_closure_day(closure_id, actor=current_actor(), now=utcnow())
-    except calendar.ClosureDayError as exc:
-        db.session.rollback()
-        flash(str(exc), "info")
+    _removed, refused = attempt(
+        calendar.remove_closure_day,
+        closure_id,
+        actor=current_actor(),
+        now=utcnow(),
+        refusals=(calendar.ClosureDayError,),
+    )
+    if refused is not None:
+        flash(str(refused), "info")
     else:
-        db.session.commit()
         flash("Closure day removed.", "success")
     return redirect(url_for("ops.closure_days"))

@@ -10,14 +10,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from wtforms.fields.choices import SelectChoice
 
 from triage.auth.decorators import requires
-from triage.extensions import db
 from triage.rules import MARAC_CRITERIA, InvalidRuleSet, parse_ruleset
 from triage.rulesets.forms import ActivateForm, ReplayForm, RuleSetForm
 from triage.services import replay as replay_service
 from triage.services import rulesets
 from triage.services.rulesets import MAX_SOURCE_CHARS, UnknownRuleSet
+from triage.timeutil import utcnow
 from triage.web.actor import current_actor
 from triage.web.limits import body_limit
+from triage.web.transaction import attempt
 
 bp = Blueprint("rulesets", __name__)
 
@@ -47,17 +48,21 @@ def index():
     if form.validate_on_submit():
         text = form.text()
         if text is not None:
-            try:
-                row = rulesets.add_ruleset(text, current_actor(), activate=form.activate.data)
-            except InvalidRuleSet as exc:
-                db.session.rollback()
-                problems = exc.errors
+            row, refused = attempt(
+                rulesets.add_ruleset,
+                text,
+                current_actor(),
+                activate=form.activate.data,
+                now=utcnow(),
+                refusals=(InvalidRuleSet,),
+            )
+            if refused is not None:
+                problems = refused.errors
                 form.source.errors = [
                     f"The rule set was not saved: {len(problems)} "
                     f"problem{'s' if len(problems) != 1 else ''} (listed below)"
                 ]
             else:
-                db.session.commit()
                 state = "and is now used for new referrals" if row.active else "(not in use yet)"
                 flash(f"Rule set {row.version} saved {state}.", "success")
                 return redirect(url_for("rulesets.index"))
@@ -97,12 +102,15 @@ def activate(version: str):
     form = ActivateForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        rulesets.activate_version(version, current_actor())
-    except UnknownRuleSet:
-        db.session.rollback()
+    _row, unknown = attempt(
+        rulesets.activate_version,
+        version,
+        current_actor(),
+        now=utcnow(),
+        refusals=(UnknownRuleSet,),
+    )
+    if unknown is not None:
         abort(404)
-    db.session.commit()
     flash(f"Rule set {version} is now used for new referrals.", "success")
     return redirect(url_for("rulesets.index"))
 
@@ -132,15 +140,18 @@ def replay():
         except UnknownRuleSet:
             form.version.errors = ["Choose a stored version"]
         if ruleset is not None:
-            try:
-                report = replay_service.replay(
-                    ruleset, form.date_from.data, form.date_to.data, actor=current_actor()
-                )
-            except replay_service.ReplayRangeInvalid as exc:
-                db.session.rollback()
-                form.date_to.errors = [str(exc)]
-            else:
-                db.session.commit()  # the audit event of the run; no referral changes
+            # The run's audit event is its only write; no referral changes.
+            report, invalid = attempt(
+                replay_service.replay,
+                ruleset,
+                form.date_from.data,
+                form.date_to.data,
+                actor=current_actor(),
+                now=utcnow(),
+                refusals=(replay_service.ReplayRangeInvalid,),
+            )
+            if invalid is not None:
+                form.date_to.errors = [str(invalid)]
     status = 400 if form.errors or problems else 200
     return (
         render_template(

@@ -14,6 +14,7 @@ from triage.rules import RISK_LEVELS
 from triage.services import screening_list
 from triage.services.calendar import current_calendar
 from triage.timeutil import utcnow
+from triage.web.settings import request_settings
 
 bp = Blueprint("screening", __name__, url_prefix="/screening")
 
@@ -25,7 +26,8 @@ NAV = [("S2S list", "screening.morning_list", "referral.screen")]
 def morning_list():
     filters, problems = screening_list.parse_filters(request.args)
     now = utcnow()
-    rows = screening_list.waiting(current_user, filters, now=now, calendar=current_calendar())
+    calendar = current_calendar(request_settings().calendar)
+    rows = screening_list.waiting(current_user, filters, now=now, calendar=calendar)
     return render_template(
         "screening/list.html",
         rows=rows,

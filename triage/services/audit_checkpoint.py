@@ -29,19 +29,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import select
 
 from triage.extensions import db
 from triage.models import AuditEvent
 from triage.services import audit, system_state
+from triage.settings import Settings
 
 log = logging.getLogger(__name__)
 # The audit events themselves, metadata only, for shipping to a separate log store.
 event_log = logging.getLogger("triage.audit.events")
 
 STATE_KEY = "audit_checkpoint"
-_KEY_CONTEXT = b"triage audit checkpoint v1"
 
 
 @dataclass(frozen=True)
@@ -70,29 +69,13 @@ class VerificationReport:
     notes: list[str] = field(default_factory=list)
 
 
-def checkpoint_path() -> Path:
-    configured = current_app.config.get("AUDIT_CHECKPOINT_PATH")
-    if configured:
-        return Path(configured)
-    return Path(current_app.instance_path) / "audit-checkpoints.jsonl"
-
-
-def _signing_key() -> bytes:
-    explicit = current_app.config.get("AUDIT_CHECKPOINT_KEY")
-    if explicit:
-        return str(explicit).encode("utf-8")
-    # Derived, so the session-signing key itself never signs checkpoints.
-    secret = str(current_app.config["SECRET_KEY"]).encode("utf-8")
-    return hmac.new(secret, _KEY_CONTEXT, hashlib.sha256).digest()
-
-
-def _sign(body: dict) -> str:
+def _sign(body: dict, key: bytes) -> str:
     message = json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    return hmac.new(_signing_key(), message, hashlib.sha256).hexdigest()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def signature_valid(checkpoint: Checkpoint) -> bool:
-    return hmac.compare_digest(_sign(checkpoint.body()), checkpoint.signature)
+def signature_valid(checkpoint: Checkpoint, key: bytes) -> bool:
+    return hmac.compare_digest(_sign(checkpoint.body(), key), checkpoint.signature)
 
 
 def _ship_events(after_seq: int, up_to_seq: int) -> int:
@@ -125,15 +108,15 @@ def _ship_events(after_seq: int, up_to_seq: int) -> int:
     return shipped
 
 
-def write_checkpoint(now: datetime) -> Checkpoint:
+def write_checkpoint(now: datetime, *, settings: Settings) -> Checkpoint:
     """Record the current chain head in the file, the log and system_state, and log the
     events written since the previous checkpoint (metadata only). The caller commits."""
     seq, head = audit._chain_head()
     previous = last_checkpoint()
     _ship_events(previous.seq if previous and previous.seq <= seq else 0, seq)
     body = {"seq": seq, "hash": head, "at": now.replace(microsecond=0).isoformat()}
-    checkpoint = Checkpoint(signature=_sign(body), **body)
-    path = checkpoint_path()
+    checkpoint = Checkpoint(signature=_sign(body, settings.audit_checkpoint_key), **body)
+    path = settings.audit_checkpoint_path
     path.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps(checkpoint.as_dict(), sort_keys=True) + "\n"
     descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -153,9 +136,8 @@ def write_checkpoint(now: datetime) -> Checkpoint:
     return checkpoint
 
 
-def read_checkpoints(path: Path | None = None) -> list[Checkpoint]:
+def read_checkpoints(path: Path) -> list[Checkpoint]:
     """Every checkpoint in the file (a line that is not a checkpoint is an error)."""
-    path = path or checkpoint_path()
     if not path.exists():
         return []
     found = []
@@ -200,12 +182,12 @@ def _stored_hashes(seqs: set[int]) -> dict[int, str]:
     return found
 
 
-def verify_with_checkpoints(path: Path | None = None) -> VerificationReport:
+def verify_with_checkpoints(settings: Settings) -> VerificationReport:
     """Walk the chain, then check it against every checkpoint; name the first bad seq."""
     chain = audit.verify_stored_chain()
     head_seq = db.session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1))
     head_seq = head_seq or 0
-    checkpoints = read_checkpoints(path)
+    checkpoints = read_checkpoints(settings.audit_checkpoint_path)
     state = last_checkpoint()
     if state is not None and all((c.seq, c.hash) != (state.seq, state.hash) for c in checkpoints):
         checkpoints.append(state)
@@ -215,7 +197,7 @@ def verify_with_checkpoints(path: Path | None = None) -> VerificationReport:
         problems.append((chain.first_bad_seq, chain.problem or "chain broken"))
     stored = _stored_hashes({c.seq for c in checkpoints if c.seq > 0})
     for checkpoint in checkpoints:
-        if not signature_valid(checkpoint):
+        if not signature_valid(checkpoint, settings.audit_checkpoint_key):
             problems.append((checkpoint.seq, f"checkpoint of {checkpoint.at} has a bad signature"))
         elif checkpoint.seq > head_seq:
             problems.append(

@@ -9,14 +9,15 @@ from triage.extensions import db
 from triage.services import audit, audit_checkpoint
 from triage.services.actor import Actor
 from triage.services.audit_checkpoint import VerificationReport
+from triage.settings import Settings
 
 
-def verify_trail(actor: Actor, *, now: datetime) -> VerificationReport | None:
+def verify_trail(actor: Actor, settings: Settings, *, now: datetime) -> VerificationReport | None:
     """Verify the chain against every checkpoint; None when the checkpoint file cannot be read.
     Either way the verification is recorded in the caller's transaction."""
     try:
         with db.session.begin_nested():  # an unreadable file undoes only the check itself
-            report = audit_checkpoint.verify_with_checkpoints()
+            report = audit_checkpoint.verify_with_checkpoints(settings)
     except ValueError:
         report = None
     audit.record(

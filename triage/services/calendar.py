@@ -1,20 +1,21 @@
-"""The working calendar as configured: the only module that reads calendar settings.
+"""The working calendar as configured: settings plus the closure days an administrator entered.
 
-`current_calendar()` combines the app's TIMEZONE / CLOSE_OF_BUSINESS / OPENING_TIME with the
-closure days an administrator entered; the pure arithmetic stays in `triage.workdays`.
+`current_calendar(settings)` combines TIMEZONE / CLOSE_OF_BUSINESS / OPENING_TIME (from
+`triage.settings.CalendarSettings`) with the closure day rows; the pure arithmetic stays in
+`triage.workdays`.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import current_app
 from sqlalchemy import select
 
 from triage.extensions import db
 from triage.models import ClosureDay
 from triage.services import audit
 from triage.services.actor import Actor
+from triage.settings import CalendarSettings
 from triage.workdays import WorkingCalendar
 
 
@@ -22,13 +23,12 @@ class ClosureDayError(ValueError):
     """A closure day that cannot be added or removed (duplicate, missing, no reason)."""
 
 
-def current_calendar() -> WorkingCalendar:
-    config = current_app.config
+def current_calendar(settings: CalendarSettings) -> WorkingCalendar:
     closures = db.session.scalars(select(ClosureDay.day)).all()
     return WorkingCalendar.from_settings(
-        timezone=config["TIMEZONE"],
-        close_of_business=config["CLOSE_OF_BUSINESS"],
-        opening_time=config["OPENING_TIME"],
+        timezone=settings.timezone,
+        close_of_business=settings.close_of_business,
+        opening_time=settings.opening_time,
         closures=closures,
     )
 
@@ -40,9 +40,7 @@ def closure_days(*, from_day: date | None = None) -> list[ClosureDay]:
     return list(db.session.scalars(query))
 
 
-def add_closure_day(
-    day: date, reason: str, *, actor: Actor, now: datetime | None = None
-) -> ClosureDay:
+def add_closure_day(day: date, reason: str, *, actor: Actor, now: datetime) -> ClosureDay:
     """Add a local closure day. Deadlines already stored do not move (DOMAIN: never recomputed);
     referrals received from now on get deadlines that skip the day."""
     reason = (reason or "").strip()
@@ -50,9 +48,7 @@ def add_closure_day(
         raise ClosureDayError("Enter the reason for the closure")
     if db.session.scalar(select(ClosureDay.id).where(ClosureDay.day == day)) is not None:
         raise ClosureDayError("That day is already a closure day")
-    row = ClosureDay(day=day, reason=reason[:200], created_by_id=actor.user_id)
-    if now is not None:
-        row.created_at = now
+    row = ClosureDay(day=day, reason=reason[:200], created_by_id=actor.user_id, created_at=now)
     db.session.add(row)
     db.session.flush()
     audit.record(
@@ -67,7 +63,7 @@ def add_closure_day(
     return row
 
 
-def remove_closure_day(closure_id: int, *, actor: Actor, now: datetime | None = None) -> None:
+def remove_closure_day(closure_id: int, *, actor: Actor, now: datetime) -> None:
     row = db.session.get(ClosureDay, closure_id)
     if row is None:
         raise ClosureDayError("That closure day no longer exists")

@@ -15,7 +15,7 @@ from triage.extensions import db
 from triage.models import Referral, User
 from triage.services import accounts
 from triage.services.actor import Actor
-from triage.timeutil import utcnow
+from triage.settings import Settings
 
 DEMO_DOMAIN = "demo.triage.test"
 _LONDON = ZoneInfo("Europe/London")
@@ -61,7 +61,7 @@ def demo_code(user: User, now: datetime) -> str:
     return totp.generate_otp(counter)
 
 
-def seed(days: int = 60, *, now: datetime | None = None) -> list[tuple[str, str, list[str]]]:
+def seed(days: int = 60, *, now: datetime, settings: Settings) -> list[tuple[str, str, list[str]]]:
     """Create the demo accounts and about 60 demo referrals over the last `days` days."""
     actor = Actor.system("seed-demo")
     logins = []
@@ -78,14 +78,14 @@ def seed(days: int = 60, *, now: datetime | None = None) -> list[tuple[str, str,
                 roles=roles,
                 password=password,
                 actor=actor,
-                now=now or utcnow(),
+                now=now,
             )
         if user.totp_secret is None:
             user.totp_secret = demo_totp_secret(local)  # pre-enrolled: see demo_code()
         users[local] = user
         logins.append((email, password, roles))
     db.session.flush()
-    seed_referrals(users, days=days, now=now or utcnow())
+    seed_referrals(users, days=days, now=now, settings=settings)
     return logins
 
 
@@ -278,7 +278,9 @@ def _demo_case(rng, number: int, received_at: datetime, victim: dict, perp: dict
     }
 
 
-def seed_referrals(users: dict[str, User], *, days: int, now: datetime, count: int = 60) -> int:
+def seed_referrals(
+    users: dict[str, User], *, days: int, now: datetime, settings: Settings, count: int = 60
+) -> int:
     """About `count` referrals over the last `days` days, through `create_referral`."""
     from triage.services import offers
     from triage.services.intake import create_referral
@@ -307,9 +309,13 @@ def seed_referrals(users: dict[str, User], *, days: int, now: datetime, count: i
             pairs.append((victim, perp))  # MARAC cases that will be referred again
         by_idva = data["source_agency"] in ("idva", "marac")
         actor = Actor.for_user(users["idva" if by_idva else "referrer"])
-        referral = create_referral(data, actor=actor, now=received_at + timedelta(minutes=5))
+        referral = create_referral(
+            data, actor=actor, now=received_at + timedelta(minutes=5), settings=settings
+        )
         if referral.marac:
-            _list_as_it_happened(referral.id, at=received_at + timedelta(minutes=10))
+            _list_as_it_happened(
+                referral.id, at=received_at + timedelta(minutes=10), settings=settings
+            )
         if referral.risk_level == "high" or rng.random() < 0.2:
             referral.assigned_idva_id = users["idva"].id
         created += 1
@@ -331,11 +337,11 @@ def seed_referrals(users: dict[str, User], *, days: int, now: datetime, count: i
     return created
 
 
-def _list_as_it_happened(referral_id: int, *, at: datetime) -> None:
+def _list_as_it_happened(referral_id: int, *, at: datetime, settings: Settings) -> None:
     """Run the MARAC listing job at the time it would have run, so an old demo case sits on
     the meeting of its day (heard since) rather than crowding the next one."""
     from triage.models import DueAction
-    from triage.services import scheduling
+    from triage.services.due_action_run import run_due_action
 
     action_ids = db.session.scalars(
         select(DueAction.id).where(
@@ -343,7 +349,7 @@ def _list_as_it_happened(referral_id: int, *, at: datetime) -> None:
         )
     ).all()
     for action_id in action_ids:
-        scheduling.run_due_action(action_id, now=at, actor=Actor.job("seed-demo"))
+        run_due_action(action_id, now=at, actor=Actor.job("seed-demo"), settings=settings)
 
 
 def _hold_past_meetings(now: datetime) -> None:

@@ -4,7 +4,7 @@ Every row goes through `intake.create_referral`, exactly like the web form and t
 inside its own SAVEPOINT: a rejected row leaves nothing behind, accepted rows stay. A row
 whose police reference is already stored is reported as "already imported" and not created
 again, so importing the same file twice is harmless. The caller commits once, then passes
-`report.due_action_ids` to `scheduling.enqueue`.
+`report.due_action_ids` to `due_action_queue` after the commit.
 
 The report names rows by line number and police reference only (no names), so it is safe
 to show to the screener and to print in a terminal.
@@ -30,6 +30,7 @@ from triage.models import Referral
 from triage.rules import RuleSet
 from triage.services import audit, intake
 from triage.services.actor import Actor
+from triage.settings import Settings
 
 LONDON = ZoneInfo("Europe/London")
 MAX_BYTES = 5 * 1024 * 1024
@@ -361,7 +362,12 @@ def _merge(first: list[dict[str, str]], second: list[dict[str, str]]) -> list[di
 
 
 def import_referrals(
-    content: bytes, *, actor: Actor, now: datetime, ruleset: RuleSet | None = None
+    content: bytes,
+    *,
+    actor: Actor,
+    now: datetime,
+    settings: Settings,
+    ruleset: RuleSet | None = None,
 ) -> ImportReport:
     """Import a CSV file of notifications (caller commits). ImportRefused if unreadable."""
     from triage.services.rulesets import active_ruleset
@@ -380,7 +386,9 @@ def import_referrals(
                 )
             )
             continue
-        _import_row(report, line, values, seen, actor=actor, now=now, ruleset=ruleset)
+        _import_row(
+            report, line, values, seen, actor=actor, now=now, settings=settings, ruleset=ruleset
+        )
     audit.record(
         "referral.import",
         actor,
@@ -398,6 +406,7 @@ def _import_row(
     *,
     actor: Actor,
     now: datetime,
+    settings: Settings,
     ruleset: RuleSet,
 ) -> None:
     police_reference = values.get("police_reference", "")
@@ -416,7 +425,9 @@ def _import_row(
     data, problems = row_to_data(values, ruleset)
     savepoint = db.session.begin_nested()
     try:
-        referral = intake.create_referral(data, actor=actor, now=now, ruleset=ruleset)
+        referral = intake.create_referral(
+            data, actor=actor, now=now, settings=settings, ruleset=ruleset
+        )
     except IntegrityError:
         # Another import stored this police reference between our check and our insert.
         savepoint.rollback()

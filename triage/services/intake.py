@@ -2,7 +2,7 @@
 
     referral = create_referral(data, actor=actor, now=now)
     db.session.commit()
-    scheduling.enqueue(referral.due_action_ids)     # after the commit; never raises
+    due_action_queue.enqueue(...)                   # after the commit; never raises
 
 `create_referral` checks everything first and raises `IntakeInvalid` listing every problem
 (the rule engine's `InvalidFacts` included, under the same field names) before anything is
@@ -33,6 +33,7 @@ from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.people import match_key
 from triage.services.repeats import MatchResult, find_matches, last_marac_referral_at
+from triage.settings import Settings
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -386,12 +387,17 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def create_referral(
-    data: Mapping[str, Any], *, actor: Actor, now: datetime, ruleset: RuleSet | None = None
+    data: Mapping[str, Any],
+    *,
+    actor: Actor,
+    now: datetime,
+    settings: Settings,
+    ruleset: RuleSet | None = None,
 ) -> Referral:
     """Check, assess and store one referral in the caller's transaction (see module doc).
 
     The returned referral carries `due_action_ids` (not a column): pass them to
-    `triage.services.scheduling.enqueue` after the commit.
+    `triage.services.due_action_queue` after the commit.
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
@@ -582,9 +588,11 @@ def create_referral(
         now=now,
     )
 
-    from triage.services import scheduling
+    from triage.services.due_action_plan import plan_for_referral
 
-    referral.due_action_ids = list(scheduling.plan_for_referral(referral, now=now, actor=actor))
+    referral.due_action_ids = list(
+        plan_for_referral(referral, now=now, actor=actor, settings=settings)
+    )
     return referral
 
 

@@ -16,7 +16,6 @@ from datetime import datetime
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.job import Callback, Job
@@ -27,6 +26,7 @@ from triage.models import OutboxMessage
 from triage.redis_conn import get_redis
 from triage.services import audit
 from triage.services.actor import Actor
+from triage.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +59,10 @@ def queue_message(
     return row
 
 
-def smtp_configured() -> bool:
-    return bool(current_app.config.get("SMTP_URL"))
-
-
-def _send(row: OutboxMessage) -> None:
-    url = urlsplit(current_app.config["SMTP_URL"])
+def _send(row: OutboxMessage, settings: Settings) -> None:
+    url = urlsplit(settings.smtp_url)
     message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
+    message["From"] = settings.mail_from
     message["To"] = row.to_address
     message["Subject"] = row.subject
     message.set_content(row.body)
@@ -80,7 +76,7 @@ def _send(row: OutboxMessage) -> None:
         smtp.send_message(message)
 
 
-def deliver(outbox_id: int, *, now: datetime, actor: Actor) -> str:
+def deliver(outbox_id: int, *, now: datetime, actor: Actor, settings: Settings) -> str:
     """Send one message if it is still pending. Returns the message's status afterwards.
 
     A send failure raises, so that RQ's Retry applies; the job's failure callback records the
@@ -88,9 +84,9 @@ def deliver(outbox_id: int, *, now: datetime, actor: Actor) -> str:
     row = db.session.get(OutboxMessage, outbox_id, with_for_update=True)
     if row is None or row.status != "pending":
         return row.status if row else "missing"
-    if not smtp_configured():
+    if not settings.smtp_configured:
         return "pending"  # development: held in the outbox, visible on the operations page
-    _send(row)
+    _send(row, settings)
     row.attempts += 1
     row.status = "sent"
     row.sent_at = now
@@ -131,10 +127,10 @@ def job_id(outbox_id: int) -> str:
     return f"mail-{outbox_id}"
 
 
-def enqueue_delivery(outbox_ids: Iterable[int]) -> None:
+def enqueue_delivery(outbox_ids: Iterable[int], *, settings: Settings) -> None:
     """After commit: ask a worker to deliver. Never raises; the sweeper retries later."""
     ids = list(outbox_ids)
-    if not ids or not smtp_configured():
+    if not ids or not settings.smtp_configured:
         return
     try:
         connection = get_redis()

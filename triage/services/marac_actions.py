@@ -13,7 +13,7 @@ from triage.models.marac import ACTION_STATUSES
 from triage.models.referral import SOURCE_AGENCIES
 from triage.services import audit
 from triage.services.actor import Actor
-from triage.services.marac import ACTIVE, MaracError
+from triage.services.marac_meetings import ACTIVE, MaracError
 
 # Agencies that take actions at MARAC: the referring agencies, without "self" and "MARAC".
 ACTION_AGENCIES: dict[str, str] = {

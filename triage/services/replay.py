@@ -112,7 +112,7 @@ def replay(
     date_to: date,
     *,
     actor: Actor,
-    now: datetime | None = None,
+    now: datetime,
 ) -> ReplayReport:
     """Re-assess referrals received date_from..date_to (London dates, inclusive) under
     `ruleset`, without changing them; audit the run in the caller's transaction."""

@@ -24,7 +24,6 @@ from triage.models import RuleSetVersion
 from triage.rules import InvalidRuleSet, RuleSet, default_ruleset, parse_ruleset
 from triage.services import audit
 from triage.services.actor import Actor
-from triage.timeutil import utcnow
 
 # Text pasted into the admin page; larger than any real rule set (the default is ~10 kB).
 MAX_SOURCE_CHARS = 200_000
@@ -127,7 +126,7 @@ def list_rulesets() -> list[RuleSetInfo]:
 
 
 def add_ruleset(
-    source_text: str, actor: Actor, activate: bool = False, *, now: datetime | None = None
+    source_text: str, actor: Actor, activate: bool = False, *, now: datetime
 ) -> RuleSetVersion:
     """Validate and store a new version; raises InvalidRuleSet listing every problem.
 
@@ -145,7 +144,6 @@ def add_ruleset(
             [f"version: {ruleset.version!r} is already used; give the new rule set a new version"],
             source="uploaded rule set",
         )
-    now = now or utcnow()
     row = RuleSetVersion(
         version=ruleset.version,
         source=source_text,
@@ -168,10 +166,9 @@ def add_ruleset(
     return row
 
 
-def activate_version(version: str, actor: Actor, *, now: datetime | None = None) -> RuleSetVersion:
+def activate_version(version: str, actor: Actor, *, now: datetime) -> RuleSetVersion:
     """Make `version` decide new referrals from now on. The packaged default can be
     re-activated: it is stored first, so that every active rule set is a row."""
-    now = now or utcnow()
     row = db.session.scalar(select(RuleSetVersion).where(RuleSetVersion.version == version))
     if row is None:
         packaged = default_ruleset()

@@ -6,16 +6,15 @@ from datetime import datetime
 
 from triage.extensions import db
 from triage.models import SystemState
-from triage.timeutil import utcnow
 
 
-def put(key: str, value: dict, *, now: datetime | None = None) -> None:
+def put(key: str, value: dict, *, now: datetime) -> None:
     row = db.session.get(SystemState, key)
     if row is None:
         row = SystemState(key=key)
         db.session.add(row)
     row.value = value
-    row.updated_at = now or utcnow()
+    row.updated_at = now
     db.session.flush()
 
 

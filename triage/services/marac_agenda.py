@@ -1,0 +1,255 @@
+"""MARAC agendas and summaries: what the meeting pages and a referral page read.
+
+Queries only, apart from `open_agenda`, which records that an agenda was seen (it is a
+disclosure of the listed cases). See docs/marac.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from triage import marac_rules
+from triage.extensions import db
+from triage.models import MaracAction, MaracListing, MaracMeeting, Person, Referral
+from triage.services import audit
+from triage.services.actor import Actor
+from triage.services.marac_meetings import COUNTED, MaracError, listed_counts
+from triage.workdays import WorkingCalendar
+
+CONFIDENTIALITY_STATEMENT = (
+    "Information shared at this meeting is confidential. It is shared only to keep victims "
+    "and children safe, may be used only for that purpose, and must not be passed on without "
+    "the agreement of the agency that shared it. Each agency records the actions it agrees."
+)
+
+
+@dataclass(frozen=True)
+class ListingSummary:
+    """What a referral page shows about the case's MARAC listing (no personal data)."""
+
+    listing: MaracListing
+    meeting: MaracMeeting
+    pushed_from: MaracMeeting | None
+    pushed_because: str | None
+    move_reason: str | None
+
+
+def listing_summary(referral_id: int) -> ListingSummary | None:
+    """The referral's current (or heard) listing, with why it was pushed or moved."""
+    listing = db.session.scalar(
+        select(MaracListing)
+        .where(MaracListing.referral_id == referral_id, MaracListing.status.in_(COUNTED))
+        .order_by(MaracListing.listed_at.desc(), MaracListing.id.desc())
+        .limit(1)
+    )
+    if listing is None:
+        return None
+    pushed = (
+        db.session.get(MaracMeeting, listing.pushed_from_meeting_id)
+        if listing.pushed_from_meeting_id
+        else None
+    )
+    return ListingSummary(
+        listing, listing.meeting, pushed, pushed_because(pushed), listing.move_reason
+    )
+
+
+def pushed_because(pushed_from: MaracMeeting | None) -> str | None:
+    """Why a case was pushed on from a meeting: it was full, or it was cancelled."""
+    if pushed_from is None:
+        return None
+    return "meeting cancelled" if pushed_from.status == "cancelled" else "meeting full"
+
+
+@dataclass
+class MeetingRow:
+    meeting: MaracMeeting
+    listed: int
+
+    @property
+    def full(self) -> bool:
+        return self.listed >= self.meeting.capacity
+
+
+def upcoming_meetings(*, now: datetime, include_past_days: int = 7) -> list[MeetingRow]:
+    since = now - timedelta(days=include_past_days)
+    meetings = db.session.scalars(
+        select(MaracMeeting).where(MaracMeeting.starts_at >= since).order_by(MaracMeeting.starts_at)
+    ).all()
+    counts = listed_counts([m.id for m in meetings])
+    return [MeetingRow(m, counts.get(m.id, 0)) for m in meetings]
+
+
+@dataclass
+class AgendaCase:
+    listing: MaracListing
+    referral: Referral
+    victim_name: str | None
+    pushed_from: MaracMeeting | None
+
+    @property
+    def pushed_because(self) -> str | None:
+        return pushed_because(self.pushed_from)
+
+
+@dataclass
+class LapsedRepeat:
+    referral: Referral
+    last_heard: date
+    window_ended: date
+    victim_name: str | None
+
+
+@dataclass
+class Agenda:
+    meeting: MaracMeeting
+    confidentiality_statement: str
+    with_children: list[AgendaCase] = field(default_factory=list)
+    adult_only: list[AgendaCase] = field(default_factory=list)
+    lapsed_repeats: list[LapsedRepeat] = field(default_factory=list)
+    open_actions: list[MaracAction] = field(default_factory=list)
+    actions: dict[int, list[MaracAction]] = field(default_factory=dict)  # by listing id
+
+    @property
+    def case_count(self) -> int:
+        return len(self.with_children) + len(self.adult_only)
+
+
+def _name(person: Person | None) -> str | None:
+    if person is None:
+        return None
+    return f"{person.first_name} {person.last_name}".strip()
+
+
+def agenda(meeting_id: int, *, calendar: WorkingCalendar, show_names: bool = False) -> Agenda:
+    """The meeting's agenda in SafeLives order. Names only when `show_names` (coordinator)."""
+    meeting = db.session.get(MaracMeeting, meeting_id)
+    if meeting is None:
+        raise MaracError("That meeting does not exist")
+    listings = db.session.scalars(
+        select(MaracListing).where(
+            MaracListing.meeting_id == meeting.id, MaracListing.status.in_(COUNTED)
+        )
+    ).all()
+    pushed_ids = {x.pushed_from_meeting_id for x in listings if x.pushed_from_meeting_id}
+    pushed = {
+        m.id: m
+        for m in db.session.scalars(select(MaracMeeting).where(MaracMeeting.id.in_(pushed_ids)))
+    }
+    cases = [
+        AgendaCase(
+            listing=x,
+            referral=x.referral,
+            victim_name=_name(x.referral.victim) if show_names else None,
+            pushed_from=pushed.get(x.pushed_from_meeting_id),
+        )
+        for x in listings
+    ]
+    children, adults = marac_rules.agenda_sections(
+        cases, key=lambda c: (c.listing.has_children, c.listing.listed_at, c.listing.id)
+    )
+    result = Agenda(meeting, CONFIDENTIALITY_STATEMENT, children, adults)
+    result.lapsed_repeats = _lapsed_repeats(meeting, show_names, calendar)
+    result.open_actions = open_actions_before(meeting)
+    for action in db.session.scalars(
+        select(MaracAction)
+        .where(MaracAction.listing_id.in_([x.id for x in listings]))
+        .order_by(MaracAction.id)
+    ):
+        result.actions.setdefault(action.listing_id, []).append(action)
+    return result
+
+
+def open_agenda(
+    meeting_id: int,
+    *,
+    actor: Actor,
+    now: datetime,
+    calendar: WorkingCalendar,
+    show_names: bool = False,
+) -> Agenda:
+    """The agenda as a reader opens it: the agenda is a disclosure of listed cases, so who saw
+    it (and whether with names) is audited in the caller's transaction."""
+    result = agenda(meeting_id, calendar=calendar, show_names=show_names)
+    audit.record(
+        "marac.agenda.view",
+        actor,
+        object_type="marac_meeting",
+        object_id=meeting_id,
+        details={"cases": result.case_count, "names": show_names},
+        now=now,
+    )
+    return result
+
+
+def open_actions_before(meeting: MaracMeeting) -> list[MaracAction]:
+    """Actions still open from meetings held before this one, oldest meeting first."""
+    query = (
+        select(MaracAction)
+        .join(MaracListing, MaracListing.id == MaracAction.listing_id)
+        .join(MaracMeeting, MaracMeeting.id == MaracListing.meeting_id)
+        .where(MaracAction.status == "open", MaracMeeting.starts_at < meeting.starts_at)
+        .order_by(MaracMeeting.starts_at, MaracAction.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def _lapsed_repeats(
+    meeting: MaracMeeting, show_names: bool, calendar: WorkingCalendar
+) -> list[LapsedRepeat]:
+    """Victims whose last listing's 12-month repeat window ended since the previous meeting
+    (or in the week before, for the first meeting) and who have no newer listing."""
+    previous = db.session.scalar(
+        select(func.max(MaracMeeting.starts_at)).where(
+            MaracMeeting.starts_at < meeting.starts_at, MaracMeeting.status != "cancelled"
+        )
+    )
+    upto = calendar.local_date(meeting.starts_at)
+    after = calendar.local_date(previous) if previous else upto - timedelta(days=7)
+    # Each victim's latest hearing (or listing) date among meetings that were not cancelled.
+    latest = (
+        select(
+            Referral.victim_id.label("victim_id"),
+            func.max(MaracMeeting.starts_at).label("last_at"),
+        )
+        .join(MaracListing, MaracListing.referral_id == Referral.id)
+        .join(MaracMeeting, MaracMeeting.id == MaracListing.meeting_id)
+        .where(MaracListing.status.in_(COUNTED), MaracMeeting.status != "cancelled")
+        .group_by(Referral.victim_id)
+        .subquery()
+    )
+    # Only windows that could have ended in (after, upto]: last hearing 12 months before.
+    earliest = datetime.combine(marac_rules.add_months(after, -13), datetime.min.time(), UTC)
+    latest_allowed = datetime.combine(marac_rules.add_months(upto, -11), datetime.min.time(), UTC)
+    rows = db.session.execute(
+        select(latest.c.victim_id, latest.c.last_at).where(
+            latest.c.last_at >= earliest, latest.c.last_at < latest_allowed
+        )
+    ).all()
+    result = []
+    for victim_id, last_at in rows:
+        last_at = last_at if last_at.tzinfo else last_at.replace(tzinfo=UTC)
+        last_heard = calendar.local_date(last_at)
+        if not marac_rules.lapsed_in_window(last_heard, after, upto):
+            continue
+        referral = db.session.scalar(
+            select(Referral)
+            .join(MaracListing, MaracListing.referral_id == Referral.id)
+            .join(MaracMeeting, MaracMeeting.id == MaracListing.meeting_id)
+            .where(Referral.victim_id == victim_id, MaracListing.status.in_(COUNTED))
+            .order_by(MaracMeeting.starts_at.desc())
+            .limit(1)
+        )
+        result.append(
+            LapsedRepeat(
+                referral=referral,
+                last_heard=last_heard,
+                window_ended=marac_rules.repeat_window_ends(last_heard),
+                victim_name=_name(referral.victim) if show_names else None,
+            )
+        )
+    result.sort(key=lambda r: (r.window_ended, r.referral.id))
+    return result
