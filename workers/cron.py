@@ -1,4 +1,7 @@
-"""Run the periodic jobs: `python -m workers.cron`. One per installation (see schedule.py)."""
+"""Run the periodic jobs: `python -m workers.cron`. One per installation (see schedule.py).
+
+A Redis outage does not end it: it waits with back-off and starts again, and the sweeper runs
+at once on every start (workers/supervisor.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from rq.cron import CronScheduler
 
 from workers.context import get_app
 from workers.schedule import register_all
+from workers.supervisor import probe_backends, supervise
 
 
 def main() -> None:
@@ -19,11 +23,15 @@ def main() -> None:
 
     with app.app_context():
         connection = get_redis(app)
-    scheduler = CronScheduler(
-        connection=connection, name=f"triage-cron:{socket.gethostname()}:{os.getpid()}"
-    )
-    register_all(scheduler)
-    scheduler.start()
+    name = f"triage-cron:{socket.gethostname()}:{os.getpid()}"
+
+    def run_once() -> bool:
+        scheduler = CronScheduler(connection=connection, name=name)
+        register_all(scheduler)
+        scheduler.start()  # returns on SIGTERM/SIGINT; raises when Redis goes away
+        return True
+
+    supervise(run_once, probe_backends(app, connection), name="cron")
 
 
 if __name__ == "__main__":

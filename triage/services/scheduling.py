@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from triage.extensions import db
 from triage.models import DueAction, Offer, Referral
-from triage.services import audit, mail, notifications, system_state
+from triage.services import audit, mail, notifications, scheduler_health, system_state
 from triage.services.actor import Actor
 from triage.services.calendar import current_calendar
 
@@ -266,6 +266,8 @@ def sweep(now: datetime, *, actor: Actor | None = None) -> SweepReport:
 
         connection = get_redis()
         queue = _queue(connection)
+        # Issue 12: a scheduled job the RQ scheduler missed is stuck, not alive (see module).
+        scheduler_health.promote_overdue(connection, current_app.config["RQ_QUEUES"], now)
         for rows in _batches("pending"):
             report.checked += len(rows)
             _schedule_many(queue, rows, now)
