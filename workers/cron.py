@@ -1,7 +1,10 @@
 """Run the periodic jobs: `python -m workers.cron`. One per installation (see schedule.py).
 
-A Redis outage does not end it: it waits with back-off and starts again, and the sweeper runs
-at once on every start (workers/supervisor.py)."""
+A Redis outage does not end it: it waits with back-off and starts again (workers/supervisor.py),
+and every start runs the sweeper at once, which re-creates any job the outage lost. It wakes
+every few seconds (RQ's own sleeps up to a minute) so that it notices an outage, and the
+recovery sweep follows it, within seconds. A daily job whose minute falls inside an outage is
+skipped until the next day (both are idempotent catch-ups: meetings weeks ahead, purge)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,13 @@ from workers.context import get_app
 from workers.schedule import register_all
 from workers.supervisor import probe_backends, supervise
 
+WAKE_EVERY_SECONDS = 5
+
+
+class TriageCronScheduler(CronScheduler):
+    def calculate_sleep_interval(self) -> float:
+        return min(super().calculate_sleep_interval(), WAKE_EVERY_SECONDS)
+
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -26,7 +36,7 @@ def main() -> None:
     name = f"triage-cron:{socket.gethostname()}:{os.getpid()}"
 
     def run_once() -> bool:
-        scheduler = CronScheduler(connection=connection, name=name)
+        scheduler = TriageCronScheduler(connection=connection, name=name)
         register_all(scheduler)
         scheduler.start()  # returns on SIGTERM/SIGINT; raises when Redis goes away
         return True

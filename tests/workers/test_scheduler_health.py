@@ -85,7 +85,9 @@ def test_readyz_is_red_without_a_live_scheduler(app, client, redis_client):
     live_scheduler(redis_client)
     assert client.get("/readyz").status_code == 200
     # The scheduler's worker is SIGKILLed: its lock lives on for a minute, its heartbeat stops.
-    with time_machine.travel(utcnow() + timedelta(seconds=16)):
+    with time_machine.travel(
+        utcnow() + scheduler_health.HEARTBEAT_STALE_AFTER + timedelta(seconds=1)
+    ):
         response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json["checks"]["scheduler"] == "failing"

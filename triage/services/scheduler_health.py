@@ -34,7 +34,7 @@ from rq.utils import utcparse
 log = logging.getLogger(__name__)
 
 # A scheduler beats every second; one silent for this long is dead (or its host is stuck).
-HEARTBEAT_STALE_AFTER = timedelta(seconds=15)
+HEARTBEAT_STALE_AFTER = timedelta(seconds=10)
 # A scheduled job this far past its time has been missed by the scheduler.
 SCHEDULED_JOB_GRACE = timedelta(seconds=30)
 
