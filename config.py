@@ -71,6 +71,8 @@ class BaseConfig:
     REFERRAL_PATH = "/referrals/{id}"
     # /readyz goes red when the sweeper has not run for this long.
     SWEEPER_STALE_AFTER = timedelta(minutes=3)
+    # /readyz goes red when an open due action is this far past its due time (issue 12).
+    DUE_ACTION_LATE_AFTER = timedelta(seconds=60)
 
     # Sessions (issue: security): idle and absolute time-outs, enforced on the server.
     SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
@@ -130,6 +132,9 @@ class BaseConfig:
             "AUDIT_CHECKPOINT_PATH": _env("AUDIT_CHECKPOINT_PATH", cls.AUDIT_CHECKPOINT_PATH),
             "AUDIT_CHECKPOINT_KEY": _env("AUDIT_CHECKPOINT_KEY", cls.AUDIT_CHECKPOINT_KEY),
         }
+        late = _env_int("DUE_ACTION_LATE_SECONDS", 0)
+        if late:
+            values["DUE_ACTION_LATE_AFTER"] = timedelta(seconds=late)
         idle = _env_int("SESSION_IDLE_MINUTES", 0)
         if idle:
             values["SESSION_IDLE_TIMEOUT"] = timedelta(minutes=idle)

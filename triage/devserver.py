@@ -1,7 +1,8 @@
 """`flask --app wsgi triage dev`: the embedded default in one command.
 
 Runs the web app, an RQ worker (with its scheduler) and the cron process (the sweeper) as
-child processes, sharing this process's embedded Redis, and stops them all on Ctrl-C.
+child processes, sharing this process's embedded Redis, and stops them all on Ctrl-C, SIGTERM
+or SIGHUP; the embedded Redis stops when this process exits (triage/embedded_redis.py).
 Development only.
 """
 
@@ -40,7 +41,13 @@ def child_commands(host: str, port: int) -> dict[str, list[str]]:
     }
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt  # the same way out as Ctrl-C: stop the children, then exit
+
+
 def run(app: Flask, host: str, port: int, announce) -> int:
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
     env = dict(os.environ)
     env["REDIS_URL"] = redis_url(app)  # the children join the embedded Redis this process owns
     env.setdefault("TRIAGE_ENV", "development")

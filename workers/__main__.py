@@ -1,7 +1,8 @@
 """Start an RQ worker with the scheduler: `python -m workers [queue ...]`.
 
 Production runs several of these side by side (each safe with the others); `make run` starts
-one against the embedded Redis.
+one against the embedded Redis. A Redis or database outage does not end it: it waits with
+back-off and starts working again (workers/supervisor.py).
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ from __future__ import annotations
 import logging
 import sys
 
-from rq import Queue, Worker
+from rq import Queue
 
 from workers.context import get_app
+from workers.supervisor import probe_backends, supervise
+from workers.worker import TriageWorker
 
 
 def main(argv: list[str]) -> None:
@@ -24,8 +27,13 @@ def main(argv: list[str]) -> None:
         names = argv or list(app.config["RQ_QUEUES"])
     _preload(app)
     queues = [Queue(name, connection=connection) for name in names]
-    worker = Worker(queues, connection=connection)
-    worker.work(with_scheduler=True)
+
+    def run_once() -> bool:
+        worker = TriageWorker(queues, connection=connection)
+        worker.work(with_scheduler=True)
+        return worker.stop_signalled
+
+    supervise(run_once, probe_backends(app, connection), name="worker")
 
 
 def _preload(app) -> None:

@@ -8,7 +8,7 @@ import time_machine
 
 from tests.settings_support import app_settings
 from tests.web.test_sign_in import csrf_token
-from tests.workers.support import ACTOR, actions, audit_actions, make_referral
+from tests.workers.support import ACTOR, actions, audit_actions, live_scheduler, make_referral
 from triage.extensions import db
 from triage.models import ClosureDay, DueAction
 from triage.services import calendar, due_action_plan, due_action_run, due_action_sweep, mail
@@ -38,6 +38,7 @@ def _failed_action(app) -> int:
 
 
 def test_readyz_is_red_until_the_sweeper_has_run(app, client, redis_client):
+    live_scheduler(redis_client)
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json["checks"]["sweeper"] == "failing"
@@ -47,8 +48,10 @@ def test_readyz_is_red_until_the_sweeper_has_run(app, client, redis_client):
     assert response.json["checks"] == {
         "database": "ok",
         "redis": "ok",
+        "scheduler": "ok",
         "sweeper": "ok",
         "due_actions": "ok",
+        "late_actions": "ok",
     }
 
 

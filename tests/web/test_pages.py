@@ -72,8 +72,9 @@ def test_admin_sees_the_user_list(login_as, client):
     assert admin.email in response.text
 
 
-def test_health_checks(app, client):
+def test_health_checks(app, client, redis_client):
     assert client.get("/healthz").json == {"status": "ok"}
+    from tests.workers.support import live_scheduler
     from triage.extensions import db
     from triage.services import due_action_sweep
     from triage.timeutil import utcnow
@@ -81,11 +82,14 @@ def test_health_checks(app, client):
     with app.app_context():  # /readyz also wants a recent sweeper heartbeat (issue 4)
         due_action_sweep.sweep(utcnow(), settings=app_settings())
         db.session.commit()
+    live_scheduler(redis_client)  # ... and a live RQ scheduler (issue 12)
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json["checks"] == {
         "database": "ok",
         "redis": "ok",
+        "scheduler": "ok",
         "sweeper": "ok",
         "due_actions": "ok",
+        "late_actions": "ok",
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from rq import Queue, SimpleWorker
+from rq.scheduler import RQScheduler
 
 from tests.factories import make_person
 from tests.settings_support import app_settings
@@ -66,3 +67,12 @@ def run_worker(redis_client) -> None:
     time has come from the scheduled registry onto the queue)."""
     queues = [Queue(name, connection=redis_client) for name in ("deadlines", "default")]
     SimpleWorker(queues, connection=redis_client).work(burst=True, with_scheduler=True)
+
+
+def live_scheduler(redis_client, name: str = "test-scheduler") -> RQScheduler:
+    """An RQ scheduler that holds every queue's lock and has just beaten, as a running
+    worker's would (no process: the tests that need one start a real worker)."""
+    scheduler = RQScheduler(["deadlines", "default"], connection=redis_client, name=name)
+    scheduler.acquire_locks()
+    scheduler.register_birth()
+    return scheduler

@@ -3,11 +3,13 @@ due actions are shown by referral reference, jobs by id and function name."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, Worker
 from rq.cron import CronScheduler
 from rq.registry import (
@@ -17,10 +19,61 @@ from rq.registry import (
     StartedJobRegistry,
 )
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from triage.extensions import db
 from triage.models import DueAction
-from triage.services import due_action_queue, due_action_sweep
+from triage.services import due_action_queue, due_action_sweep, scheduler_health
+
+log = logging.getLogger(__name__)
+
+
+def readiness(now: datetime, connection: Redis) -> dict[str, str]:
+    """/readyz's checks, each "ok" or "failing". Red within a minute when no deadline can run
+    on time: no live RQ scheduler, or an open due action past its time by the configured
+    grace (issue 12), as well as the database, Redis, the sweeper and failed actions."""
+    checks = _database_checks(now)
+    checks.update(_redis_checks(now, connection))
+    return checks
+
+
+def _database_checks(now: datetime) -> dict[str, str]:
+    names = ("database", "sweeper", "due_actions", "late_actions")
+    try:
+        database_ok()
+        results = (
+            True,
+            sweeper_fresh(now),
+            failed_due_action_count() == 0,
+            late_due_action_count(now) == 0,
+        )
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.warning("readiness: database check failed (no detail logged)")
+        results = (False,) * len(names)
+    return {name: "ok" if ok else "failing" for name, ok in zip(names, results, strict=True)}
+
+
+def _redis_checks(now: datetime, connection: Redis) -> dict[str, str]:
+    try:
+        connection.ping()
+        active = scheduler_health.scheduler_active(connection, current_app.config["RQ_QUEUES"], now)
+    except (RedisError, OSError) as exc:
+        log.warning("readiness: Redis check failed (%s)", type(exc).__name__)
+        return {"redis": "failing", "scheduler": "failing"}
+    return {"redis": "ok", "scheduler": "ok" if active else "failing"}
+
+
+def late_due_action_count(now: datetime) -> int:
+    """Open due actions past their due time by more than DUE_ACTION_LATE_AFTER."""
+    cutoff = now - current_app.config["DUE_ACTION_LATE_AFTER"]
+    return int(
+        db.session.scalar(
+            select(func.count(DueAction.id)).where(
+                DueAction.status.in_(due_action_queue.OPEN_STATUSES), DueAction.due_at < cutoff
+            )
+        )
+    )
 
 
 def database_ok() -> bool:

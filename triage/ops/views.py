@@ -6,10 +6,8 @@ import logging
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 from redis.exceptions import RedisError
-from sqlalchemy.exc import SQLAlchemyError
 
 from triage.auth.decorators import public, requires
-from triage.extensions import db
 from triage.ops import status
 from triage.ops.forms import ClosureDayForm, RemoveClosureForm, RetryForm
 from triage.redis_conn import get_redis
@@ -40,27 +38,12 @@ def healthz():
 @bp.route("/readyz")
 @public
 def readyz():
-    """Readiness for monitoring and deploys: the database and Redis answer, the sweeper ran in
-    the last SWEEPER_STALE_AFTER, and no due action has failed for good. Reports ok/failing
+    """Readiness for monitoring and deploys: the database and Redis answer, an RQ scheduler is
+    alive, the sweeper ran in the last SWEEPER_STALE_AFTER, no due action is late or has failed
+    for good (triage/ops/status.py `readiness`). Reports ok/failing
     only; the operations page has the detail. (Point the load balancer's routing check at
     /healthz: a failed deadline should page someone, not take the site down.)"""
-    now = utcnow()
-    checks = {}
-    try:
-        status.database_ok()
-        checks["database"] = "ok"
-        checks["sweeper"] = "ok" if status.sweeper_fresh(now) else "failing"
-        checks["due_actions"] = "ok" if status.failed_due_action_count() == 0 else "failing"
-    except SQLAlchemyError:
-        db.session.rollback()
-        log.warning("readiness: database check failed", exc_info=True)
-        checks.update(database="failing", sweeper="failing", due_actions="failing")
-    try:
-        get_redis().ping()
-        checks["redis"] = "ok"
-    except (RedisError, OSError):
-        log.warning("readiness: Redis check failed", exc_info=True)
-        checks["redis"] = "failing"
+    checks = status.readiness(utcnow(), get_redis())
     ready = all(v == "ok" for v in checks.values())
     return jsonify(
         {"status": "ok" if ready else "failing", "checks": checks}

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from triage.extensions import db
 from triage.models import DueAction
-from triage.services import audit, mail, system_state
+from triage.services import audit, mail, scheduler_health, system_state
 from triage.services.actor import Actor
 from triage.services.due_action_queue import (
     LIVE_JOB_STATUSES,
@@ -87,6 +87,8 @@ def sweep(now: datetime, *, settings: Settings, actor: Actor | None = None) -> S
 
         connection = get_redis()
         rq_queue = queue(connection)
+        # Issue 12: a scheduled job the RQ scheduler missed is stuck, not alive.
+        scheduler_health.promote_overdue(connection, settings.rq_queues, now)
         for rows in _batches("pending"):
             report.checked += len(rows)
             schedule_many(rq_queue, rows, now)
