@@ -8,11 +8,13 @@ candidates for the details given. Records are written only once the referral is 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from triage.extensions import db
 from triage.models import Person
-from triage.services.intake_fields import ROLE_WORD, Errors
+from triage.services import audit
+from triage.services.actor import Actor
 from triage.services.people import match_key
 from triage.services.repeats import MatchResult, find_matches
 
@@ -32,23 +34,18 @@ class Resolved:
         return self.person.id if self.person is not None else None
 
 
-def resolve(
-    errors: Errors, role: str, details: dict[str, Any] | None, confirmed_id: int | None
-) -> Resolved | None:
-    """Look the person up (read only); None, with the reason in `errors`, when refused."""
-    if details is None:
-        return None
+class NotACandidate(ValueError):
+    """The person confirmed is not a match for the details given."""
+
+
+def resolve(details: dict[str, Any], confirmed_id: int | None) -> Resolved:
+    """Look the person up (read only). NotACandidate if `confirmed_id` is not a match."""
     matches: MatchResult = find_matches(
         details["first_name"], details["last_name"], details["date_of_birth"]
     )
     if confirmed_id is not None:
         if confirmed_id not in matches.candidate_ids:
-            errors.add(
-                f"{role}_person_id",
-                f"The person confirmed as the {ROLE_WORD[role]} does not match the name and "
-                "date of birth given: check the details or choose again",
-            )
-            return None
+            raise NotACandidate(confirmed_id)
         return Resolved(details, db.session.get(Person, confirmed_id), "confirmed")
     if matches.exact is not None:
         return Resolved(details, matches.exact, "exact")
@@ -90,3 +87,16 @@ def write_person(resolved: Resolved) -> Person:
             setattr(person, key, d[key])
     db.session.flush()
     return person
+
+
+def record_offer(role: str, near: list[Person], *, actor: Actor, now: datetime) -> None:
+    """Showing who else is on record is a disclosure: audited, by person id only (the
+    object is the user who was shown them)."""
+    audit.record(
+        "person.match_offered",
+        actor,
+        object_type="user",
+        object_id=actor.user_id,
+        details={"role": role, "person_ids": [p.id for p in near]},
+        now=now,
+    )

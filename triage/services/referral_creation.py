@@ -17,8 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import BaseModel
+
 from triage.extensions import db
 from triage.models import Referral
+from triage.referral_input import ReferralInput
 from triage.rules import RuleSet
 from triage.services import audit
 from triage.services.actor import Actor
@@ -35,14 +38,20 @@ class Created:
 
 
 def create_referral(
-    data: Mapping[str, Any], *, actor: Actor, now: datetime, ruleset: RuleSet | None = None
+    data: Mapping[str, Any],
+    *,
+    actor: Actor,
+    now: datetime,
+    ruleset: RuleSet | None = None,
+    shape: type[BaseModel] = ReferralInput,
 ) -> Created:
-    """Check, assess and store one referral in the caller's transaction (see module doc)."""
+    """Check, assess and store one referral in the caller's transaction (see module doc).
+    `shape`: the input model of the caller's door (`ReferralCreate` for the API)."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
     now = now.astimezone(UTC)
     ruleset = ruleset if ruleset is not None else _active_ruleset()
-    checked = check_referral(data, ruleset=ruleset, now=now)
+    checked = check_referral(data, ruleset=ruleset, now=now, shape=shape)
     referral = _store(checked, ruleset, actor=actor, now=now)
     _audit(referral, checked, actor=actor, now=now)
     from triage.services import scheduling
