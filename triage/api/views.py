@@ -57,11 +57,13 @@ def create_referral():
     data = _json_body()
     if data is None:
         return _invalid(NOT_JSON)
+    ruleset = rulesets.active_ruleset()
     created, refusal = attempt(
         referral_creation.create_referral,
         data,
         actor=current_actor(),
         now=utcnow(),
+        ruleset=ruleset,
         shape=ReferralCreate,
         refusals=(IntakeInvalid,),
     )
@@ -74,7 +76,7 @@ def create_referral():
             "id": referral.id,
             "reference": referral.reference,
             "assessment": referral.assessment,
-            "routing": referral_summary(referral),
+            "routing": referral_summary(referral, ruleset),
         }
     )
     response.status_code = 201

@@ -68,10 +68,14 @@ def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).isoformat()
 
 
-def referral_summary(referral: Referral) -> dict[str, Any]:
-    """What the rules and routing decided, in plain values (result page and API)."""
+def referral_summary(referral: Referral, ruleset: RuleSet | None = None) -> dict[str, Any]:
+    """What the rules and routing decided, in plain values (result page and API).
+
+    The labels come from the rule set the referral was assessed with: pass it when the
+    caller holds it already (it is looked up otherwise)."""
     stored = Assessment.from_dict(referral.assessment)
-    ruleset = _labels_for(stored.ruleset_version)
+    if ruleset is None or ruleset.version != stored.ruleset_version:
+        ruleset = _labels_for(stored.ruleset_version)
     need_labels = dict(ruleset.victim_need_labels) if ruleset else {}
     management_labels = dict(ruleset.perpetrator_management_labels) if ruleset else {}
     questions = len(ruleset.dash_questions) if ruleset else len(referral.answers.get("dash", {}))
