@@ -56,6 +56,10 @@ QUESTION_NUMBER = r"^[1-9][0-9]?$"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$")
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+# What `normalise_postcode` accepts, as a JSON Schema pattern (spaces anywhere; or blank).
+POSTCODE_PATTERN = (
+    r"^\s*$|^\s*([A-Za-z]\s*){1,2}[0-9]\s*([A-Za-z0-9]\s*)?[0-9]\s*[A-Za-z]\s*[A-Za-z]\s*$"
+)
 
 
 # --------------------------------------------------------------------------- value types
@@ -127,8 +131,12 @@ def _text(max_length: int) -> Any:
 
 
 def _required_text(max_length: int) -> Any:
+    """Text that must be given: blank (spaces only) is not given."""
     return Annotated[
-        str, Strict(), StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+        str,
+        Strict(),
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
+        Field(json_schema_extra={"pattern": r"\S"}),
     ]
 
 
@@ -136,12 +144,16 @@ def _optional_text(max_length: int) -> Any:
     return Annotated[_text(max_length) | None, BeforeValidator(_blank_is_none)]
 
 
+def _unique(codes: list[str] | None) -> list[str] | None:
+    if codes is not None and len(set(codes)) != len(codes):
+        raise PydanticCustomError("unique", "must not list a code twice")
+    return codes
+
+
 def _codes(description: str) -> Any:
     code = Annotated[str, Strict(), StringConstraints(max_length=CODE_MAX)]
-    return Annotated[
-        list[code] | None,
-        Field(max_length=CODES_MAX, description=description, json_schema_extra=_UNIQUE),
-    ]
+    codes = Annotated[list[code], Field(max_length=CODES_MAX), AfterValidator(_unique)]
+    return Annotated[codes | None, Field(description=description, json_schema_extra=_UNIQUE)]
 
 
 def _choice(codes: Mapping[str, str]) -> Any:
@@ -174,13 +186,16 @@ class Person(_Input):
 
     first_name: _required_text(NAME_MAX)
     last_name: _required_text(NAME_MAX)
-    date_of_birth: Annotated[ADate | None, BeforeValidator(_blank_is_none)] = None
+    date_of_birth: ADate | None = None
     postcode: Annotated[
         _optional_text(POSTCODE_MAX),
         AfterValidator(_postcode),
-        Field(description="A UK postcode, e.g. E15 1AA"),
+        Field(
+            description="A UK postcode, e.g. E15 1AA",
+            json_schema_extra={"pattern": POSTCODE_PATTERN},
+        ),
     ] = None
-    gender: Annotated[_choice(GENDERS) | None, BeforeValidator(_blank_is_none)] = None
+    gender: _choice(GENDERS) | None = None
     address: _optional_text(ADDRESS_MAX) = None
     racially_minoritised: Flag = None
     lgbt: Flag = None
@@ -231,7 +246,6 @@ class ReferralCreate(Facts):
     ] = None
     received_at: Annotated[
         Moment | None,
-        BeforeValidator(_blank_is_none),
         Field(
             description="When the referral was received, with a UTC offset; "
             "defaults to now; never in the future."
@@ -253,7 +267,6 @@ class ReferralCreate(Facts):
     ] = None
     dash_completed_on: Annotated[
         ADate | None,
-        BeforeValidator(_blank_is_none),
         Field(description="Required when any answer is given; not after the day received."),
     ] = None
     detail: Annotated[
@@ -376,3 +389,24 @@ def _message(kind: str, ctx: Mapping[str, Any], default: str) -> str:
     if kind == "less_than_equal":
         return f"must be {ctx['le']} or fewer"
     return default
+
+
+# --------------------------------------------------------------------------- limits
+
+
+def limit(model: type[BaseModel], name: str, keyword: str = "maxLength") -> int:
+    """A limit of the definition, for a form to show and check the same one: the longest
+    text (`maxLength`) or the largest number (`maximum`) allowed for field `name`; for a
+    map of question number to text, the limit of each text."""
+    schema = _schema(model)["properties"][name]
+    for option in (schema, *schema.get("anyOf", ())):
+        if isinstance(option.get("additionalProperties"), dict):
+            option = option["additionalProperties"]
+        if keyword in option:
+            return option[keyword]
+    raise KeyError(f"{model.__name__}.{name} has no {keyword}")
+
+
+@functools.cache
+def _schema(model: type[BaseModel]) -> dict[str, Any]:
+    return model.model_json_schema()

@@ -254,3 +254,19 @@ def test_size_and_row_limits(app_ctx, monkeypatch):
     with pytest.raises(ImportRefused, match="larger than"):
         run(content)
     assert referral_count() == 0
+
+
+def test_a_row_fills_in_the_one_definition_of_the_input():
+    """The CSV mapping produces the API's input shape: nothing the definition lacks."""
+    from triage.referral_input import ReferralCreate, check_shape
+    from triage.rules import default_ruleset
+    from triage.services.importer import row_to_data
+
+    data, problems = row_to_data(row(), default_ruleset())
+    assert problems == []
+    assert set(data) <= set(ReferralCreate.model_fields)
+    assert check_shape(ReferralCreate, data)[1] == []
+    _, problems = check_shape(
+        ReferralCreate, row_to_data(row(victim_gender="robot"), default_ruleset())[0]
+    )
+    assert [p["field"] for p in problems] == ["victim.gender"]

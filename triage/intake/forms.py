@@ -1,7 +1,9 @@
 """The referral form, one WTForms class per section. Fields are listed explicitly.
 
-The forms only check what a person typed (is there a name, is the date real); the intake
-service checks the referral as a whole. CSRF is checked for every POST by CSRFProtect (the
+The forms only check what a person typed (is there a name, is the date real), with the
+limits of the one definition of a referral's input (`triage.referral_input`); the form's
+answers are mapped onto that definition (`flow.data_from_draft`) and the intake service
+checks the referral as a whole. CSRF is checked for every POST by CSRFProtect (the
 templates carry the token), so the section forms can also be rebuilt from a saved draft.
 """
 
@@ -26,6 +28,7 @@ from wtforms.validators import InputRequired, Length, Optional, StopValidation, 
 
 from triage import vocabulary
 from triage.models.referral import SOURCE_AGENCIES
+from triage.referral_input import Person, ReferralCreate, limit
 from triage.rules import RuleSet
 
 LONDON = ZoneInfo("Europe/London")
@@ -123,19 +126,19 @@ class ReferrerForm(SectionForm):
         widget=GovTextInput(),
         validators=[
             _required("Enter the name of the person making the referral"),
-            Length(max=vocabulary.REFERRER_MAX),
+            Length(max=limit(ReferralCreate, "referrer_name")),
         ],
     )
     referrer_contact = StringField(
         "Referrer's phone number or e-mail address (optional)",
         widget=GovTextInput(),
-        validators=[Optional(), Length(max=vocabulary.REFERRER_MAX)],
+        validators=[Optional(), Length(max=limit(ReferralCreate, "referrer_contact"))],
     )
     police_reference = StringField(
         "Police reference (optional)",
         description="The crime or incident reference, if the police were involved.",
         widget=GovTextInput(),
-        validators=[Optional(), Length(max=vocabulary.POLICE_REFERENCE_MAX)],
+        validators=[Optional(), Length(max=limit(ReferralCreate, "police_reference"))],
     )
     received_date = DateParts(
         "Date the referral was received (optional)",
@@ -183,7 +186,9 @@ def received_at(form: ReferrerForm) -> datetime | None:
 
 
 def _name(label: str) -> StringField:
-    return StringField(label, widget=GovTextInput(), validators=[Length(max=vocabulary.NAME_MAX)])
+    return StringField(
+        label, widget=GovTextInput(), validators=[Length(max=limit(Person, "first_name"))]
+    )
 
 
 def _date_of_birth() -> DateParts:
@@ -201,7 +206,9 @@ def _gender() -> RadioField:
 
 def _postcode() -> StringField:
     return StringField(
-        "Postcode (optional)", widget=GovTextInput(), validators=[Optional(), Length(max=10)]
+        "Postcode (optional)",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=limit(Person, "postcode"))],
     )
 
 
@@ -215,7 +222,7 @@ class VictimForm(SectionForm):
         "Address (optional)",
         description="Only if it is safe to record. Leave blank for a refuge address.",
         widget=GovTextArea(),
-        validators=[Optional(), Length(max=vocabulary.ADDRESS_MAX)],
+        validators=[Optional(), Length(max=limit(Person, "address"))],
     )
     victim_racially_minoritised = RadioField(
         "Is the victim from a racially minoritised community?",
@@ -267,7 +274,8 @@ class PerpetratorForm(SectionForm):
         validators=[
             _required("Enter the number of children in the household, or 0 if there are none"),
             whole_number(
-                "Enter the number of children as a whole number, like 2", vocabulary.CHILDREN_MAX
+                "Enter the number of children as a whole number, like 2",
+                limit(ReferralCreate, "children_in_household", "maximum"),
             ),
         ],
     )
@@ -321,13 +329,13 @@ def dash_form_class(ruleset: RuleSet) -> type[SectionForm]:
         fields[f"q{q.number}_detail"] = TextAreaField(
             f"Detail for question {q.number} (optional)",
             widget=GovTextArea(),
-            validators=[Optional(), Length(max=vocabulary.ANSWER_DETAIL_MAX)],
+            validators=[Optional(), Length(max=limit(ReferralCreate, "dash_details"))],
         )
     fields["dash_completed_by"] = StringField(
         "Who completed the checklist?",
         description="Name and role, for example PC Jo Bloggs, response officer.",
         widget=GovTextInput(),
-        validators=[Length(max=vocabulary.REFERRER_MAX)],
+        validators=[Length(max=limit(ReferralCreate, "dash_completed_by"))],
     )
     fields["dash_completed_on"] = DateParts(
         "Date the checklist was completed", description="For example, 27 3 2026."
@@ -379,7 +387,7 @@ def risk_form_class(ruleset: RuleSet) -> type[SectionForm]:
             "Why do you judge the case high risk?",
             description="Required if you answered yes. This is quoted in the reasons.",
             widget=GovTextArea(),
-            validators=[Length(max=vocabulary.JUDGEMENT_REASON_MAX)],
+            validators=[Length(max=limit(ReferralCreate, "professional_judgement_reason"))],
         )
         victim_needs = SelectMultipleField(
             "Does the victim have any of these needs?",
@@ -399,7 +407,7 @@ def risk_form_class(ruleset: RuleSet) -> type[SectionForm]:
             "What happened? (optional)",
             description="The incident and anything else the S2S team should know.",
             widget=GovTextArea(),
-            validators=[Optional(), Length(max=vocabulary.DETAIL_MAX)],
+            validators=[Optional(), Length(max=limit(ReferralCreate, "detail"))],
         )
 
         def validate_professional_judgement_reason(self, field):
