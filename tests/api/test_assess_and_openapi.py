@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from tests.api.conftest import referral_payload
 from triage.api import openapi
 from triage.extensions import db
+from triage.field_validation import check_shape
 from triage.models import AuditEvent, Person, Referral
-from triage.referral_input import ReferralCreate, check_shape
+from triage.referral_input import ReferralCreate
 
 
 def table_counts(app) -> tuple[int, ...]:

@@ -258,7 +258,8 @@ def test_size_and_row_limits(app_ctx, monkeypatch):
 
 def test_a_row_fills_in_the_one_definition_of_the_input():
     """The CSV mapping produces the API's input shape: nothing the definition lacks."""
-    from triage.referral_input import ReferralCreate, check_shape
+    from triage.field_validation import check_shape
+    from triage.referral_input import ReferralCreate
     from triage.rules import default_ruleset
     from triage.services.importer import row_to_data
 

@@ -445,8 +445,9 @@ def test_the_form_stores_what_the_service_stores_for_the_same_referral(app, logi
 
 def test_the_form_fills_in_the_one_definition_of_the_input(app, login_as, client):
     """The form's answers map onto the same input model the API and the CSV import use."""
+    from triage.field_validation import check_shape
     from triage.intake import flow
-    from triage.referral_input import ReferralInput, check_shape
+    from triage.referral_input import ReferralInput
     from triage.services import drafts
     from triage.services.rulesets import active_ruleset
 

@@ -16,8 +16,9 @@ from flask import Blueprint, jsonify, request, url_for
 from triage.api import openapi
 from triage.auth.decorators import public, requires
 from triage.extensions import csrf
+from triage.field_validation import check_shape
 from triage.models import Person, Referral
-from triage.referral_input import AssessRequest, ReferralCreate, check_shape
+from triage.referral_input import AssessRequest, ReferralCreate
 from triage.rules import InvalidFacts, assess
 from triage.services import referral_creation, rulesets, scheduling
 from triage.services.intake_validation import IntakeInvalid

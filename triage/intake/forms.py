@@ -27,8 +27,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
 
 from triage import vocabulary
+from triage.field_validation import limit
 from triage.models.referral import SOURCE_AGENCIES
-from triage.referral_input import Person, ReferralCreate, limit
+from triage.referral_input import Person, ReferralCreate
 from triage.rules import RuleSet
 
 LONDON = ZoneInfo("Europe/London")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from triage.referral_input import Problem
+from triage.field_validation import Problem
 
 ROLES = ("victim", "perpetrator")
 

@@ -22,8 +22,9 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from triage.extensions import db
+from triage.field_validation import check_fields
 from triage.models import Referral
-from triage.referral_input import ReferralInput, check_fields
+from triage.referral_input import ReferralInput
 from triage.rules import Assessment, InvalidFacts, RuleSet, assess
 from triage.services.intake_messages import ROLES, Errors, labelled
 from triage.services.people import match_key
