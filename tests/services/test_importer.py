@@ -15,7 +15,8 @@ from triage.extensions import db
 from triage.models import AuditEvent, Person, Referral
 from triage.rules import assess
 from triage.services.actor import Actor
-from triage.services.importer import ImportRefused, column_for, import_referrals
+from triage.services.import_rows import column_for
+from triage.services.importer import ImportRefused, import_referrals
 from triage.services.referral_creation import create_referral
 from triage.services.referral_summary import facts_for
 
@@ -261,7 +262,7 @@ def test_a_row_fills_in_the_one_definition_of_the_input():
     from triage.field_validation import check_shape
     from triage.referral_input import ReferralCreate
     from triage.rules import default_ruleset
-    from triage.services.importer import row_to_data
+    from triage.services.import_rows import row_to_data
 
     data, problems = row_to_data(row(), default_ruleset())
     assert problems == []

@@ -28,7 +28,8 @@ from triage import vocabulary
 from triage.auth.decorators import requires
 from triage.auth.login import SESSION_KEY
 from triage.intake import flow, summary
-from triage.intake.forms import ANSWER_LABELS, MatchForm, choices
+from triage.intake.form_fields import choices
+from triage.intake.forms import ANSWER_LABELS, MatchForm
 from triage.models import Referral
 from triage.models.referral import SOURCE_AGENCIES
 from triage.permissions.cases import can, has_capability
