@@ -14,6 +14,7 @@ every problem is reported at once.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -89,10 +90,9 @@ def _a_date(value: object) -> object:
 def _a_moment(value: object) -> object:
     """An aware datetime, or an ISO 8601 string with a UTC offset."""
     if isinstance(value, str) and _DATETIME.match(value.strip()):
-        try:
+        # 30 February matches the pattern: it stays text and is reported below.
+        with contextlib.suppress(ValueError):
             value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:  # e.g. 30 February: reported below as not a date and time
-            pass
     elif isinstance(value, str) and re.match(r"^\d{4}-\d{2}-\d{2}T[\d:.]+$", value.strip()):
         raise PydanticCustomError("naive_datetime", "must carry a time zone")
     if not isinstance(value, datetime):
