@@ -137,7 +137,6 @@ def _commit_calls(path: Path) -> list[int]:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 8: views still commit")
 def test_only_the_boundaries_commit():
     sites = [
         f"{path.relative_to(ROOT).as_posix()}:{line}"

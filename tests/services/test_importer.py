@@ -16,8 +16,10 @@ from triage.extensions import db
 from triage.models import AuditEvent, Person, Referral
 from triage.rules import assess
 from triage.services.actor import Actor
-from triage.services.importer import ImportRefused, column_for, import_referrals
-from triage.services.intake import create_referral, facts_for
+from triage.services.import_rows import column_for
+from triage.services.importer import ImportRefused, import_referrals
+from triage.services.referral_creation import create_referral
+from triage.services.referral_summary import facts_for
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 RECEIVED = (NOW - timedelta(days=2)).astimezone(UTC)
@@ -107,7 +109,7 @@ def test_same_stored_assessment_as_the_intake_service_directly(app_ctx):
         actor=Actor.system("test"),
         now=NOW,
         settings=app_settings(),
-    )
+    ).referral
     assert direct.assessment == imported.assessment
 
 
@@ -255,3 +257,20 @@ def test_size_and_row_limits(app_ctx, monkeypatch):
     with pytest.raises(ImportRefused, match="larger than"):
         run(content)
     assert referral_count() == 0
+
+
+def test_a_row_fills_in_the_one_definition_of_the_input():
+    """The CSV mapping produces the API's input shape: nothing the definition lacks."""
+    from triage.field_validation import check_shape
+    from triage.referral_input import ReferralCreate
+    from triage.rules import default_ruleset
+    from triage.services.import_rows import row_to_data
+
+    data, problems = row_to_data(row(), default_ruleset())
+    assert problems == []
+    assert set(data) <= set(ReferralCreate.model_fields)
+    assert check_shape(ReferralCreate, data)[1] == []
+    _, problems = check_shape(
+        ReferralCreate, row_to_data(row(victim_gender="robot"), default_ruleset())[0]
+    )
+    assert [p["field"] for p in problems] == ["victim.gender"]

@@ -13,7 +13,7 @@ from triage.extensions import db
 from triage.models import AuditEvent, Referral
 from triage.rules import parse_ruleset
 from triage.services.actor import Actor
-from triage.services.intake import create_referral
+from triage.services.referral_creation import create_referral
 from triage.services.replay import ReplayRangeInvalid, london_day_bounds, replay, report_lines
 from triage.timeutil import utcnow
 
@@ -32,7 +32,9 @@ def make_referral(received_at: datetime, n: int, **facts) -> Referral:
         "dash": {"1": "yes"},
         **facts,
     }
-    return create_referral(data, actor=Actor.system("test"), now=NOW, settings=app_settings())
+    return create_referral(
+        data, actor=Actor.system("test"), now=NOW, settings=app_settings()
+    ).referral
 
 
 @pytest.fixture

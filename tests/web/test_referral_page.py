@@ -14,7 +14,7 @@ from tests.settings_support import app_settings, marac_args
 from triage.extensions import db
 from triage.models import AuditEvent, User
 from triage.services.actor import Actor
-from triage.services.intake import create_referral
+from triage.services.referral_creation import create_referral
 
 
 def make(app, owner_id: int | None = None, **data_overrides) -> int:
@@ -28,7 +28,7 @@ def make(app, owner_id: int | None = None, **data_overrides) -> int:
         )
         referral = create_referral(
             data, actor=Actor.for_user(owner), now=when, settings=app_settings()
-        )
+        ).referral
         db.session.commit()
         return referral.id
 

@@ -3,21 +3,21 @@ personal data ever goes into a URL)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput
 from wtforms import SubmitField
 
 from triage.auth.decorators import requires
-from triage.extensions import db
 from triage.services import importer
 from triage.services.rulesets import active_ruleset
-from triage.timeutil import utcnow
 from triage.web.actor import current_actor
+from triage.web.clock import request_now
 from triage.web.deadlines import enqueue_after_commit
 from triage.web.limits import body_limit
 from triage.web.settings import request_settings
+from triage.web.transaction import attempt
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -38,7 +38,6 @@ class ImportForm(FlaskForm):
 @requires("referral.import")
 @body_limit(importer.MAX_BYTES + 64 * 1024)
 def upload():
-    request.max_content_length = importer.MAX_BYTES + 64 * 1024
     form = ImportForm()
     report = None
     status = 200
@@ -48,17 +47,19 @@ def upload():
             form.csv_file.errors = ["Choose a CSV file to import"]
         else:
             content = upload_file.read(importer.MAX_BYTES + 1)
-            try:
-                now = utcnow()
-                report = importer.import_referrals(
-                    content, actor=current_actor(), now=now, settings=request_settings()
-                )
-            except importer.ImportRefused as exc:
-                db.session.rollback()
-                form.csv_file.errors = [str(exc)]
+            report, refusal = attempt(
+                importer.import_referrals,
+                content,
+                actor=current_actor(),
+                now=request_now(),
+                settings=request_settings(),
+                refusals=(importer.ImportRefused,),
+            )
+            if refusal is not None:
+                form.csv_file.errors = [str(refusal)]
             else:
-                db.session.commit()
-                enqueue_after_commit(report.due_action_ids, now=now)
+                due = report.due_action_ids
+                enqueue_after_commit(due, now=request_now())
     if form.errors:
         status = 400
     ruleset = active_ruleset()

@@ -2,7 +2,8 @@
 
 The form is five sections, each saved to a server-side draft on every POST (valid or
 not), then "Check your answers", then one call to the intake service. Views stay thin:
-the service validates, assesses, stores and audits.
+the service validates, assesses, stores and audits; the request boundary commits
+(`triage.web.transaction`) and the referral's jobs are enqueued after that commit.
 """
 
 from __future__ import annotations
@@ -23,22 +24,32 @@ from flask import (
 )
 from flask_login import current_user
 
+from triage import vocabulary
 from triage.auth.decorators import requires
 from triage.auth.login import SESSION_KEY
-from triage.extensions import db
 from triage.intake import flow, summary
-from triage.intake.forms import ANSWER_LABELS, MatchForm, choices
+from triage.intake.form_fields import choices
+from triage.intake.forms import ANSWER_LABELS, MatchForm
 from triage.models import Referral
 from triage.models.referral import SOURCE_AGENCIES
 from triage.permissions.cases import can, has_capability
 from triage.rules import RuleSet
-from triage.services import audit, auth_sessions, drafts, intake
+from triage.services import auth_sessions, drafts, person_matching
 from triage.services.actor import Actor
+from triage.services.intake_validation import IntakeInvalid
+from triage.services.referral_creation import create_referral
+from triage.services.referral_summary import (
+    current_marac_listing,
+    record_view,
+    referral_summary,
+)
 from triage.services.rulesets import active_ruleset, ruleset_by_version
-from triage.timeutil import utcnow
 from triage.web.actor import current_actor
+from triage.web.clock import request_now
 from triage.web.deadlines import enqueue_after_commit
+from triage.web.lookup import get_or_404
 from triage.web.settings import request_settings
+from triage.web.transaction import attempt
 
 bp = Blueprint("referral", __name__, url_prefix="/referrals")
 
@@ -68,7 +79,7 @@ def _draft() -> dict:
 def _save(draft: dict) -> None:
     if not draft.get("ruleset_version"):
         draft["ruleset_version"] = active_ruleset().version
-    drafts.save(current_user.id, draft, now=utcnow())
+    drafts.save(current_user.id, draft, now=request_now())
 
 
 def _return_to_check() -> bool:
@@ -91,7 +102,7 @@ def _rescue_after_time_out():
     if section not in flow.SECTION_NAMES or not token or current_user.is_authenticated:
         return None
     row = auth_sessions.find_session(token)
-    now = utcnow()
+    now = request_now()
     if (
         row is None
         or not row.mfa_passed  # only a session that was fully signed in
@@ -101,20 +112,10 @@ def _rescue_after_time_out():
         or not has_capability(row.user, "referral.create")
     ):
         return None
-    draft = drafts.load(row.user_id)
-    draft.setdefault("sections", {})[section] = flow.typed(request.form)
-    draft.setdefault("status", {})[section] = "errors"  # checked again when next opened
-    draft.setdefault("service_errors", {}).pop(section, None)
-    drafts.save(row.user_id, draft, now=now)
-    audit.record(
-        "referral_draft.saved_after_time_out",
-        Actor.for_user(row.user, request_id=g.get("request_id"), ip=request.remote_addr),
-        object_type="user",
-        object_id=row.user_id,
-        details={"section": section},
-        now=now,
-    )
-    db.session.commit()
+    actor = Actor.for_user(row.user, request_id=g.get("request_id"), ip=request.remote_addr)
+    drafts.save_after_time_out(
+        row.user_id, section, flow.typed(request.form), actor=actor, now=now
+    )  # committed by the request boundary, with the redirect
     flash("Your session timed out. What you typed was saved: sign in to carry on.", "info")
     return redirect(url_for("auth.sign_in", next=url_for("referral.section", section=section)))
 
@@ -140,7 +141,6 @@ def create():
 @requires("referral.create")
 def discard():
     drafts.discard(current_user.id)
-    db.session.commit()
     flash("The draft referral was deleted.", "success")
     return redirect(url_for("referral.create"))
 
@@ -165,7 +165,6 @@ def section(section: str):
         valid = form.validate()
         draft["status"][section] = "complete" if valid else "errors"
         _save(draft)
-        db.session.commit()
         if valid:
             return redirect(_after_section(draft, ruleset, section))
     else:
@@ -226,17 +225,8 @@ def match(role: str):
         person_id = None if form.choice.data == "new" else int(form.choice.data)
         draft["matches"][role] = {"key": flow.details_key(details), "person_id": person_id}
         _save(draft)
-        db.session.commit()
         return redirect(_after_section(draft, ruleset, role))
-    # Showing who else is on record is a disclosure: audited, by person id only.
-    audit.record(
-        "person.match_offered",
-        current_actor(),
-        object_type="user",
-        object_id=current_user.id,
-        details={"role": role, "person_ids": [p.id for p in result.near]},
-    )
-    db.session.commit()
+    person_matching.record_offer(role, result.near, actor=current_actor(), now=request_now())
     return render_template(
         "intake/match.html",
         form=form,
@@ -271,25 +261,22 @@ def check():
         # One submission per draft: lock it, so a double click cannot make two referrals.
         if drafts.get(current_user.id, lock=True) is None:
             return redirect(url_for("referral.create"))
-        now = utcnow()
-        try:
-            referral = intake.create_referral(
-                data,
-                actor=current_actor(),
-                now=now,
-                settings=request_settings(),
-                ruleset=active_ruleset(),
-            )
-        except intake.IntakeInvalid as exc:
-            db.session.rollback()
-            draft = _draft()
-            errors = _service_errors(draft, exc.errors)
+        created, refusal = attempt(
+            create_referral,
+            data,
+            actor=current_actor(),
+            now=request_now(),
+            settings=request_settings(),
+            ruleset=active_ruleset(),
+            refusals=(IntakeInvalid,),
+        )
+        if refusal is not None:
+            errors = _service_errors(draft, refusal.errors)
             _save(draft)
-            db.session.commit()
         else:
             drafts.discard(current_user.id)
-            db.session.commit()
-            enqueue_after_commit(referral.due_action_ids, now=now)
+            due, referral = created.due_action_ids, created.referral
+            enqueue_after_commit(due, now=request_now())
             flash(f"Referral {referral.reference} received.", "success")
             return redirect(url_for("referral.show", referral_id=referral.id))
     return render_template(
@@ -324,8 +311,8 @@ def _service_errors(draft: dict, problems: list[dict[str, str]]) -> list[dict[st
 def _labels(ruleset: RuleSet) -> dict:
     return {
         "agencies": SOURCE_AGENCIES,
-        "consent": intake.CONSENT_BASES,
-        "genders": intake.GENDERS,
+        "consent": vocabulary.CONSENT_BASES,
+        "genders": vocabulary.GENDERS,
         "answers": ANSWER_LABELS,
         "needs": dict(ruleset.victim_need_labels),
         "management": dict(ruleset.perpetrator_management_labels),
@@ -339,23 +326,15 @@ def _labels(ruleset: RuleSet) -> dict:
 @bp.route("/<int:referral_id>")
 @requires("referral.view")
 def show(referral_id: int):
-    referral = db.session.get(Referral, referral_id)
-    if referral is None:
-        abort(404)
-    if not can(current_user, "referral.view", referral):
-        # Same answer as an unknown id, so nobody learns which ids exist; audited.
-        g.denied_object_type = "referral"
-        g.denied_object_id = referral_id
-        abort(404)
-    audit.record(
-        "referral.view",
-        current_actor(),
-        object_type="referral",
-        object_id=referral.id,
+    # Same answer for an unknown id and one the user may not see (audited).
+    referral = get_or_404(Referral, referral_id, object_type="referral", capability="referral.view")
+    record_view(
+        referral,
+        actor=current_actor(),
+        now=request_now(),
         details={"reference": referral.reference},
     )
-    db.session.commit()
-    summary = intake.referral_summary(referral)
+    summary = referral_summary(referral)
     try:
         ruleset = ruleset_by_version(referral.ruleset_version)
     except LookupError:
@@ -376,13 +355,13 @@ def show(referral_id: int):
         labels=_labels(ruleset) if ruleset else None,
         offer_link=offer_link,
         close_link=close_link,
-        listing=intake.current_marac_listing(referral.id),
+        listing=current_marac_listing(referral.id),
         last_marac=(
             datetime.fromisoformat(summary["last_marac_referral_at"])
             if summary["last_marac_referral_at"]
             else None
         ),
         agency=SOURCE_AGENCIES.get(referral.source_agency, referral.source_agency),
-        consent=intake.CONSENT_BASES.get(referral.consent_basis or "", referral.consent_basis),
+        consent=vocabulary.CONSENT_BASES.get(referral.consent_basis or "", referral.consent_basis),
         active=None,
     )

@@ -283,7 +283,7 @@ def seed_referrals(
 ) -> int:
     """About `count` referrals over the last `days` days, through `create_referral`."""
     from triage.services import offers
-    from triage.services.intake import create_referral
+    from triage.services.referral_creation import create_referral
 
     if days <= 0 or db.session.scalar(
         select(Referral.id).where(Referral.police_reference.like(f"{DEMO_REFERENCE_PREFIX}%"))
@@ -311,7 +311,7 @@ def seed_referrals(
         actor = Actor.for_user(users["idva" if by_idva else "referrer"])
         referral = create_referral(
             data, actor=actor, now=received_at + timedelta(minutes=5), settings=settings
-        )
+        ).referral
         if referral.marac:
             _list_as_it_happened(
                 referral.id, at=received_at + timedelta(minutes=10), settings=settings

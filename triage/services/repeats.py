@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from triage.extensions import db
 from triage.models import Person, Referral
@@ -112,11 +112,14 @@ def find_matches(first_name: str, last_name: str, date_of_birth: date | None) ->
     first, last = normalise_name(first_name or ""), normalise_name(last_name or "")
     if not first and not last:
         return MatchResult(None, [])
-    live = Person.anonymised_at.is_(None)
-
-    same_name = db.session.scalars(
-        select(Person).where(Person.match_name == key, live).order_by(Person.id)
+    # One query for both kinds of candidate: the same name, or the same date of birth.
+    same = Person.match_name == key
+    if date_of_birth is not None:
+        same = or_(same, Person.date_of_birth == date_of_birth)
+    candidates = db.session.scalars(
+        select(Person).where(same, Person.anonymised_at.is_(None)).order_by(Person.id)
     ).all()
+    same_name = [p for p in candidates if p.match_name == key]
     exact = None
     if date_of_birth is not None:
         exact = next((p for p in same_name if p.date_of_birth == date_of_birth), None)
@@ -131,11 +134,9 @@ def find_matches(first_name: str, last_name: str, date_of_birth: date | None) ->
             near.append((0, person.id, person))
 
     if date_of_birth is not None:
-        same_birthday = db.session.scalars(
-            select(Person)
-            .where(Person.date_of_birth == date_of_birth, Person.match_name != key, live)
-            .order_by(Person.id)
-        ).all()
+        same_birthday = [
+            p for p in candidates if p.date_of_birth == date_of_birth and p.match_name != key
+        ]
         for person in same_birthday:
             other_first, other_last = _split_key(person.match_name)
             if similar_names(first, last, other_first, other_last):

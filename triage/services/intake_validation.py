@@ -1,0 +1,254 @@
+"""Checking one referral's input: `check_referral` returns it cleaned, or raises
+`IntakeInvalid` listing every problem at once.
+
+The shape is the one definition in `triage.referral_input` (pydantic); this module adds
+what needs the day, the rule set or the database: ages and dates against the day received,
+the questions of the rule set, a police reference already stored, who the people are, the
+pair's last referral to MARAC and the rule engine's own checks (`InvalidFacts`, under the
+same field names). Nothing is written: those look-ups only read.
+
+The data shape, the code lists and the messages are in docs/intake.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+
+from triage.extensions import db
+from triage.field_validation import check_fields
+from triage.models import Referral
+from triage.referral_input import ReferralInput
+from triage.rules import Assessment, InvalidFacts, RuleSet, assess
+from triage.services.intake_messages import ROLES, Errors, labelled
+from triage.services.people import match_key
+from triage.services.person_matching import NotACandidate, Resolved, resolve, same_person
+from triage.services.repeats import last_marac_referral_at
+from triage.vocabulary import EARLIEST_BIRTH, MIN_VICTIM_AGE
+
+LONDON = ZoneInfo("Europe/London")
+FACT_FIELDS = (
+    "dash",
+    "police_callouts_12m",
+    "professional_judgement",
+    "victim_needs",
+    "perpetrator_management",
+)
+
+
+class IntakeInvalid(ValueError):
+    """A referral that cannot be accepted. `.errors`: [{"field", "message"}], all at once."""
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        self.errors = list(errors)
+        listed = "; ".join(f"{e['field']}: {e['message']}" for e in self.errors)
+        super().__init__(f"invalid referral: {listed}")
+
+    def fields(self) -> set[str]:
+        return {e["field"] for e in self.errors}
+
+
+@dataclass(frozen=True)
+class CheckedReferral:
+    """A referral that may be stored: cleaned values, resolved people, its assessment."""
+
+    source_agency: str
+    referrer_name: str
+    referrer_contact: str | None
+    police_reference: str | None
+    received_at: datetime
+    victim: Resolved
+    perpetrator: Resolved | None
+    children_in_household: int
+    dash_details: dict[str, str]
+    detail: str | None
+    dash_completed_by: str | None
+    dash_completed_on: date | None
+    consent_basis: str
+    facts: dict[str, Any]  # what the rule engine was given
+    assessment: Assessment
+
+
+def check_referral(
+    data: object, *, ruleset: RuleSet, now: datetime, shape: type[BaseModel] = ReferralInput
+) -> CheckedReferral:
+    """The referral cleaned and assessed, or `IntakeInvalid` with every problem.
+
+    `shape` is the model the caller's door accepts (the API's has no confirmed person ids)."""
+    if not isinstance(data, Mapping):
+        raise IntakeInvalid([{"field": "referral", "message": "Must be a mapping of fields"}])
+    clean, problems = check_fields(shape, data)
+    errors = Errors([labelled(problem) for problem in problems])
+    received_at = _received_at(errors, clean, now)
+    received_day = received_at.astimezone(LONDON).date()
+    _check_sender(errors, clean)
+    for role in ROLES:
+        _check_person(errors, role, clean, received_day)
+    _check_checklist(errors, data, clean, ruleset, received_day)
+    victim, perpetrator = _resolve_people(errors, data, clean)
+    facts = _facts(data, received_at, victim, perpetrator)
+    assessment = _assess(errors, facts, ruleset)
+    if errors.items or assessment is None or victim is None:
+        raise IntakeInvalid(errors.items)
+    return CheckedReferral(
+        source_agency=clean["source_agency"],
+        referrer_name=clean["referrer_name"],
+        referrer_contact=clean["referrer_contact"],
+        police_reference=clean["police_reference"],
+        received_at=received_at,
+        victim=victim,
+        perpetrator=perpetrator,
+        children_in_household=clean["children_in_household"],
+        dash_details={k: v for k, v in (clean["dash_details"] or {}).items() if v},
+        detail=clean["detail"],
+        dash_completed_by=clean["dash_completed_by"],
+        dash_completed_on=clean["dash_completed_on"],
+        consent_basis=clean["consent_basis"],
+        facts=facts,
+        assessment=assessment,
+    )
+
+
+def _received_at(errors: Errors, clean: Mapping[str, Any], now: datetime) -> datetime:
+    received_at = clean.get("received_at")
+    if received_at is None:
+        return now
+    if received_at > now:
+        errors.add("received_at", "Date and time received must not be in the future")
+        return now
+    return received_at
+
+
+def _check_sender(errors: Errors, clean: Mapping[str, Any]) -> None:
+    """A police reference already stored is refused (case does not matter)."""
+    reference = clean.get("police_reference")
+    if reference and db.session.scalar(
+        select(Referral.id).where(func.lower(Referral.police_reference) == reference.lower())
+    ):
+        errors.add("police_reference", "A referral with this police reference already exists")
+
+
+def _age_on(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _check_person(errors: Errors, role: str, clean: dict[str, Any], today: date) -> None:
+    """Names with letters in them, and a believable date of birth on the day received.
+    A person with any problem is dropped from `clean` (nobody is matched on bad details)."""
+    details = clean.get(role)
+    if details is None:
+        return
+    before = len(errors.items)
+    for key, label in (("first_name", "first name"), ("last_name", "last name")):
+        if not match_key(details[key], "").strip("|"):
+            errors.add(f"{role}.{key}", f"The {role}'s {label} must contain letters")
+    born, field = details["date_of_birth"], f"{role}.date_of_birth"
+    if born is not None and born > today:
+        errors.add(field, "Date of birth must be in the past")
+    elif born is not None and born < EARLIEST_BIRTH:
+        errors.add(field, "Date of birth must be after 1 January 1900")
+    elif born is not None and role == "victim" and _age_on(born, today) < MIN_VICTIM_AGE:
+        errors.add(
+            field,
+            "The victim must be aged 16 or over: for a child, make a child "
+            "safeguarding referral instead",
+        )
+    if len(errors.items) > before:
+        clean[role] = None
+
+
+def _check_checklist(
+    errors: Errors,
+    data: Mapping[str, Any],
+    clean: dict[str, Any],
+    ruleset: RuleSet,
+    received_day: date,
+) -> None:
+    """Details only for the rule set's questions; who completed the checklist and when,
+    whenever any question was answered."""
+    questions = len(ruleset.dash_questions)
+    raw_details = data.get("dash_details")
+    seen: set[str] = set()
+    for key in raw_details if isinstance(raw_details, Mapping) else ():
+        number = str(key)
+        if number.isdigit() and not 1 <= int(number) <= questions:
+            errors.add(
+                f"dash_details.{key}", f"Unknown question; questions are numbered 1 to {questions}"
+            )
+        elif number in seen:
+            errors.add(f"dash_details.{key}", f"Detail for question {number} is given twice")
+        seen.add(number)
+    dash = data.get("dash")
+    answered = isinstance(dash, Mapping) and any(v != "not_asked" for v in dash.values())
+    if answered and clean.get("dash_completed_by") is None and not errors.has("dash_completed_by"):
+        errors.add("dash_completed_by", "Enter who completed the Dash checklist")
+    completed_on = clean.get("dash_completed_on")
+    if answered and completed_on is None and not errors.has("dash_completed_on"):
+        errors.add("dash_completed_on", "Enter the date the Dash checklist was completed")
+    elif completed_on is not None and completed_on > received_day:
+        errors.add(
+            "dash_completed_on",
+            "The checklist must have been completed on or before the day the referral was received",
+        )
+
+
+def _resolve_people(
+    errors: Errors, data: Mapping[str, Any], clean: Mapping[str, Any]
+) -> tuple[Resolved | None, Resolved | None]:
+    """Read-only look-ups now; records are written only once everything is valid."""
+    if clean.get("perpetrator_person_id") is not None and data.get("perpetrator") is None:
+        errors.add("perpetrator_person_id", "Give the perpetrator's details as well")
+    found: dict[str, Resolved | None] = {}
+    for role in ROLES:
+        details = clean.get(role)
+        try:
+            found[role] = resolve(details, clean.get(f"{role}_person_id")) if details else None
+        except NotACandidate:
+            found[role] = None
+            errors.add(
+                f"{role}_person_id",
+                f"The person confirmed as the {role} does not match the name and "
+                "date of birth given: check the details or choose again",
+            )
+    victim, perpetrator = found["victim"], found["perpetrator"]
+    if victim and perpetrator and same_person(victim, perpetrator):
+        errors.add("perpetrator", "The victim and the perpetrator cannot be the same person")
+    return victim, perpetrator
+
+
+def _facts(
+    data: Mapping[str, Any],
+    received_at: datetime,
+    victim: Resolved | None,
+    perpetrator: Resolved | None,
+) -> dict[str, Any]:
+    """The facts for the rule engine, as given: it reports its own problems with them."""
+    facts = {name: data.get(name) for name in FACT_FIELDS}
+    facts["police_callouts_12m"] = data.get("police_callouts_12m", 0)
+    reason = data.get("professional_judgement_reason")
+    facts["professional_judgement_reason"] = reason.strip() if isinstance(reason, str) else reason
+    facts["received_at"] = received_at
+    facts["last_marac_referral_at"] = last_marac_referral_at(
+        victim.person_id if victim else None,
+        perpetrator.person_id if perpetrator else None,
+        received_at,
+    )
+    return facts
+
+
+def _assess(errors: Errors, facts: Mapping[str, Any], ruleset: RuleSet) -> Assessment | None:
+    """The assessment; the engine's problems join those already found, one per field."""
+    try:
+        return assess(facts, ruleset)
+    except InvalidFacts as exc:
+        for error in exc.errors:
+            if not errors.has_exactly(error["field"]):
+                message = error["message"]
+                errors.add(error["field"], message[:1].upper() + message[1:])
+        return None
