@@ -14,7 +14,7 @@ from tests.web.test_intake_form import fill_all, post
 from triage.extensions import db
 from triage.models import Person, Referral
 from triage.rules import assess
-from triage.services.intake import facts_for
+from triage.services.referral_summary import facts_for
 
 YES = 15
 NEEDS = ["alcohol", "mental_health"]  # the form helper's risk section: 1 call-out, no judgement

@@ -12,7 +12,7 @@ from triage.api.schema import validate
 from triage.extensions import db
 from triage.models import AuditEvent, Person, Referral
 from triage.rules import assess
-from triage.services.intake import facts_for
+from triage.services.referral_summary import facts_for
 
 
 def counts(app) -> tuple[int, int]:

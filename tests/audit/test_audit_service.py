@@ -116,9 +116,9 @@ def _sign_in_failed():
 
 def _referral_create():
     from tests.api.conftest import referral_payload
-    from triage.services import intake
+    from triage.services.referral_creation import create_referral
 
-    referral = intake.create_referral(referral_payload(), actor=ACTOR, now=datetime.now(UTC))
+    referral = create_referral(referral_payload(), actor=ACTOR, now=datetime.now(UTC)).referral
     return "referral", referral.id
 
 

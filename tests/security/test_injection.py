@@ -32,7 +32,7 @@ from triage.models import (
 from triage.permissions.capabilities import ROLE_CAPABILITIES
 from triage.services import accounts
 from triage.services.actor import Actor
-from triage.services.intake import create_referral
+from triage.services.referral_creation import create_referral
 from triage.timeutil import utcnow
 
 ROLES = tuple(sorted(ROLE_CAPABILITIES))
@@ -74,7 +74,7 @@ def _store_payloads(app, user_id: int) -> dict[str, int]:
             professional_judgement_reason=XSS,
             received_at=now - timedelta(hours=1),
         )
-        referral = create_referral(data, actor=actor, now=now)
+        referral = create_referral(data, actor=actor, now=now).referral
         referral.assigned_idva_id = me.id
         other = accounts.create_user(
             email="xss.person@example.test",

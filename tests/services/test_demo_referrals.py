@@ -13,7 +13,7 @@ from triage.permissions.cases import visible_referrals_clause
 from triage.rules import Assessment, assess
 from triage.services import demo
 from triage.services.audit import verify_stored_chain
-from triage.services.intake import facts_for
+from triage.services.referral_summary import facts_for
 
 NOW = datetime(2026, 5, 5, 12, 0, tzinfo=UTC)
 

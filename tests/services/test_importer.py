@@ -16,7 +16,8 @@ from triage.models import AuditEvent, Person, Referral
 from triage.rules import assess
 from triage.services.actor import Actor
 from triage.services.importer import ImportRefused, column_for, import_referrals
-from triage.services.intake import create_referral, facts_for
+from triage.services.referral_creation import create_referral
+from triage.services.referral_summary import facts_for
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 RECEIVED = (NOW - timedelta(days=2)).astimezone(UTC)
@@ -105,7 +106,7 @@ def test_same_stored_assessment_as_the_intake_service_directly(app_ctx):
         },
         actor=Actor.system("test"),
         now=NOW,
-    )
+    ).referral
     assert direct.assessment == imported.assessment
 
 

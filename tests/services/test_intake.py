@@ -13,7 +13,9 @@ from triage.extensions import db
 from triage.models import AuditEvent, DueAction, Person, Referral
 from triage.rules import Assessment, assess, default_ruleset
 from triage.services.actor import Actor
-from triage.services.intake import IntakeInvalid, create_referral, facts_for, referral_summary
+from triage.services.intake_validation import IntakeInvalid
+from triage.services.referral_creation import create_referral
+from triage.services.referral_summary import facts_for, referral_summary
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
@@ -32,7 +34,7 @@ def counts() -> tuple[int, int, int, int]:
 
 
 def create(data, actor, now=NOW, **kwargs) -> Referral:
-    return create_referral(data, actor=actor, now=now, **kwargs)
+    return create_referral(data, actor=actor, now=now, **kwargs).referral
 
 
 # --------------------------------------------------------------------------- valid referrals
@@ -83,7 +85,8 @@ def test_stores_the_referral_people_and_free_text(actor):
 def test_received_at_defaults_to_now_and_scheduling_plans_the_offer(actor):
     data = referral_data(yes=14)
     del data["received_at"]
-    referral = create(data, actor)
+    created = create_referral(data, actor=actor, now=NOW)
+    referral = created.referral
     assert referral.received_at == NOW
     # Received Tuesday (London) -> due Wednesday 17:00 London (16:00 UTC in summer time).
     assert referral.offer_due_at == datetime(2026, 5, 6, 16, 0, tzinfo=UTC)
@@ -91,7 +94,7 @@ def test_received_at_defaults_to_now_and_scheduling_plans_the_offer(actor):
         db.session.scalars(select(DueAction.kind).where(DueAction.referral_id == referral.id))
     )
     assert {"offer_reminder", "offer_escalation", "marac_listing"} <= kinds
-    assert set(referral.due_action_ids) == set(
+    assert set(created.due_action_ids) == set(
         db.session.scalars(select(DueAction.id).where(DueAction.referral_id == referral.id))
     )
 

@@ -362,11 +362,11 @@ def test_a_case_from_intake_reaches_the_right_agenda_through_the_listing_job(app
     from tests.factories import make_user
     from tests.intake_support import NOW, referral_data
     from triage.models import DueAction
-    from triage.services.intake import create_referral
+    from triage.services.referral_creation import create_referral
     from triage.services.scheduling import run_due_action
 
     referrer = Actor.for_user(make_user(roles=["referrer"]))
-    referral = create_referral(referral_data(yes=15), actor=referrer, now=NOW)
+    referral = create_referral(referral_data(yes=15), actor=referrer, now=NOW).referral
     action = db.session.scalar(
         select(DueAction).where(
             DueAction.referral_id == referral.id, DueAction.kind == "marac_listing"

@@ -9,7 +9,7 @@ import pytest
 from tests.factories import make_person, make_user
 from tests.intake_support import referral_data
 from triage.services.actor import Actor
-from triage.services.intake import create_referral
+from triage.services.referral_creation import create_referral
 from triage.services.repeats import (
     dates_within_typo,
     edit_distance,
@@ -130,7 +130,7 @@ def test_last_marac_referral_for_the_pair():
 
     def referral(at: datetime, yes: int, **overrides):
         data = referral_data(yes=yes, received_at=at, dash_completed_on=at.date(), **overrides)
-        return create_referral(data, actor=actor, now=at)
+        return create_referral(data, actor=actor, now=at).referral
 
     first = referral(datetime(2025, 3, 1, 9, 0, tzinfo=UTC), 3)  # not a MARAC referral
     referral(datetime(2025, 6, 1, 9, 0, tzinfo=UTC), 15)

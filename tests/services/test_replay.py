@@ -12,7 +12,7 @@ from triage.extensions import db
 from triage.models import AuditEvent, Referral
 from triage.rules import parse_ruleset
 from triage.services.actor import Actor
-from triage.services.intake import create_referral
+from triage.services.referral_creation import create_referral
 from triage.services.replay import ReplayRangeInvalid, london_day_bounds, replay, report_lines
 
 NOW = datetime(2026, 6, 20, 12, 0, tzinfo=UTC)
@@ -30,7 +30,7 @@ def make_referral(received_at: datetime, n: int, **facts) -> Referral:
         "dash": {"1": "yes"},
         **facts,
     }
-    return create_referral(data, actor=Actor.system("test"), now=NOW)
+    return create_referral(data, actor=Actor.system("test"), now=NOW).referral
 
 
 @pytest.fixture

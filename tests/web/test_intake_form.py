@@ -407,7 +407,7 @@ def test_the_form_stores_what_the_service_stores_for_the_same_referral(app, logi
 
     from tests.intake_support import referral_data
     from triage.services.actor import Actor
-    from triage.services.intake import create_referral
+    from triage.services.referral_creation import create_referral
 
     user = login_as("referrer")
     received = {"received_date": ["4", "5", "2026"], "received_time": "09:30"}
@@ -435,7 +435,7 @@ def test_the_form_stores_what_the_service_stores_for_the_same_referral(app, logi
         )
         by_service = create_referral(
             data, actor=Actor.for_user(db.session.get(User, user.id)), now=data["received_at"]
-        )
+        ).referral
         assert by_form.received_at == by_service.received_at
         assert by_form.assessment == by_service.assessment
         assert by_form.answers == by_service.answers

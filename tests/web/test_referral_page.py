@@ -13,7 +13,7 @@ from tests.intake_support import referral_data
 from triage.extensions import db
 from triage.models import AuditEvent, User
 from triage.services.actor import Actor
-from triage.services.intake import create_referral
+from triage.services.referral_creation import create_referral
 
 
 def make(app, owner_id: int | None = None, **data_overrides) -> int:
@@ -25,7 +25,7 @@ def make(app, owner_id: int | None = None, **data_overrides) -> int:
         data = referral_data(
             yes=yes, received_at=when, dash_completed_on=when.date(), **data_overrides
         )
-        referral = create_referral(data, actor=Actor.for_user(owner), now=when)
+        referral = create_referral(data, actor=Actor.for_user(owner), now=when).referral
         db.session.commit()
         return referral.id
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from triage.models.referral import SOURCE_AGENCIES
 from triage.rules import ANSWERS, MARAC_CRITERIA, RISK_LEVELS, default_ruleset
-from triage.services.intake import (
+from triage.vocabulary import (
     ADDRESS_MAX,
     ANSWER_DETAIL_MAX,
     CHILDREN_MAX,

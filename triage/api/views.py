@@ -21,7 +21,10 @@ from triage.extensions import csrf, db
 from triage.models import Person, Referral
 from triage.permissions.cases import can
 from triage.rules import InvalidFacts, assess
-from triage.services import audit, intake, rulesets
+from triage.services import audit, rulesets
+from triage.services.intake_validation import IntakeInvalid
+from triage.services.referral_creation import create_referral as create
+from triage.services.referral_summary import referral_summary
 from triage.timeutil import utcnow
 from triage.web.actor import current_actor
 
@@ -87,25 +90,26 @@ def create_referral():
             # this attempt is kept.
             savepoint = db.session.begin_nested()
             try:
-                intake.create_referral(_without(data, errors), actor=actor, now=now)
-            except intake.IntakeInvalid as exc:
+                create(_without(data, errors), actor=actor, now=now)
+            except IntakeInvalid as exc:
                 errors = _merge(errors, exc.errors)
             finally:
                 savepoint.rollback()
         db.session.rollback()
         return _invalid(errors)
     try:
-        referral = intake.create_referral(data, actor=actor, now=now)
-    except intake.IntakeInvalid as exc:
+        created = create(data, actor=actor, now=now)
+    except IntakeInvalid as exc:
         db.session.rollback()
         return _invalid(exc.errors)
+    referral = created.referral
     body = {
         "id": referral.id,
         "reference": referral.reference,
         "assessment": referral.assessment,
-        "routing": intake.referral_summary(referral),
+        "routing": referral_summary(referral),
     }
-    due_action_ids = list(getattr(referral, "due_action_ids", []))
+    due_action_ids = created.due_action_ids
     db.session.commit()
     from triage.services import scheduling
 
@@ -178,5 +182,5 @@ def referral_body(referral: Referral) -> dict[str, Any]:
         "detail": referral.detail,
         "consent_basis": referral.consent_basis,
         "assessment": referral.assessment,
-        "routing": intake.referral_summary(referral),
+        "routing": referral_summary(referral),
     }

@@ -24,9 +24,9 @@ from wtforms import Field, RadioField, SelectField, SelectMultipleField, StringF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
 
+from triage import vocabulary
 from triage.models.referral import SOURCE_AGENCIES
 from triage.rules import RuleSet
-from triage.services import intake
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -123,19 +123,19 @@ class ReferrerForm(SectionForm):
         widget=GovTextInput(),
         validators=[
             _required("Enter the name of the person making the referral"),
-            Length(max=intake.REFERRER_MAX),
+            Length(max=vocabulary.REFERRER_MAX),
         ],
     )
     referrer_contact = StringField(
         "Referrer's phone number or e-mail address (optional)",
         widget=GovTextInput(),
-        validators=[Optional(), Length(max=intake.REFERRER_MAX)],
+        validators=[Optional(), Length(max=vocabulary.REFERRER_MAX)],
     )
     police_reference = StringField(
         "Police reference (optional)",
         description="The crime or incident reference, if the police were involved.",
         widget=GovTextInput(),
-        validators=[Optional(), Length(max=intake.POLICE_REFERENCE_MAX)],
+        validators=[Optional(), Length(max=vocabulary.POLICE_REFERENCE_MAX)],
     )
     received_date = DateParts(
         "Date the referral was received (optional)",
@@ -149,7 +149,7 @@ class ReferrerForm(SectionForm):
     )
     consent_basis = RadioField(
         "On what basis is the victim's information being shared?",
-        choices=choices(intake.CONSENT_BASES),
+        choices=choices(vocabulary.CONSENT_BASES),
         widget=GovRadioInput(),
         validators=[_required("Select the basis for sharing the victim's information")],
     )
@@ -183,7 +183,7 @@ def received_at(form: ReferrerForm) -> datetime | None:
 
 
 def _name(label: str) -> StringField:
-    return StringField(label, widget=GovTextInput(), validators=[Length(max=intake.NAME_MAX)])
+    return StringField(label, widget=GovTextInput(), validators=[Length(max=vocabulary.NAME_MAX)])
 
 
 def _date_of_birth() -> DateParts:
@@ -192,7 +192,10 @@ def _date_of_birth() -> DateParts:
 
 def _gender() -> RadioField:
     return RadioField(
-        "Gender", choices=choices(intake.GENDERS), widget=GovRadioInput(), validators=[Optional()]
+        "Gender",
+        choices=choices(vocabulary.GENDERS),
+        widget=GovRadioInput(),
+        validators=[Optional()],
     )
 
 
@@ -212,7 +215,7 @@ class VictimForm(SectionForm):
         "Address (optional)",
         description="Only if it is safe to record. Leave blank for a refuge address.",
         widget=GovTextArea(),
-        validators=[Optional(), Length(max=intake.ADDRESS_MAX)],
+        validators=[Optional(), Length(max=vocabulary.ADDRESS_MAX)],
     )
     victim_racially_minoritised = RadioField(
         "Is the victim from a racially minoritised community?",
@@ -264,7 +267,7 @@ class PerpetratorForm(SectionForm):
         validators=[
             _required("Enter the number of children in the household, or 0 if there are none"),
             whole_number(
-                "Enter the number of children as a whole number, like 2", intake.CHILDREN_MAX
+                "Enter the number of children as a whole number, like 2", vocabulary.CHILDREN_MAX
             ),
         ],
     )
@@ -318,13 +321,13 @@ def dash_form_class(ruleset: RuleSet) -> type[SectionForm]:
         fields[f"q{q.number}_detail"] = TextAreaField(
             f"Detail for question {q.number} (optional)",
             widget=GovTextArea(),
-            validators=[Optional(), Length(max=intake.ANSWER_DETAIL_MAX)],
+            validators=[Optional(), Length(max=vocabulary.ANSWER_DETAIL_MAX)],
         )
     fields["dash_completed_by"] = StringField(
         "Who completed the checklist?",
         description="Name and role, for example PC Jo Bloggs, response officer.",
         widget=GovTextInput(),
-        validators=[Length(max=intake.REFERRER_MAX)],
+        validators=[Length(max=vocabulary.REFERRER_MAX)],
     )
     fields["dash_completed_on"] = DateParts(
         "Date the checklist was completed", description="For example, 27 3 2026."
@@ -376,7 +379,7 @@ def risk_form_class(ruleset: RuleSet) -> type[SectionForm]:
             "Why do you judge the case high risk?",
             description="Required if you answered yes. This is quoted in the reasons.",
             widget=GovTextArea(),
-            validators=[Length(max=intake.JUDGEMENT_REASON_MAX)],
+            validators=[Length(max=vocabulary.JUDGEMENT_REASON_MAX)],
         )
         victim_needs = SelectMultipleField(
             "Does the victim have any of these needs?",
@@ -396,7 +399,7 @@ def risk_form_class(ruleset: RuleSet) -> type[SectionForm]:
             "What happened? (optional)",
             description="The incident and anything else the S2S team should know.",
             widget=GovTextArea(),
-            validators=[Optional(), Length(max=intake.DETAIL_MAX)],
+            validators=[Optional(), Length(max=vocabulary.DETAIL_MAX)],
         )
 
         def validate_professional_judgement_reason(self, field):

@@ -23,6 +23,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from triage import vocabulary
 from triage.auth.decorators import requires
 from triage.auth.login import SESSION_KEY
 from triage.extensions import db
@@ -32,8 +33,11 @@ from triage.models import Referral
 from triage.models.referral import SOURCE_AGENCIES
 from triage.permissions.cases import can, has_capability
 from triage.rules import RuleSet
-from triage.services import audit, auth_sessions, drafts, intake
+from triage.services import audit, auth_sessions, drafts
 from triage.services.actor import Actor
+from triage.services.intake_validation import IntakeInvalid
+from triage.services.referral_creation import create_referral
+from triage.services.referral_summary import current_marac_listing, referral_summary
 from triage.services.rulesets import active_ruleset, ruleset_by_version
 from triage.timeutil import utcnow
 from triage.web.actor import current_actor
@@ -271,10 +275,10 @@ def check():
             return redirect(url_for("referral.create"))
         now = utcnow()
         try:
-            referral = intake.create_referral(
+            created = create_referral(
                 data, actor=current_actor(), now=now, ruleset=active_ruleset()
             )
-        except intake.IntakeInvalid as exc:
+        except IntakeInvalid as exc:
             db.session.rollback()
             draft = _draft()
             errors = _service_errors(draft, exc.errors)
@@ -285,7 +289,8 @@ def check():
             db.session.commit()
             from triage.services import scheduling
 
-            scheduling.enqueue(referral.due_action_ids)
+            scheduling.enqueue(created.due_action_ids)
+            referral = created.referral
             flash(f"Referral {referral.reference} received.", "success")
             return redirect(url_for("referral.show", referral_id=referral.id))
     return render_template(
@@ -320,8 +325,8 @@ def _service_errors(draft: dict, problems: list[dict[str, str]]) -> list[dict[st
 def _labels(ruleset: RuleSet) -> dict:
     return {
         "agencies": SOURCE_AGENCIES,
-        "consent": intake.CONSENT_BASES,
-        "genders": intake.GENDERS,
+        "consent": vocabulary.CONSENT_BASES,
+        "genders": vocabulary.GENDERS,
         "answers": ANSWER_LABELS,
         "needs": dict(ruleset.victim_need_labels),
         "management": dict(ruleset.perpetrator_management_labels),
@@ -351,7 +356,7 @@ def show(referral_id: int):
         details={"reference": referral.reference},
     )
     db.session.commit()
-    summary = intake.referral_summary(referral)
+    summary = referral_summary(referral)
     try:
         ruleset = ruleset_by_version(referral.ruleset_version)
     except LookupError:
@@ -372,13 +377,13 @@ def show(referral_id: int):
         labels=_labels(ruleset) if ruleset else None,
         offer_link=offer_link,
         close_link=close_link,
-        listing=intake.current_marac_listing(referral.id),
+        listing=current_marac_listing(referral.id),
         last_marac=(
             datetime.fromisoformat(summary["last_marac_referral_at"])
             if summary["last_marac_referral_at"]
             else None
         ),
         agency=SOURCE_AGENCIES.get(referral.source_agency, referral.source_agency),
-        consent=intake.CONSENT_BASES.get(referral.consent_basis or "", referral.consent_basis),
+        consent=vocabulary.CONSENT_BASES.get(referral.consent_basis or "", referral.consent_basis),
         active=None,
     )

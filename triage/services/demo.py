@@ -275,7 +275,7 @@ def _demo_case(rng, number: int, received_at: datetime, victim: dict, perp: dict
 def seed_referrals(users: dict[str, User], *, days: int, now: datetime, count: int = 60) -> int:
     """About `count` referrals over the last `days` days, through `create_referral`."""
     from triage.services import offers
-    from triage.services.intake import create_referral
+    from triage.services.referral_creation import create_referral
 
     if days <= 0 or db.session.scalar(
         select(Referral.id).where(Referral.police_reference.like(f"{DEMO_REFERENCE_PREFIX}%"))
@@ -301,7 +301,9 @@ def seed_referrals(users: dict[str, User], *, days: int, now: datetime, count: i
             pairs.append((victim, perp))  # MARAC cases that will be referred again
         by_idva = data["source_agency"] in ("idva", "marac")
         actor = Actor.for_user(users["idva" if by_idva else "referrer"])
-        referral = create_referral(data, actor=actor, now=received_at + timedelta(minutes=5))
+        referral = create_referral(
+            data, actor=actor, now=received_at + timedelta(minutes=5)
+        ).referral
         if referral.marac:
             _list_as_it_happened(referral.id, at=received_at + timedelta(minutes=10))
         if referral.risk_level == "high" or rng.random() < 0.2:

@@ -1,6 +1,6 @@
 """Bulk import of police notifications from CSV (layout: docs/import.md).
 
-Every row goes through `intake.create_referral`, exactly like the web form and the API,
+Every row goes through `referral_creation.create_referral`, exactly like the web form and the API,
 inside its own SAVEPOINT: a rejected row leaves nothing behind, accepted rows stay. A row
 whose police reference is already stored is reported as "already imported" and not created
 again, so importing the same file twice is harmless. The caller commits once, then passes
@@ -28,8 +28,10 @@ from sqlalchemy.exc import IntegrityError
 from triage.extensions import db
 from triage.models import Referral
 from triage.rules import RuleSet
-from triage.services import audit, intake
+from triage.services import audit
 from triage.services.actor import Actor
+from triage.services.intake_validation import IntakeInvalid
+from triage.services.referral_creation import create_referral
 
 LONDON = ZoneInfo("Europe/London")
 MAX_BYTES = 5 * 1024 * 1024
@@ -416,7 +418,7 @@ def _import_row(
     data, problems = row_to_data(values, ruleset)
     savepoint = db.session.begin_nested()
     try:
-        referral = intake.create_referral(data, actor=actor, now=now, ruleset=ruleset)
+        created = create_referral(data, actor=actor, now=now, ruleset=ruleset)
     except IntegrityError:
         # Another import stored this police reference between our check and our insert.
         savepoint.rollback()
@@ -428,7 +430,7 @@ def _import_row(
         seen[key] = line
         report.duplicates.append(DuplicateRow(line, police_reference, f"R{stored:06d}"))
         return
-    except intake.IntakeInvalid as exc:
+    except IntakeInvalid as exc:
         savepoint.rollback()
         found = [{"column": column_for(e["field"]), "message": e["message"]} for e in exc.errors]
         report.rejected.append(RejectedRow(line, police_reference, _merge(problems, found)))
@@ -439,8 +441,9 @@ def _import_row(
         return
     savepoint.commit()
     seen[key] = line
+    referral = created.referral
     report.accepted.append(AcceptedRow(line, police_reference, referral.id, referral.reference))
-    report.due_action_ids.extend(getattr(referral, "due_action_ids", []))
+    report.due_action_ids.extend(created.due_action_ids)
 
 
 def report_lines(report: ImportReport) -> list[str]:

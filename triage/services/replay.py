@@ -1,7 +1,7 @@
 """Replay ("shadow mode"): how would stored referrals come out under another rule set?
 
 Each referral received in the date range is re-assessed from the facts stored with it
-(`intake.facts_for`, the same facts it was decided on) and compared with its stored
+(`referral_summary.facts_for`, the same facts it was decided on) and compared with its stored
 assessment. Nothing about a referral is ever written: the only write is the audit event
 recording that the replay was run (who, which rule set, which range, the counts).
 """
@@ -22,7 +22,7 @@ from triage.models import Referral
 from triage.rules import Assessment, InvalidFacts, RuleSet, assess, compare
 from triage.services import audit
 from triage.services.actor import Actor
-from triage.services.intake import facts_for
+from triage.services.referral_summary import facts_for
 
 LONDON = ZoneInfo("Europe/London")
 # The longest range a replay may cover; a wider one is refused rather than left to run.

@@ -1,0 +1,151 @@
+"""Referral creation: THE one way a referral is stored (web form, JSON API, CSV import).
+
+    created = create_referral(data, actor=actor, now=now)
+    # the caller commits, then: scheduling.enqueue(created.due_action_ids)
+
+`check_referral` checks everything first (raising `IntakeInvalid` with every problem) before
+anything is written. Then, in the caller's transaction, the victim and perpetrator are
+written as people (an exact match is reused; near matches only when confirmed), the
+referral is stored with its facts and assessment, `referral.create` is audited, and
+scheduling plans the S2S offer deadline and due actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from triage.extensions import db
+from triage.models import Referral
+from triage.rules import RuleSet
+from triage.services import audit
+from triage.services.actor import Actor
+from triage.services.intake_validation import CheckedReferral, check_referral
+from triage.services.person_matching import write_person
+
+
+@dataclass(frozen=True)
+class Created:
+    """The stored referral and the due actions to enqueue once the caller has committed."""
+
+    referral: Referral
+    due_action_ids: list[int]
+
+
+def create_referral(
+    data: Mapping[str, Any], *, actor: Actor, now: datetime, ruleset: RuleSet | None = None
+) -> Created:
+    """Check, assess and store one referral in the caller's transaction (see module doc)."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    now = now.astimezone(UTC)
+    ruleset = ruleset if ruleset is not None else _active_ruleset()
+    checked = check_referral(data, ruleset=ruleset, now=now)
+    referral = _store(checked, ruleset, actor=actor, now=now)
+    _audit(referral, checked, actor=actor, now=now)
+    from triage.services import scheduling
+
+    due = list(scheduling.plan_for_referral(referral, now=now, actor=actor))
+    return Created(referral, due)
+
+
+def _active_ruleset() -> RuleSet:
+    from triage.services.rulesets import active_ruleset
+
+    return active_ruleset()
+
+
+def _store(checked: CheckedReferral, ruleset: RuleSet, *, actor: Actor, now: datetime) -> Referral:
+    assessment = checked.assessment
+    victim = write_person(checked.victim)
+    perpetrator = write_person(checked.perpetrator) if checked.perpetrator else None
+    referral = Referral(
+        source_agency=checked.source_agency,
+        referrer_id=actor.user_id,
+        referrer_name=checked.referrer_name,
+        referrer_contact=checked.referrer_contact,
+        police_reference=checked.police_reference,
+        victim_id=victim.id,
+        perpetrator_id=perpetrator.id if perpetrator else None,
+        children_in_household=checked.children_in_household,
+        received_at=checked.received_at,
+        answers=stored_facts(checked.facts, ruleset),
+        answer_details=checked.dash_details,
+        detail=checked.detail,
+        dash_completed_by=checked.dash_completed_by,
+        dash_completed_on=checked.dash_completed_on,
+        consent_basis=checked.consent_basis,
+        assessment=assessment.to_dict(),
+        ruleset_version=assessment.ruleset_version,
+        score=assessment.score,
+        risk_level=assessment.risk_level,
+        marac=assessment.marac,
+        mcic=assessment.mcic,
+        status="received",
+        created_at=now,
+        updated_at=now,
+    )
+    referral.victim = victim
+    referral.perpetrator = perpetrator
+    db.session.add(referral)
+    db.session.flush()
+    return referral
+
+
+def _audit(referral: Referral, checked: CheckedReferral, *, actor: Actor, now: datetime) -> None:
+    assessment = checked.assessment
+    audit.record(
+        "referral.create",
+        actor,
+        object_type="referral",
+        object_id=referral.id,
+        details={
+            "reference": referral.reference,
+            "source_agency": checked.source_agency,
+            "ruleset_version": assessment.ruleset_version,
+            "score": assessment.score,
+            "risk_level": assessment.risk_level,
+            "marac_criteria": list(assessment.marac_criteria),
+            "mcic": assessment.mcic,
+            "victim_match": checked.victim.how,
+            "perpetrator_match": checked.perpetrator.how if checked.perpetrator else None,
+        },
+        now=now,
+    )
+
+
+def stored_facts(facts: Mapping[str, Any], ruleset: RuleSet) -> dict[str, Any]:
+    """The validated facts as JSON: every question answered, codes in catalogue order."""
+    given = facts["dash"] or {}
+    dash = {str(q.number): "not_asked" for q in ruleset.dash_questions}
+    for key, answer in given.items():
+        dash[str(int(key))] = answer
+    judged = bool(facts["professional_judgement"])
+    return {
+        "dash": dash,
+        "police_callouts_12m": facts["police_callouts_12m"],
+        "professional_judgement": judged,
+        "professional_judgement_reason": (facts["professional_judgement_reason"] or "")
+        if judged
+        else "",
+        "victim_needs": _catalogue_order(
+            facts["victim_needs"] or [], [e.code for e in ruleset.victim_needs]
+        ),
+        "perpetrator_management": _catalogue_order(
+            facts["perpetrator_management"] or [],
+            [e.code for e in ruleset.perpetrator_management],
+        ),
+        "received_at": _iso(facts["received_at"]),
+        "last_marac_referral_at": _iso(facts["last_marac_referral_at"]),
+    }
+
+
+def _catalogue_order(codes: object, catalogue: list[str]) -> list[str]:
+    given = set(codes) if isinstance(codes, list | tuple) else set()
+    return [code for code in catalogue if code in given]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat()
