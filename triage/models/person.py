@@ -13,12 +13,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.extensions import db
 from triage.timeutil import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from triage.models.referral import Referral
 
 ROLES = ("victim", "perpetrator")
 # The fields a referral records about a person (the intake service's person shape).
@@ -102,3 +106,6 @@ class PossibleMatch(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    referral: Mapped[Referral] = relationship("Referral")
+    person: Mapped[Person] = relationship()

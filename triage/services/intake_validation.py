@@ -22,6 +22,7 @@ from triage.models.referral import SOURCE_AGENCIES
 from triage.rules import Assessment, InvalidFacts, RuleSet, assess
 from triage.services import intake_fields as check
 from triage.services.intake_fields import Errors
+from triage.services.person_details import Viewer
 from triage.services.person_matching import Resolved, resolve, same_person
 from triage.services.repeats import last_marac_referral_at
 from triage.vocabulary import (
@@ -95,8 +96,11 @@ class CheckedReferral:
     assessment: Assessment
 
 
-def check_referral(data: object, *, ruleset: RuleSet, now: datetime) -> CheckedReferral:
-    """The referral cleaned and assessed, or `IntakeInvalid` with every problem."""
+def check_referral(
+    data: object, *, ruleset: RuleSet, now: datetime, viewer: Viewer
+) -> CheckedReferral:
+    """The referral cleaned and assessed, or `IntakeInvalid` with every problem. People are
+    matched only against cases `viewer` may see (see person_matching)."""
     errors = Errors()
     if not isinstance(data, Mapping):
         raise IntakeInvalid([{"field": "referral", "message": "Must be a mapping of fields"}])
@@ -108,7 +112,7 @@ def check_referral(data: object, *, ruleset: RuleSet, now: datetime) -> CheckedR
     received_day = received_at.astimezone(LONDON).date()
     victim_details, perpetrator_details, children = _people(errors, data, received_day)
     recorded = _checklist(errors, data, ruleset, received_day)
-    victim, perpetrator = _resolve_people(errors, data, victim_details, perpetrator_details)
+    victim, perpetrator = _resolve_people(errors, data, victim_details, perpetrator_details, viewer)
 
     last_marac = last_marac_referral_at(
         victim.person_id if victim else None,
@@ -228,12 +232,13 @@ def _resolve_people(
     data: Mapping[str, Any],
     victim: dict[str, Any] | None,
     perpetrator: dict[str, Any] | None,
+    viewer: Viewer,
 ) -> tuple[Resolved | None, Resolved | None]:
     """Read-only look-ups now; records are written only once everything is valid."""
     victim_pid = _valid_id(data.get("victim_person_id"))
     perpetrator_pid = _valid_id(data.get("perpetrator_person_id"))
-    victim_match = resolve(errors, "victim", victim, victim_pid)
-    perpetrator_match = resolve(errors, "perpetrator", perpetrator, perpetrator_pid)
+    victim_match = resolve(errors, "victim", victim, victim_pid, viewer=viewer)
+    perpetrator_match = resolve(errors, "perpetrator", perpetrator, perpetrator_pid, viewer=viewer)
     if victim_match and perpetrator_match and same_person(victim_match, perpetrator_match):
         errors.add("perpetrator", "The victim and the perpetrator cannot be the same person")
     return victim_match, perpetrator_match
