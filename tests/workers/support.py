@@ -7,7 +7,7 @@ from datetime import datetime
 
 from rq import Queue, SimpleWorker
 
-from tests.factories import make_person
+from tests.factories import make_details, make_person
 from triage.extensions import db
 from triage.models import AuditEvent, DueAction, Referral
 from triage.services import scheduling
@@ -35,6 +35,7 @@ def make_referral(
     )
     db.session.add(referral)
     db.session.flush()
+    make_details(referral, "victim", first_name="Alex", last_name="Example")
     return referral
 
 
