@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 
 from tests.api.conftest import referral_payload
 from triage.api import openapi
-from triage.api.schema import validate
 from triage.extensions import db
+from triage.field_validation import check_shape
 from triage.models import AuditEvent, Person, Referral
+from triage.referral_input import ReferralCreate
 
 
 def table_counts(app) -> tuple[int, ...]:
@@ -99,13 +100,13 @@ def test_every_operation_documents_its_error_responses(client):
 
 
 def test_the_example_validates_and_mistakes_do_not():
-    schema = {"$ref": "#/components/schemas/ReferralCreate"}
-    value, errors = validate(referral_payload(), schema, openapi.schemas())
+    # The one definition of the input (pydantic), which the published schema is made from.
+    value, errors = check_shape(ReferralCreate, referral_payload())
     assert errors == []
     assert value["victim"]["date_of_birth"].isoformat() == "1991-06-14"
-    _, errors = validate(referral_payload(victim={"first_name": "A"}), schema, openapi.schemas())
+    _, errors = check_shape(ReferralCreate, referral_payload(victim={"first_name": "A"}))
     assert errors == [{"field": "victim.last_name", "message": "is required"}]
-    _, errors = validate(referral_payload(children_in_household=True), schema, openapi.schemas())
+    _, errors = check_shape(ReferralCreate, referral_payload(children_in_household=True))
     assert errors == [{"field": "children_in_household", "message": "must be a whole number"}]
 
 
@@ -129,3 +130,41 @@ def test_document_is_valid_openapi_31_and_responses_conform(client, api_user):
     )
     check(client.post("/api/v1/referrals", json={}, headers=user.headers).json, "ValidationErrors")
     check(client.get("/api/v1/referrals/1").json, "Error")
+
+
+SAMPLE_VALUES = [
+    *([], {"1": []}, 12, True, "2026-02-30", "", " ", "x" * 300, None, 0, -1, 31, 1.5),
+    *("E15 1AA", "e151aa", "2026-05-03T09:30:00+01:00", "2026-05-03T09:30:00", "1991-06-14"),
+    *(["alcohol"], ["a", "a"], {"1": "yes"}, {"99": "x"}, {"x": "yes"}, "police", "female"),
+]
+
+
+def test_what_the_published_schema_accepts_the_definition_accepts():
+    """Schema-valid means accepted (as to shape): the published request schemas and the
+    models they are generated from agree on every sample value in every field."""
+    from openapi_schema_validator import OAS31Validator
+
+    from triage.referral_input import AssessRequest
+
+    def validator(name):
+        schema = {"$ref": f"#/components/schemas/{name}", "components": {"schemas": schemas}}
+        return OAS31Validator(schema, format_checker=OAS31Validator.FORMAT_CHECKER)
+
+    schemas = openapi.schemas()
+    cases = []
+    for value in SAMPLE_VALUES:
+        for name in schemas["ReferralCreate"]["properties"]:
+            cases.append((ReferralCreate, referral_payload(**{name: value})))
+        for name in schemas["Person"]["properties"]:
+            body = referral_payload()
+            body["victim"] = {**body["victim"], name: value}
+            cases.append((ReferralCreate, body))
+        for name in schemas["AssessRequest"]["properties"]:
+            body = {"received_at": "2026-05-03T09:30:00Z", "dash": {"1": "yes"}, name: value}
+            cases.append((AssessRequest, body))
+    disagree = [
+        (model.__name__, body)
+        for model, body in cases
+        if validator(model.__name__).is_valid(body) != (check_shape(model, body)[1] == [])
+    ]
+    assert disagree == []

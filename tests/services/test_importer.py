@@ -15,7 +15,8 @@ from triage.extensions import db
 from triage.models import AuditEvent, Person, Referral
 from triage.rules import assess
 from triage.services.actor import Actor
-from triage.services.importer import ImportRefused, column_for, import_referrals
+from triage.services.import_rows import column_for
+from triage.services.importer import ImportRefused, import_referrals
 from triage.services.referral_creation import create_referral
 from triage.services.referral_summary import facts_for
 
@@ -254,3 +255,20 @@ def test_size_and_row_limits(app_ctx, monkeypatch):
     with pytest.raises(ImportRefused, match="larger than"):
         run(content)
     assert referral_count() == 0
+
+
+def test_a_row_fills_in_the_one_definition_of_the_input():
+    """The CSV mapping produces the API's input shape: nothing the definition lacks."""
+    from triage.field_validation import check_shape
+    from triage.referral_input import ReferralCreate
+    from triage.rules import default_ruleset
+    from triage.services.import_rows import row_to_data
+
+    data, problems = row_to_data(row(), default_ruleset())
+    assert problems == []
+    assert set(data) <= set(ReferralCreate.model_fields)
+    assert check_shape(ReferralCreate, data)[1] == []
+    _, problems = check_shape(
+        ReferralCreate, row_to_data(row(victim_gender="robot"), default_ruleset())[0]
+    )
+    assert [p["field"] for p in problems] == ["victim.gender"]

@@ -442,3 +442,27 @@ def test_the_form_stores_what_the_service_stores_for_the_same_referral(app, logi
         assert by_form.answers == by_service.answers
         assert by_form.answer_details == {"3": "She fears he will come back."}
         assert by_form.victim_id == by_service.victim_id  # the same person, matched exactly
+
+
+def test_the_form_fills_in_the_one_definition_of_the_input(app, login_as, client):
+    """The form's answers map onto the same input model the API and the CSV import use."""
+    from triage.field_validation import check_shape
+    from triage.intake import flow
+    from triage.referral_input import ReferralInput
+    from triage.services import drafts
+    from triage.services.rulesets import active_ruleset
+
+    user = login_as("referrer")
+    for section, data in (
+        ("referrer", REFERRER),
+        ("victim", VICTIM),
+        ("perpetrator", PERPETRATOR),
+        ("dash", dash(3)),
+        ("risk", RISK),
+    ):
+        assert post(client, f"/referrals/new/{section}", data).status_code == 302
+    with app.test_request_context():
+        data = flow.data_from_draft(drafts.load(user.id), active_ruleset())
+        assert data is not None
+        assert set(data) <= set(ReferralInput.model_fields)
+        assert check_shape(ReferralInput, data)[1] == []

@@ -1,7 +1,8 @@
-"""The OpenAPI 3.1 document for /api/v1, written by hand as data.
+"""The OpenAPI 3.1 document for /api/v1, written as data.
 
-The request schemas here are not only documentation: `triage.api.views` checks every
-request body against them (`triage.api.schema`), so what is published is what is enforced.
+The request schemas are generated from the pydantic models in `triage.referral_input`, the
+same models the intake service validates every referral with (web form, API and CSV), so
+what is published is what is enforced. The response schemas are written here.
 """
 
 from __future__ import annotations
@@ -10,125 +11,28 @@ import functools
 from typing import Any
 
 from triage.models.referral import SOURCE_AGENCIES
-from triage.rules import ANSWERS, MARAC_CRITERIA, RISK_LEVELS, default_ruleset
-from triage.vocabulary import (
-    ADDRESS_MAX,
-    ANSWER_DETAIL_MAX,
-    CHILDREN_MAX,
-    CONSENT_BASES,
-    DETAIL_MAX,
-    GENDERS,
-    JUDGEMENT_REASON_MAX,
-    NAME_MAX,
-    POLICE_REFERENCE_MAX,
-    REFERRER_MAX,
-)
+from triage.referral_input import AssessRequest, ReferralCreate
+from triage.rules import MARAC_CRITERIA, RISK_LEVELS, default_ruleset
 
-QUESTION_NUMBER = {"type": "string", "pattern": "^[1-9][0-9]?$"}
+REF = "#/components/schemas/{model}"
 
 
-def _text(max_length: int, description: str = "", required: bool = False) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "string" if required else ["string", "null"]}
-    schema["maxLength"] = max_length
-    if required:
-        schema["minLength"] = 1
-    if description:
-        schema["description"] = description
-    return schema
-
-
-def _codes(description: str) -> dict[str, Any]:
-    return {
-        "type": ["array", "null"],
-        "items": {"type": "string", "maxLength": 40},
-        "maxItems": 50,
-        "uniqueItems": True,
-        "description": description,
-    }
-
-
-def _facts_properties() -> dict[str, Any]:
+def _input_schemas() -> dict[str, Any]:
+    """The request schemas, generated from the one definition of the input (pydantic)."""
     ruleset = default_ruleset()
-    needs = ", ".join(e.code for e in ruleset.victim_needs)
-    management = ", ".join(e.code for e in ruleset.perpetrator_management)
-    return {
-        "dash": {"$ref": "#/components/schemas/DashAnswers"},
-        "police_callouts_12m": {
-            "type": "integer",
-            "minimum": 0,
-            "maximum": 1000,
-            "description": "Police call-outs for domestic abuse to this victim in the last 12 "
-            "months. Missing means 0; null is refused (an unknown count is not zero).",
-        },
-        "professional_judgement": {
-            "type": ["boolean", "null"],
-            "description": "The practitioner judges the case high risk whatever the score.",
-        },
-        "professional_judgement_reason": _text(
-            JUDGEMENT_REASON_MAX, "Required when professional_judgement is true."
-        ),
-        "victim_needs": _codes(f"Victim's complex needs, codes of the rule set: {needs}."),
-        "perpetrator_management": _codes(
-            f"How the perpetrator is managed, codes of the rule set: {management}."
-        ),
+    codes = {
+        "victim_needs": ", ".join(e.code for e in ruleset.victim_needs),
+        "perpetrator_management": ", ".join(e.code for e in ruleset.perpetrator_management),
     }
-
-
-def _person() -> dict[str, Any]:
-    flag = {"type": ["boolean", "null"], "description": "null = not known"}
-    return {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["first_name", "last_name"],
-        "properties": {
-            "first_name": _text(NAME_MAX, required=True),
-            "last_name": _text(NAME_MAX, required=True),
-            "date_of_birth": {"type": ["string", "null"], "format": "date"},
-            "postcode": _text(10, "A UK postcode, e.g. E15 1AA"),
-            "gender": {"type": ["string", "null"], "enum": [*GENDERS, None]},
-            "address": _text(ADDRESS_MAX),
-            "racially_minoritised": flag,
-            "lgbt": flag,
-            "disabled": flag,
-        },
-    }
-
-
-def _referral_create() -> dict[str, Any]:
-    return {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["source_agency", "referrer_name", "victim", "consent_basis"],
-        "properties": {
-            "source_agency": {"type": "string", "enum": list(SOURCE_AGENCIES)},
-            "referrer_name": _text(REFERRER_MAX, required=True),
-            "referrer_contact": _text(REFERRER_MAX),
-            "police_reference": _text(
-                POLICE_REFERENCE_MAX, "Unique: a second referral with it is refused."
-            ),
-            "received_at": {
-                "type": ["string", "null"],
-                "format": "date-time",
-                "description": "When the referral was received, with a UTC offset; "
-                "defaults to now; never in the future.",
-            },
-            "victim": {"$ref": "#/components/schemas/Person"},
-            "perpetrator": {"$ref": "#/components/schemas/PersonOrNull"},
-            "children_in_household": {"type": "integer", "minimum": 0, "maximum": CHILDREN_MAX},
-            **_facts_properties(),
-            "dash_details": {"$ref": "#/components/schemas/DashDetails"},
-            "dash_completed_by": _text(
-                REFERRER_MAX, "Who completed the checklist; required when any answer is given."
-            ),
-            "dash_completed_on": {
-                "type": ["string", "null"],
-                "format": "date",
-                "description": "Required when any answer is given; not after the day received.",
-            },
-            "detail": _text(DETAIL_MAX, "Detail of the incident (free text)."),
-            "consent_basis": {"type": "string", "enum": list(CONSENT_BASES)},
-        },
-    }
+    schemas: dict[str, Any] = {}
+    for model in (ReferralCreate, AssessRequest):
+        schema = model.model_json_schema(ref_template=REF)
+        schemas.update(schema.pop("$defs", {}))
+        for name, listed in codes.items():
+            field = schema["properties"][name]
+            field["description"] = f"{field['description'][:-1]}: {listed}."
+        schemas[model.__name__] = schema
+    return schemas
 
 
 def _assessment() -> dict[str, Any]:
@@ -375,37 +279,7 @@ def document() -> dict[str, Any]:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
-                "DashAnswers": {
-                    "type": ["object", "null"],
-                    "description": "Question number (1-24 in the default rule set) to answer. "
-                    "Only yes counts; a missing question is not_asked.",
-                    "propertyNames": QUESTION_NUMBER,
-                    "additionalProperties": {"type": "string", "enum": list(ANSWERS)},
-                },
-                "DashDetails": {
-                    "type": ["object", "null"],
-                    "description": "Question number to free-text detail for that answer.",
-                    "propertyNames": QUESTION_NUMBER,
-                    "additionalProperties": {"type": "string", "maxLength": ANSWER_DETAIL_MAX},
-                },
-                "Person": _person(),
-                "PersonOrNull": {**_person(), "type": ["object", "null"]},
-                "ReferralCreate": _referral_create(),
-                "AssessRequest": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["received_at"],
-                    "properties": {
-                        **_facts_properties(),
-                        "received_at": {"type": "string", "format": "date-time"},
-                        "last_marac_referral_at": {
-                            "type": ["string", "null"],
-                            "format": "date-time",
-                            "description": "When this victim and perpetrator were last "
-                            "referred to MARAC, if ever (for the repeat criterion).",
-                        },
-                    },
-                },
+                **_input_schemas(),
                 "Assessment": _assessment(),
                 "Routing": _routing(),
                 "ReferralCreated": {

@@ -1,73 +1,49 @@
 """The JSON API, version 1. Bearer tokens only (no cookies, so no CSRF); thin views.
 
-Request bodies are checked against the published OpenAPI schemas first (unknown fields are
-refused: no mass assignment), then by the same intake service the web form and the CSV
-import use, so a referral is stored the same way whichever door it comes through.
+A referral's body is checked once, by the same intake service the web form and the CSV
+import use, against the one definition of the input (`triage.referral_input`, published
+in the OpenAPI document): unknown fields are refused (no mass assignment), every problem
+is listed at once, and a referral is stored the same way whichever door it comes through.
+The request boundary commits (`triage.web.transaction`); jobs are enqueued after it.
 """
 
 from __future__ import annotations
 
-import copy
-import re
 from typing import Any
 
-from flask import Blueprint, abort, g, jsonify, request, url_for
-from flask_login import current_user
+from flask import Blueprint, jsonify, request, url_for
 
 from triage.api import openapi
-from triage.api.schema import validate
 from triage.auth.decorators import public, requires
-from triage.extensions import csrf, db
+from triage.extensions import csrf
+from triage.field_validation import check_shape
 from triage.models import PersonDetails, Referral
-from triage.permissions.cases import can
+from triage.referral_input import AssessRequest, ReferralCreate
 from triage.rules import InvalidFacts, assess
-from triage.services import audit, rulesets
+from triage.services import referral_creation, rulesets, scheduling
 from triage.services.intake_validation import IntakeInvalid
-from triage.services.referral_creation import create_referral as create
-from triage.services.referral_summary import referral_summary
+from triage.services.referral_summary import record_view, referral_summary
 from triage.timeutil import utcnow
 from triage.web.actor import current_actor
+from triage.web.lookup import get_or_404
+from triage.web.transaction import after_commit, attempt
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 # A referral is a few kB; anything much larger is not one.
 MAX_BODY_BYTES = 256 * 1024
-_INDEX = re.compile(r"\[\d+\]$")
+NOT_JSON = [{"field": "body", "message": "must be a JSON object (application/json)"}]
 
 
 def _invalid(errors: list[dict[str, str]]):
     return jsonify({"errors": errors}), 422
 
 
-def _body(schema_name: str) -> tuple[Any, list[dict[str, str]]]:
-    """The JSON body checked against its published schema: (converted value, errors)."""
+def _json_body() -> Any:
+    """The parsed JSON body (None when it is not JSON), at most MAX_BODY_BYTES."""
     request.max_content_length = MAX_BODY_BYTES
-    data = request.get_json(silent=True)
-    if data is None:
-        return None, [{"field": "body", "message": "must be a JSON object (application/json)"}]
-    schema = {"$ref": f"#/components/schemas/{schema_name}"}
-    return validate(data, schema, openapi.schemas())
-
-
-def _merge(first: list[dict[str, str]], second: list[dict[str, str]]) -> list[dict[str, str]]:
-    """All of `first`, then those of `second` about a field `first` does not mention."""
-    seen = {e["field"] for e in first}
-    return first + [e for e in second if e["field"] not in seen]
-
-
-def _without(data: dict[str, Any], errors: list[dict[str, str]]) -> dict[str, Any]:
-    """A copy of `data` without the values the schema refused (never hand intake a value of
-    the wrong type): 'victim.gender' drops that key, 'victim_needs[2]' the whole list."""
-    clean = copy.deepcopy(data)
-    for error in errors:
-        path = _INDEX.sub("", error["field"]).split(".")
-        node: Any = clean
-        for key in path[:-1]:
-            node = node.get(key) if isinstance(node, dict) else None
-        if isinstance(node, dict):
-            node.pop(path[-1], None)
-    return clean
+    return request.get_json(silent=True)
 
 
 @bp.route("/openapi.json")
@@ -79,42 +55,31 @@ def openapi_document():
 @bp.route("/referrals", methods=["POST"])
 @requires("referral.create")
 def create_referral():
-    data, errors = _body("ReferralCreate")
+    data = _json_body()
     if data is None:
-        return _invalid(errors)
-    actor, now = current_actor(), utcnow()
-    if errors:
-        if isinstance(data, dict):
-            # Ask intake about the fields whose shape is right, so the client hears about
-            # every problem at once; the savepoint is always rolled back, so nothing from
-            # this attempt is kept.
-            savepoint = db.session.begin_nested()
-            try:
-                create(_without(data, errors), actor=actor, now=now)
-            except IntakeInvalid as exc:
-                errors = _merge(errors, exc.errors)
-            finally:
-                savepoint.rollback()
-        db.session.rollback()
-        return _invalid(errors)
-    try:
-        created = create(data, actor=actor, now=now)
-    except IntakeInvalid as exc:
-        db.session.rollback()
-        return _invalid(exc.errors)
-    referral = created.referral
-    body = {
-        "id": referral.id,
-        "reference": referral.reference,
-        "assessment": referral.assessment,
-        "routing": referral_summary(referral),
-    }
-    due_action_ids = created.due_action_ids
-    db.session.commit()
-    from triage.services import scheduling
-
-    scheduling.enqueue(due_action_ids)
-    response = jsonify(body)
+        return _invalid(NOT_JSON)
+    ruleset = rulesets.active_ruleset()
+    created, refusal = attempt(
+        referral_creation.create_referral,
+        data,
+        actor=current_actor(),
+        now=utcnow(),
+        ruleset=ruleset,
+        shape=ReferralCreate,
+        refusals=(IntakeInvalid,),
+    )
+    if refusal is not None:
+        return _invalid(refusal.errors)
+    referral, due = created.referral, created.due_action_ids
+    after_commit(lambda: scheduling.enqueue(due))
+    response = jsonify(
+        {
+            "id": referral.id,
+            "reference": referral.reference,
+            "assessment": referral.assessment,
+            "routing": referral_summary(referral, ruleset),
+        }
+    )
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_referral", referral_id=referral.id)
     return response
@@ -123,23 +88,19 @@ def create_referral():
 @bp.route("/referrals/<int:referral_id>")
 @requires("referral.view")
 def get_referral(referral_id: int):
-    referral = db.session.get(Referral, referral_id)
-    if referral is None:
-        abort(404)
-    if not can(current_user, "referral.view", referral):
-        # Looks exactly like a missing referral, but the refusal is audited.
-        g.denied_object_type, g.denied_object_id = "referral", referral.id
-        abort(404)
-    audit.record("referral.view", current_actor(), object_type="referral", object_id=referral.id)
-    body = referral_body(referral)
-    db.session.commit()
-    return jsonify(body)
+    # A referral the caller may not see looks exactly like a missing one (audited).
+    referral = get_or_404(Referral, referral_id, object_type="referral", capability="referral.view")
+    record_view(referral, actor=current_actor(), now=utcnow())
+    return jsonify(referral_body(referral))
 
 
 @bp.route("/assess", methods=["POST"])
 @requires("referral.create")
 def assess_facts():
-    facts, errors = _body("AssessRequest")
+    data = _json_body()
+    if data is None:
+        return _invalid(NOT_JSON)
+    facts, errors = check_shape(AssessRequest, data)
     if errors:
         return _invalid(errors)
     try:

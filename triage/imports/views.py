@@ -10,11 +10,11 @@ from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput
 from wtforms import SubmitField
 
 from triage.auth.decorators import requires
-from triage.extensions import db
-from triage.services import importer
+from triage.services import importer, scheduling
 from triage.services.rulesets import active_ruleset
 from triage.timeutil import utcnow
 from triage.web.actor import current_actor
+from triage.web.transaction import after_commit, attempt
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -44,16 +44,18 @@ def upload():
             form.csv_file.errors = ["Choose a CSV file to import"]
         else:
             content = upload_file.read(importer.MAX_BYTES + 1)
-            try:
-                report = importer.import_referrals(content, actor=current_actor(), now=utcnow())
-            except importer.ImportRefused as exc:
-                db.session.rollback()
-                form.csv_file.errors = [str(exc)]
+            report, refusal = attempt(
+                importer.import_referrals,
+                content,
+                actor=current_actor(),
+                now=utcnow(),
+                refusals=(importer.ImportRefused,),
+            )
+            if refusal is not None:
+                form.csv_file.errors = [str(refusal)]
             else:
-                db.session.commit()
-                from triage.services import scheduling
-
-                scheduling.enqueue(report.due_action_ids)
+                due = report.due_action_ids
+                after_commit(lambda: scheduling.enqueue(due))
     if form.errors:
         status = 400
     ruleset = active_ruleset()

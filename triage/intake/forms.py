@@ -1,31 +1,41 @@
 """The referral form, one WTForms class per section. Fields are listed explicitly.
 
-The forms only check what a person typed (is there a name, is the date real); the intake
-service checks the referral as a whole. CSRF is checked for every POST by CSRFProtect (the
+The forms only check what a person typed (is there a name, is the date real), with the
+limits of the one definition of a referral's input (`triage.referral_input`); the form's
+answers are mapped onto that definition (`flow.data_from_draft`) and the intake service
+checks the referral as a whole. CSRF is checked for every POST by CSRFProtect (the
 templates carry the token), so the section forms can also be rebuilt from a saved draft.
 """
 
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime, time
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
-    GovDateInput,
     GovRadioInput,
     GovSelect,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import Field, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import Length, Optional, StopValidation, ValidationError
 
 from triage import vocabulary
+from triage.field_validation import limit
+from triage.intake.form_fields import (
+    YES_NO,
+    YES_NO_UNKNOWN,
+    DateParts,
+    SectionForm,
+    choices,
+    required,
+    whole_number,
+)
 from triage.models.referral import SOURCE_AGENCIES
+from triage.referral_input import Person, ReferralCreate
 from triage.rules import RuleSet
 
 LONDON = ZoneInfo("Europe/London")
@@ -38,76 +48,6 @@ ANSWER_LABELS = {
 }
 
 
-def choices(pairs) -> list[SelectChoice]:
-    items = pairs.items() if isinstance(pairs, dict) else pairs
-    return [SelectChoice(value, label) for value, label in items]
-
-
-YES_NO = {"yes": "Yes", "no": "No"}
-YES_NO_UNKNOWN = {"yes": "Yes", "no": "No", "unknown": "Not known"}
-
-
-class SectionForm(FlaskForm):
-    class Meta:
-        csrf = False  # CSRFProtect checks every POST; drafts rebuild forms without a request
-
-
-class DateParts(Field):
-    """A GOV.UK date input (day, month, year boxes) that tells a missing part from a bad date."""
-
-    widget = GovDateInput()
-
-    def __init__(self, label=None, validators=None, *, required_message=None, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.required_message = required_message
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        if not valuelist:
-            self.raw_data = None  # the GOV.UK widget needs three parts or none
-            return
-        parts = [str(v).strip() for v in valuelist[:3]]
-        parts += [""] * (3 - len(parts))
-        self.raw_data = parts
-        if not any(parts):
-            return
-        label = self.label.text
-        if not all(parts):
-            missing = [n for n, v in zip(("day", "month", "year"), parts, strict=True) if not v]
-            raise ValueError(f"{label} must include a {' and '.join(missing)}")
-        try:
-            day, month, year = (int(p) for p in parts)
-            if year < 1000:
-                raise ValueError
-            self.data = date(year, month, day)
-        except ValueError:
-            raise ValueError(f"{label} must be a real date") from None
-
-    def _value(self):
-        return self.data.strftime("%d %m %Y") if self.data else ""
-
-    def pre_validate(self, form):
-        if self.process_errors:
-            raise StopValidation(self.process_errors[0])
-        if self.data is None and self.required_message:
-            raise StopValidation(self.required_message)
-
-
-def whole_number(message: str, maximum: int):
-    def check(form, field):
-        text = (field.data or "").strip()
-        if not text.isdigit():
-            raise ValidationError(message)
-        if int(text) > maximum:
-            raise ValidationError(f"{field.label.text} must be {maximum} or fewer")
-
-    return check
-
-
-def _required(message: str) -> InputRequired:
-    return InputRequired(message)
-
-
 # --------------------------------------------------------------------------- 1 referrer
 
 
@@ -116,26 +56,26 @@ class ReferrerForm(SectionForm):
         "Which agency is the referral from?",
         choices=choices([("", "Choose an agency"), *SOURCE_AGENCIES.items()]),
         widget=GovSelect(),
-        validators=[_required("Select the agency the referral comes from")],
+        validators=[required("Select the agency the referral comes from")],
     )
     referrer_name = StringField(
         "Name of the person making the referral",
         widget=GovTextInput(),
         validators=[
-            _required("Enter the name of the person making the referral"),
-            Length(max=vocabulary.REFERRER_MAX),
+            required("Enter the name of the person making the referral"),
+            Length(max=limit(ReferralCreate, "referrer_name")),
         ],
     )
     referrer_contact = StringField(
         "Referrer's phone number or e-mail address (optional)",
         widget=GovTextInput(),
-        validators=[Optional(), Length(max=vocabulary.REFERRER_MAX)],
+        validators=[Optional(), Length(max=limit(ReferralCreate, "referrer_contact"))],
     )
     police_reference = StringField(
         "Police reference (optional)",
         description="The crime or incident reference, if the police were involved.",
         widget=GovTextInput(),
-        validators=[Optional(), Length(max=vocabulary.POLICE_REFERENCE_MAX)],
+        validators=[Optional(), Length(max=limit(ReferralCreate, "police_reference"))],
     )
     received_date = DateParts(
         "Date the referral was received (optional)",
@@ -151,7 +91,7 @@ class ReferrerForm(SectionForm):
         "On what basis is the victim's information being shared?",
         choices=choices(vocabulary.CONSENT_BASES),
         widget=GovRadioInput(),
-        validators=[_required("Select the basis for sharing the victim's information")],
+        validators=[required("Select the basis for sharing the victim's information")],
     )
 
     def validate_received_time(self, field):
@@ -183,7 +123,9 @@ def received_at(form: ReferrerForm) -> datetime | None:
 
 
 def _name(label: str) -> StringField:
-    return StringField(label, widget=GovTextInput(), validators=[Length(max=vocabulary.NAME_MAX)])
+    return StringField(
+        label, widget=GovTextInput(), validators=[Length(max=limit(Person, "first_name"))]
+    )
 
 
 def _date_of_birth() -> DateParts:
@@ -201,7 +143,9 @@ def _gender() -> RadioField:
 
 def _postcode() -> StringField:
     return StringField(
-        "Postcode (optional)", widget=GovTextInput(), validators=[Optional(), Length(max=10)]
+        "Postcode (optional)",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=limit(Person, "postcode"))],
     )
 
 
@@ -215,7 +159,7 @@ class VictimForm(SectionForm):
         "Address (optional)",
         description="Only if it is safe to record. Leave blank for a refuge address.",
         widget=GovTextArea(),
-        validators=[Optional(), Length(max=vocabulary.ADDRESS_MAX)],
+        validators=[Optional(), Length(max=limit(Person, "address"))],
     )
     victim_racially_minoritised = RadioField(
         "Is the victim from a racially minoritised community?",
@@ -253,7 +197,7 @@ class PerpetratorForm(SectionForm):
         "Do you know who the perpetrator is?",
         choices=choices(YES_NO),
         widget=GovRadioInput(),
-        validators=[_required("Select yes if you know who the perpetrator is")],
+        validators=[required("Select yes if you know who the perpetrator is")],
     )
     perpetrator_first_name = _name("Perpetrator's first name")
     perpetrator_last_name = _name("Perpetrator's last name")
@@ -265,9 +209,10 @@ class PerpetratorForm(SectionForm):
         description="Enter 0 if there are none.",
         widget=GovTextInput(),
         validators=[
-            _required("Enter the number of children in the household, or 0 if there are none"),
+            required("Enter the number of children in the household, or 0 if there are none"),
             whole_number(
-                "Enter the number of children as a whole number, like 2", vocabulary.CHILDREN_MAX
+                "Enter the number of children as a whole number, like 2",
+                limit(ReferralCreate, "children_in_household", "maximum"),
             ),
         ],
     )
@@ -312,7 +257,7 @@ def dash_form_class(ruleset: RuleSet) -> type[SectionForm]:
             description=q.help or "",
             widget=GovRadioInput(),
             validators=[
-                _required(
+                required(
                     f"Select an answer to question {q.number} "
                     "(choose 'Not asked' if the victim could not be asked)"
                 )
@@ -321,13 +266,13 @@ def dash_form_class(ruleset: RuleSet) -> type[SectionForm]:
         fields[f"q{q.number}_detail"] = TextAreaField(
             f"Detail for question {q.number} (optional)",
             widget=GovTextArea(),
-            validators=[Optional(), Length(max=vocabulary.ANSWER_DETAIL_MAX)],
+            validators=[Optional(), Length(max=limit(ReferralCreate, "dash_details"))],
         )
     fields["dash_completed_by"] = StringField(
         "Who completed the checklist?",
         description="Name and role, for example PC Jo Bloggs, response officer.",
         widget=GovTextInput(),
-        validators=[Length(max=vocabulary.REFERRER_MAX)],
+        validators=[Length(max=limit(ReferralCreate, "dash_completed_by"))],
     )
     fields["dash_completed_on"] = DateParts(
         "Date the checklist was completed", description="For example, 27 3 2026."
@@ -365,7 +310,7 @@ def risk_form_class(ruleset: RuleSet) -> type[SectionForm]:
             description="Enter 0 if none.",
             widget=GovTextInput(),
             validators=[
-                _required("Enter the number of police call-outs, or 0 if there were none"),
+                required("Enter the number of police call-outs, or 0 if there were none"),
                 whole_number("Enter the number of call-outs as a whole number, like 3", 365),
             ],
         )
@@ -373,13 +318,13 @@ def risk_form_class(ruleset: RuleSet) -> type[SectionForm]:
             "In your professional judgement, is this case high risk whatever the score?",
             choices=choices(YES_NO),
             widget=GovRadioInput(),
-            validators=[_required("Select yes if you judge the case high risk")],
+            validators=[required("Select yes if you judge the case high risk")],
         )
         professional_judgement_reason = TextAreaField(
             "Why do you judge the case high risk?",
             description="Required if you answered yes. This is quoted in the reasons.",
             widget=GovTextArea(),
-            validators=[Length(max=vocabulary.JUDGEMENT_REASON_MAX)],
+            validators=[Length(max=limit(ReferralCreate, "professional_judgement_reason"))],
         )
         victim_needs = SelectMultipleField(
             "Does the victim have any of these needs?",
@@ -399,7 +344,7 @@ def risk_form_class(ruleset: RuleSet) -> type[SectionForm]:
             "What happened? (optional)",
             description="The incident and anything else the S2S team should know.",
             widget=GovTextArea(),
-            validators=[Optional(), Length(max=vocabulary.DETAIL_MAX)],
+            validators=[Optional(), Length(max=limit(ReferralCreate, "detail"))],
         )
 
         def validate_professional_judgement_reason(self, field):
@@ -416,5 +361,5 @@ class MatchForm(SectionForm):
         "Is this the same person?",
         choices=[],
         widget=GovRadioInput(),
-        validators=[_required("Select the person this is, or that it is a different person")],
+        validators=[required("Select the person this is, or that it is a different person")],
     )

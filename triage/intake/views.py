@@ -2,7 +2,8 @@
 
 The form is five sections, each saved to a server-side draft on every POST (valid or
 not), then "Check your answers", then one call to the intake service. Views stay thin:
-the service validates, assesses, stores and audits.
+the service validates, assesses, stores and audits; the request boundary commits
+(`triage.web.transaction`) and the referral's jobs are enqueued after that commit.
 """
 
 from __future__ import annotations
@@ -26,22 +27,28 @@ from flask_login import current_user
 from triage import vocabulary
 from triage.auth.decorators import requires
 from triage.auth.login import SESSION_KEY
-from triage.extensions import db
 from triage.intake import flow, summary
-from triage.intake.forms import ANSWER_LABELS, MatchForm, choices
+from triage.intake.form_fields import choices
+from triage.intake.forms import ANSWER_LABELS, MatchForm
 from triage.models import Referral
 from triage.models.referral import SOURCE_AGENCIES
 from triage.permissions.cases import can, has_capability
 from triage.rules import RuleSet
-from triage.services import audit, auth_sessions, drafts, possible_matches
+from triage.services import auth_sessions, drafts, person_matching, possible_matches, scheduling
 from triage.services.actor import Actor
 from triage.services.intake_validation import IntakeInvalid
 from triage.services.person_details import Viewer, case_people, latest_visible
 from triage.services.referral_creation import create_referral
-from triage.services.referral_summary import current_marac_listing, referral_summary
+from triage.services.referral_summary import (
+    current_marac_listing,
+    record_view,
+    referral_summary,
+)
 from triage.services.rulesets import active_ruleset, ruleset_by_version
 from triage.timeutil import utcnow
 from triage.web.actor import current_actor
+from triage.web.lookup import get_or_404
+from triage.web.transaction import after_commit, attempt
 
 bp = Blueprint("referral", __name__, url_prefix="/referrals")
 
@@ -108,20 +115,10 @@ def _rescue_after_time_out():
         or not has_capability(row.user, "referral.create")
     ):
         return None
-    draft = drafts.load(row.user_id)
-    draft.setdefault("sections", {})[section] = flow.typed(request.form)
-    draft.setdefault("status", {})[section] = "errors"  # checked again when next opened
-    draft.setdefault("service_errors", {}).pop(section, None)
-    drafts.save(row.user_id, draft, now=now)
-    audit.record(
-        "referral_draft.saved_after_time_out",
-        Actor.for_user(row.user, request_id=g.get("request_id"), ip=request.remote_addr),
-        object_type="user",
-        object_id=row.user_id,
-        details={"section": section},
-        now=now,
-    )
-    db.session.commit()
+    actor = Actor.for_user(row.user, request_id=g.get("request_id"), ip=request.remote_addr)
+    drafts.save_after_time_out(
+        row.user_id, section, flow.typed(request.form), actor=actor, now=now
+    )  # committed by the request boundary, with the redirect
     flash("Your session timed out. What you typed was saved: sign in to carry on.", "info")
     return redirect(url_for("auth.sign_in", next=url_for("referral.section", section=section)))
 
@@ -147,7 +144,6 @@ def create():
 @requires("referral.create")
 def discard():
     drafts.discard(current_user.id)
-    db.session.commit()
     flash("The draft referral was deleted.", "success")
     return redirect(url_for("referral.create"))
 
@@ -172,7 +168,6 @@ def section(section: str):
         valid = form.validate()
         draft["status"][section] = "complete" if valid else "errors"
         _save(draft)
-        db.session.commit()
         if valid:
             return redirect(_after_section(draft, ruleset, section))
     else:
@@ -239,17 +234,9 @@ def match(role: str):
         person_id = None if form.choice.data == "new" else int(form.choice.data)
         draft["matches"][role] = {"key": flow.details_key(details), "person_id": person_id}
         _save(draft)
-        db.session.commit()
         return redirect(_after_section(draft, ruleset, role))
-    # Showing who else is on record is a disclosure: audited, by person id only.
-    audit.record(
-        "person.match_offered",
-        current_actor(),
-        object_type="user",
-        object_id=current_user.id,
-        details={"role": role, "person_ids": [pid for pid, _ in near]},
-    )
-    db.session.commit()
+    shown = [p for p in result.near if p.id in dict(near)]
+    person_matching.record_offer(role, shown, actor=current_actor(), now=utcnow())
     return render_template(
         "intake/match.html",
         form=form,
@@ -284,24 +271,21 @@ def check():
         # One submission per draft: lock it, so a double click cannot make two referrals.
         if drafts.get(current_user.id, lock=True) is None:
             return redirect(url_for("referral.create"))
-        now = utcnow()
-        try:
-            created = create_referral(
-                data, actor=current_actor(), now=now, ruleset=active_ruleset()
-            )
-        except IntakeInvalid as exc:
-            db.session.rollback()
-            draft = _draft()
-            errors = _service_errors(draft, exc.errors)
+        created, refusal = attempt(
+            create_referral,
+            data,
+            actor=current_actor(),
+            now=utcnow(),
+            ruleset=active_ruleset(),
+            refusals=(IntakeInvalid,),
+        )
+        if refusal is not None:
+            errors = _service_errors(draft, refusal.errors)
             _save(draft)
-            db.session.commit()
         else:
             drafts.discard(current_user.id)
-            db.session.commit()
-            from triage.services import scheduling
-
-            scheduling.enqueue(created.due_action_ids)
-            referral = created.referral
+            due, referral = created.due_action_ids, created.referral
+            after_commit(lambda: scheduling.enqueue(due))
             flash(f"Referral {referral.reference} received.", "success")
             return redirect(url_for("referral.show", referral_id=referral.id))
     return render_template(
@@ -351,22 +335,11 @@ def _labels(ruleset: RuleSet) -> dict:
 @bp.route("/<int:referral_id>")
 @requires("referral.view")
 def show(referral_id: int):
-    referral = db.session.get(Referral, referral_id)
-    if referral is None:
-        abort(404)
-    if not can(current_user, "referral.view", referral):
-        # Same answer as an unknown id, so nobody learns which ids exist; audited.
-        g.denied_object_type = "referral"
-        g.denied_object_id = referral_id
-        abort(404)
-    audit.record(
-        "referral.view",
-        current_actor(),
-        object_type="referral",
-        object_id=referral.id,
-        details={"reference": referral.reference},
+    # Same answer for an unknown id and one the user may not see (audited).
+    referral = get_or_404(Referral, referral_id, object_type="referral", capability="referral.view")
+    record_view(
+        referral, actor=current_actor(), now=utcnow(), details={"reference": referral.reference}
     )
-    db.session.commit()
     summary = referral_summary(referral)
     try:
         ruleset = ruleset_by_version(referral.ruleset_version)

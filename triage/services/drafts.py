@@ -15,6 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from triage.extensions import db
 from triage.models import ReferralDraft
+from triage.services import audit
+from triage.services.actor import Actor
 
 REFERRAL_FORM = "referral"
 DRAFT_KEEP_DAYS = 30
@@ -56,6 +58,26 @@ def save(user_id: int, data: dict, *, now: datetime, form: str = REFERRAL_FORM) 
     row.updated_at = now
     db.session.flush()
     return row
+
+
+def save_after_time_out(
+    user_id: int, section: str, fields: dict, *, actor: Actor, now: datetime
+) -> None:
+    """Keep a section posted just after its session timed out: saved to its owner's draft,
+    marked to be checked again when next opened, and audited (the section's name only)."""
+    draft = load(user_id)
+    draft.setdefault("sections", {})[section] = fields
+    draft.setdefault("status", {})[section] = "errors"
+    draft.setdefault("service_errors", {}).pop(section, None)
+    save(user_id, draft, now=now)
+    audit.record(
+        "referral_draft.saved_after_time_out",
+        actor,
+        object_type="user",
+        object_id=user_id,
+        details={"section": section},
+        now=now,
+    )
 
 
 def discard(user_id: int, form: str = REFERRAL_FORM) -> bool:

@@ -41,23 +41,12 @@ class Viewer:
     def referrals_clause(self) -> ColumnElement[bool]:
         return true() if self.user is None else visible_referrals_clause(self.user)
 
-    def visible_people(self, person_ids: set[int]) -> set[int]:
-        """Those of `person_ids` named in at least one referral this viewer may see."""
-        if not person_ids:
-            return set()
-        rows = db.session.execute(
-            select(Referral.victim_id, Referral.perpetrator_id).where(
-                or_(Referral.victim_id.in_(person_ids), Referral.perpetrator_id.in_(person_ids)),
-                self.referrals_clause(),
-            )
-        ).all()
-        return {pid for row in rows for pid in row if pid in person_ids}
-
 
 def record(
     referral: Referral, role: str, details: dict[str, Any], *, actor: Actor, now: datetime
 ) -> PersonDetails:
-    """Store what this referral says about its `role` (in the caller's transaction)."""
+    """Store what this referral says about its `role` (in the caller's transaction; flushed
+    with the caller's next flush, so both roles' rows go in one statement)."""
     row = PersonDetails(
         referral_id=referral.id,
         role=role,
@@ -65,8 +54,10 @@ def record(
         recorded_by_id=actor.user_id,
         **{key: details.get(key) for key in DETAIL_FIELDS},
     )
-    referral.people_details.append(row)
-    db.session.flush()
+    if "people_details" in referral.__dict__:  # loaded: keep it current
+        referral.people_details.append(row)
+    else:  # a new referral's rows: no need to load the (empty) collection first
+        db.session.add(row)
     return row
 
 

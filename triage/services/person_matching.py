@@ -18,11 +18,13 @@ referral's own `PersonDetails` row, never onto the shared person row.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from triage.extensions import db
 from triage.models import Person
-from triage.services.intake_fields import ROLE_WORD, Errors
+from triage.services import audit
+from triage.services.actor import Actor
 from triage.services.people import match_key
 from triage.services.person_details import Viewer
 from triage.services.repeats import MatchResult, find_matches
@@ -47,27 +49,23 @@ def visible_matches(
     first_name: str, last_name: str, date_of_birth: Any, viewer: Viewer
 ) -> tuple[MatchResult, list[tuple[int, str]]]:
     """The matches the viewer may be shown, and the others as (person id, kind)."""
-    found = find_matches(first_name, last_name, date_of_birth)
-    visible = viewer.visible_people(found.candidate_ids)
+    found = find_matches(first_name, last_name, date_of_birth, visible=viewer.referrals_clause())
+    visible = found.visible_ids
     hidden = [(p.id, "near") for p in found.near if p.id not in visible]
     exact = found.exact
     if exact is not None and exact.id not in visible:
         hidden.insert(0, (exact.id, "exact"))
         exact = None
-    return MatchResult(exact, [p for p in found.near if p.id in visible]), hidden
+    shown = [p for p in found.near if p.id in visible]
+    return MatchResult(exact, shown, visible), hidden
 
 
-def resolve(
-    errors: Errors,
-    role: str,
-    details: dict[str, Any] | None,
-    confirmed_id: int | None,
-    *,
-    viewer: Viewer,
-) -> Resolved | None:
-    """Look the person up (read only); None, with the reason in `errors`, when refused."""
-    if details is None:
-        return None
+class NotACandidate(ValueError):
+    """The person confirmed is not a match the referrer could be shown for the details."""
+
+
+def resolve(details: dict[str, Any], confirmed_id: int | None, *, viewer: Viewer) -> Resolved:
+    """Look the person up (read only). NotACandidate if `confirmed_id` is not a match."""
     matches, hidden = visible_matches(
         details["first_name"], details["last_name"], details["date_of_birth"], viewer
     )
@@ -75,12 +73,7 @@ def resolve(
         # A person the referrer was not shown cannot be confirmed: the same answer as for a
         # person who does not match, so an id reveals nothing.
         if confirmed_id not in matches.candidate_ids:
-            errors.add(
-                f"{role}_person_id",
-                f"The person confirmed as the {ROLE_WORD[role]} does not match the name and "
-                "date of birth given: check the details or choose again",
-            )
-            return None
+            raise NotACandidate(confirmed_id)
         return Resolved(details, db.session.get(Person, confirmed_id), "confirmed", hidden)
     if matches.exact is not None:
         return Resolved(details, matches.exact, "exact", hidden)
@@ -117,3 +110,16 @@ def write_person(resolved: Resolved) -> Person:
         person.date_of_birth = d["date_of_birth"]
     db.session.flush()
     return person
+
+
+def record_offer(role: str, near: list[Person], *, actor: Actor, now: datetime) -> None:
+    """Showing who else is on record is a disclosure: audited, by person id only (the
+    object is the user who was shown them)."""
+    audit.record(
+        "person.match_offered",
+        actor,
+        object_type="user",
+        object_id=actor.user_id,
+        details={"role": role, "person_ids": [p.id for p in near]},
+        now=now,
+    )

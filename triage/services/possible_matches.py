@@ -25,14 +25,14 @@ class MatchTaskError(ValueError):
 
 
 def record(referral: Referral, role: str, hidden: list[tuple[int, str]], *, now: datetime) -> None:
-    """One open task per hidden (person id, "exact"/"near") match of `role`."""
+    """One open task per hidden (person id, "exact"/"near") match of `role` (flushed with
+    the caller's next flush)."""
     for person_id, kind in hidden:
         db.session.add(
             PossibleMatch(
                 referral_id=referral.id, role=role, person_id=person_id, kind=kind, created_at=now
             )
         )
-    db.session.flush()
 
 
 def open_tasks(referral_id: int | None = None) -> list[PossibleMatch]:

@@ -19,8 +19,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import BaseModel
+
 from triage.extensions import db
 from triage.models import Referral
+from triage.referral_input import ReferralInput
 from triage.rules import RuleSet
 from triage.services import audit, person_details, possible_matches
 from triage.services.actor import Actor
@@ -38,14 +41,21 @@ class Created:
 
 
 def create_referral(
-    data: Mapping[str, Any], *, actor: Actor, now: datetime, ruleset: RuleSet | None = None
+    data: Mapping[str, Any],
+    *,
+    actor: Actor,
+    now: datetime,
+    ruleset: RuleSet | None = None,
+    shape: type[BaseModel] = ReferralInput,
 ) -> Created:
-    """Check, assess and store one referral in the caller's transaction (see module doc)."""
+    """Check, assess and store one referral in the caller's transaction (see module doc).
+    `shape`: the input model of the caller's door (`ReferralCreate` for the API)."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
     now = now.astimezone(UTC)
     ruleset = ruleset if ruleset is not None else _active_ruleset()
-    checked = check_referral(data, ruleset=ruleset, now=now, viewer=Viewer.for_actor(actor))
+    viewer = Viewer.for_actor(actor)
+    checked = check_referral(data, ruleset=ruleset, now=now, viewer=viewer, shape=shape)
     referral = _store(checked, ruleset, actor=actor, now=now)
     _record_people(referral, checked, actor=actor, now=now)
     _audit(referral, checked, actor=actor, now=now)
@@ -108,6 +118,7 @@ def _record_people(
             continue
         person_details.record(referral, role, resolved.details, actor=actor, now=now)
         possible_matches.record(referral, role, resolved.hidden, now=now)
+    db.session.flush()
 
 
 def _audit(referral: Referral, checked: CheckedReferral, *, actor: Actor, now: datetime) -> None:

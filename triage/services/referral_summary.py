@@ -1,6 +1,7 @@
 """Reading a stored referral back, for its page and the API: what the rules and routing
 decided (`referral_summary`, whose shape the API publishes), the facts it was assessed on
-(`facts_for`, for replay) and its MARAC listing in force."""
+(`facts_for`, for replay) and its MARAC listing in force. Showing a referral to anyone is
+audited (`record_view`), by the read-back itself."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from sqlalchemy import select
 from triage.extensions import db
 from triage.models import MaracListing, Referral
 from triage.rules import MARAC_CRITERIA, Assessment, RuleSet
+from triage.services import audit
+from triage.services.actor import Actor
 from triage.vocabulary import RISK_LEVEL_LABELS
 
 
@@ -22,6 +25,20 @@ def facts_for(referral: Referral) -> dict[str, Any]:
         if stored.get(key):
             stored[key] = datetime.fromisoformat(stored[key])
     return stored
+
+
+def record_view(
+    referral: Referral, *, actor: Actor, now: datetime, details: dict[str, Any] | None = None
+) -> None:
+    """Audit that `actor` was shown this referral (in the caller's transaction)."""
+    audit.record(
+        "referral.view",
+        actor,
+        object_type="referral",
+        object_id=referral.id,
+        details=details,
+        now=now,
+    )
 
 
 def current_marac_listing(referral_id: int) -> MaracListing | None:
@@ -51,10 +68,14 @@ def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).isoformat()
 
 
-def referral_summary(referral: Referral) -> dict[str, Any]:
-    """What the rules and routing decided, in plain values (result page and API)."""
+def referral_summary(referral: Referral, ruleset: RuleSet | None = None) -> dict[str, Any]:
+    """What the rules and routing decided, in plain values (result page and API).
+
+    The labels come from the rule set the referral was assessed with: pass it when the
+    caller holds it already (it is looked up otherwise)."""
     stored = Assessment.from_dict(referral.assessment)
-    ruleset = _labels_for(stored.ruleset_version)
+    if ruleset is None or ruleset.version != stored.ruleset_version:
+        ruleset = _labels_for(stored.ruleset_version)
     need_labels = dict(ruleset.victim_need_labels) if ruleset else {}
     management_labels = dict(ruleset.perpetrator_management_labels) if ruleset else {}
     questions = len(ruleset.dash_questions) if ruleset else len(referral.answers.get("dash", {}))
