@@ -214,7 +214,8 @@ def confirmed_person_id(draft: dict, ruleset: RuleSet, role: str) -> int | None:
 
 
 def data_from_draft(draft: dict, ruleset: RuleSet) -> dict[str, Any] | None:
-    """The plain dict `create_referral` takes; None if a section is missing or invalid."""
+    """The form's answers as the referral input (`triage.referral_input.ReferralInput`,
+    which `create_referral` validates); None if a section is missing or invalid."""
     valid = validated_forms(draft, ruleset)
     if set(valid) != set(SECTION_NAMES):
         return None
