@@ -93,6 +93,7 @@ def test_an_exact_match_from_an_unseen_case_is_not_joined_but_given_to_the_scree
     # The screener sees both records, each labelled with where it was recorded.
     assert "N1 9ZZ" in page.text and "E15 1AA" in page.text
     assert f"R{first_id:06d}" in page.text
+    assert "did not meet the MARAC criteria" in page.text  # what linking would mean for repeats
     shown = client.get(f"/referrals/{second_id}")
     assert "Possible earlier referral" in shown.text
 

@@ -171,7 +171,8 @@ def _responses(app, client, login_as, user: User, cases: list[Case]) -> list[str
     for case in cases:
         texts.append(client.get(f"/api/v1/referrals/{case.id}", headers=user.headers).text)
         texts.append(client.get(f"/referrals/{case.id}").text)
-    texts.append(client.get("/people/possible-earlier-referrals").text)
+    for path in ("/", "/screening/", "/people/possible-earlier-referrals", "/marac/"):
+        texts.append(client.get(path).text)
     with app.app_context():
         task_ids = db.session.scalars(
             db.select(PossibleMatch.id).where(PossibleMatch.referral_id.in_([c.id for c in cases]))

@@ -77,6 +77,8 @@ class PersonDetails(db.Model):
     # Set by the purge, which blanks the identifying values (the equality flags stay).
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    referral: Mapped[Referral] = relationship(back_populates="people_details")
+
     @property
     def display_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

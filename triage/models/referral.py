@@ -83,7 +83,7 @@ class Referral(db.Model):
     )
     # What this referral recorded about its victim and perpetrator (one row per role).
     people_details: Mapped[list[PersonDetails]] = relationship(
-        order_by="PersonDetails.role", cascade="all, delete-orphan"
+        back_populates="referral", order_by="PersonDetails.role", cascade="all, delete-orphan"
     )
 
     def details_for(self, role: str) -> PersonDetails | None:
