@@ -125,3 +125,17 @@ def test_an_idva_joins_the_cases_assigned_to_them():
 def test_a_viewer_for_a_missing_user_is_refused():
     with pytest.raises(ValueError, match="does not exist"):
         Viewer.for_actor(Actor("user", "999999", user_id=999_999))
+
+
+def test_a_later_referrals_task_follows_the_record_it_pointed_at_when_that_is_linked():
+    first = _create(_by(["referrer"]))  # Amira Khan
+    second = _create(_by(["referrer"]), victim={"last_name": "Kahn"})  # near the first
+    # Near the second's record only ("Kahnn" is two edits from "Khan").
+    third = _create(_by(["referrer"]), victim={"last_name": "Kahnn"})
+    made_for_second = second.victim_id
+    assert [t.person_id for t in _tasks(third.id) if t.role == "victim"] == [made_for_second]
+    possible_matches.resolve(_tasks(second.id)[0].id, "linked", actor=_by(["screener"]), now=LATER)
+    assert second.victim_id == first.victim_id
+    victim_tasks = [t for t in _tasks(third.id) if t.role == "victim"]
+    # Not lost with the dropped record: it now names the person that record was linked to.
+    assert [(t.person_id, t.status) for t in victim_tasks] == [(first.victim_id, "open")]

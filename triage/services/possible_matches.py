@@ -79,16 +79,31 @@ def _link(referral: Referral, task: PossibleMatch) -> None:
         if sibling.role == task.role and sibling.id != task.id:
             sibling.status = "dismissed"
     db.session.flush()
-    _drop_if_unused(replaced)
+    _drop_if_unused(replaced, merged_into=task.person_id)
 
 
-def _drop_if_unused(person_id: int) -> None:
+def _drop_if_unused(person_id: int, *, merged_into: int) -> None:
     """The record made for this referral alone, now named nowhere: left, it would match
-    later referrals as a person nobody can see."""
+    later referrals as a person nobody can see. Other referrals' tasks that pointed at it
+    now point at the person it was linked to."""
     named = select(Referral.id).where(
         or_(Referral.victim_id == person_id, Referral.perpetrator_id == person_id)
     )
     if db.session.scalar(named.limit(1)) is not None:
         return
-    db.session.execute(delete(PossibleMatch).where(PossibleMatch.person_id == person_id))
+    for other in db.session.scalars(
+        select(PossibleMatch).where(PossibleMatch.person_id == person_id)
+    ).all():
+        duplicate = db.session.scalar(
+            select(PossibleMatch.id).where(
+                PossibleMatch.referral_id == other.referral_id,
+                PossibleMatch.role == other.role,
+                PossibleMatch.person_id == merged_into,
+            )
+        )
+        if duplicate is not None:
+            db.session.delete(other)
+        else:
+            other.person_id = merged_into
+    db.session.flush()
     db.session.execute(delete(Person).where(Person.id == person_id))
