@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import UTC, date, datetime
 
 from triage.extensions import db
-from triage.models import Person, User, UserRole
+from triage.models import Person, PersonDetails, Referral, User, UserRole
 from triage.services.passwords import hash_password
 from triage.services.people import match_key
 
@@ -37,12 +37,11 @@ def make_user(roles: list[str] | None = None, **fields) -> User:
 
 
 def make_person(**fields) -> Person:
+    """A person record (matching data only: the names give the key and are not stored)."""
     n = next(_seq)
     first = fields.pop("first_name", f"Alex{n}")
     last = fields.pop("last_name", "Example")
     person = Person(
-        first_name=first,
-        last_name=last,
         match_name=match_key(first, last),
         date_of_birth=fields.pop("date_of_birth", date(1990, 1, 1)),
         **fields,
@@ -50,3 +49,18 @@ def make_person(**fields) -> Person:
     db.session.add(person)
     db.session.flush()
     return person
+
+
+def make_details(referral: Referral, role: str = "victim", **fields) -> PersonDetails:
+    """What `referral` recorded about its `role` (for referrals a test inserts directly)."""
+    row = PersonDetails(
+        referral_id=referral.id,
+        role=role,
+        first_name=fields.pop("first_name", "Alex"),
+        last_name=fields.pop("last_name", "Example"),
+        recorded_at=fields.pop("recorded_at", datetime(2026, 1, 5, 9, 0, tzinfo=UTC)),
+        **fields,
+    )
+    referral.people_details.append(row)
+    db.session.flush()
+    return row

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tests.factories import make_person
+from tests.factories import make_details, make_person
 from triage.extensions import db
 from triage.models import Referral
 from triage.rules import assess
@@ -21,6 +21,7 @@ def make_referral(
     yes: int = 15,
     children: int = 0,
     victim=None,
+    victim_details: dict | None = None,
     last_marac_referral_at: datetime | None = None,
     source_agency: str = "police",
 ) -> Referral:
@@ -48,4 +49,5 @@ def make_referral(
     )
     db.session.add(referral)
     db.session.flush()
+    make_details(referral, "victim", **(victim_details or {}))
     return referral

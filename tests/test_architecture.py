@@ -31,6 +31,7 @@ BLUEPRINTS = {
     "marac",
     "offers",
     "ops",
+    "people",
     "rulesets",
     "screening",
     "web",

@@ -12,7 +12,7 @@ from tests.api.conftest import referral_payload
 from tests.services.test_importer import csv_bytes, row
 from tests.web.test_intake_form import fill_all, post
 from triage.extensions import db
-from triage.models import Person, Referral
+from triage.models import PersonDetails, Referral
 from triage.rules import assess
 from triage.services.referral_summary import facts_for
 
@@ -24,8 +24,8 @@ def stored_assessment(app, last_name: str) -> dict:
     with app.app_context():
         referral = db.session.scalar(
             select(Referral)
-            .join(Person, Referral.victim_id == Person.id)
-            .where(Person.last_name == last_name)
+            .join(PersonDetails, PersonDetails.referral_id == Referral.id)
+            .where(PersonDetails.role == "victim", PersonDetails.last_name == last_name)
         )
         assert assess(facts_for(referral)).to_dict() == referral.assessment
         return referral.assessment

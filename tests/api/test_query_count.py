@@ -19,7 +19,11 @@ from triage.extensions import db
 
 # {dialect: (valid POST, invalid POST)}
 BEFORE = {"sqlite": (33, 25), "postgresql": (35, 27)}
-AT_MOST = {"sqlite": (29, 12), "postgresql": (31, 12)}
+# Issue 12 (people as data with provenance) adds the INSERT of the referral's own record of
+# its victim and perpetrator (`person_details`: one statement per row on SQLite, one batch on
+# PostgreSQL); whether a match is from a case the referrer may see is asked in the matching
+# query itself, so it costs no statement.
+AT_MOST = {"sqlite": (31, 12), "postgresql": (32, 12)}
 
 
 @contextmanager

@@ -53,7 +53,7 @@ def test_create_returns_201_with_the_stored_assessment(app, client, api_user):
         assert referral.assessment == body["assessment"]
         # The same assessment `assess()` gives for the stored facts.
         assert assess(facts_for(referral)).to_dict() == referral.assessment
-        assert referral.victim.postcode == "E15 1AA"
+        assert referral.victim_details.postcode == "E15 1AA"
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "referral.create"))
         assert event.actor_type == "api" and event.object_id == str(body["id"])
 

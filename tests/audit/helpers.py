@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
-from tests.factories import make_person
+from tests.factories import make_details, make_person
 from triage.extensions import db
 from triage.models import Referral
 from triage.services import audit
@@ -14,9 +14,22 @@ from triage.services.actor import Actor
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 ACTOR = Actor.system("test")
+VICTIM_DETAILS = {
+    "first_name": "Alex",
+    "last_name": "Example",
+    "postcode": "E15 4QQ",
+    "address": "12 Acacia Avenue",
+    "gender": "female",
+    "racially_minoritised": True,
+}
+PERPETRATOR_DETAILS = {"first_name": "Pat", "last_name": "Perpetrator"}
 
 
 def make_referral(**fields) -> Referral:
+    """A referral with its own record of its people (`victim_details`, `perpetrator_details`
+    override what it recorded)."""
+    victim_details = {**VICTIM_DETAILS, **fields.pop("victim_details", {})}
+    perpetrator_details = {**PERPETRATOR_DETAILS, **fields.pop("perpetrator_details", {})}
     victim = fields.pop("victim", None) or make_person()
     perpetrator = fields.pop("perpetrator", None)
     if perpetrator is None and fields.pop("with_perpetrator", True):
@@ -43,6 +56,9 @@ def make_referral(**fields) -> Referral:
     )
     db.session.add(referral)
     db.session.flush()
+    make_details(referral, "victim", **victim_details)
+    if perpetrator is not None:
+        make_details(referral, "perpetrator", **perpetrator_details)
     return referral
 
 

@@ -58,7 +58,7 @@ def test_every_case_working_role_sees_demo_referrals():
 
 def _fingerprint() -> list[tuple]:
     return [
-        (r.received_at, r.source_agency, r.score, r.risk_level, r.victim.display_name)
+        (r.received_at, r.source_agency, r.score, r.risk_level, r.victim_details.display_name)
         for r in db.session.scalars(select(Referral).order_by(Referral.received_at))
     ]
 

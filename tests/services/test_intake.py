@@ -75,11 +75,16 @@ def test_stores_the_referral_people_and_free_text(actor):
     assert stored.answer_details == {"2": "Says she is terrified."}
     assert stored.consent_basis == "consent"
     assert stored.dash_completed_on == date(2026, 5, 5)
-    assert stored.victim.display_name == "Amira Khan"
-    assert stored.victim.postcode == "E15 1AA"
+    victim = stored.victim_details
+    assert victim.display_name == "Amira Khan"
+    assert victim.postcode == "E15 1AA"
+    assert victim.address == "1 Example Road"
+    assert victim.date_of_birth == date(1991, 4, 12)
+    assert victim.racially_minoritised is True and victim.lgbt is None
+    assert victim.recorded_at == NOW and victim.recorded_by_id == actor.user_id
     assert stored.victim.match_name == "amira|khan"
-    assert stored.victim.racially_minoritised is True and stored.victim.lgbt is None
-    assert stored.perpetrator.display_name == "Daniel Reed"
+    assert stored.victim.date_of_birth == date(1991, 4, 12)
+    assert stored.perpetrator_details.display_name == "Daniel Reed"
     assert stored.received_at == datetime(2026, 5, 5, 8, 30, tzinfo=UTC)
 
 
@@ -342,8 +347,12 @@ def test_exact_match_reuses_the_person(actor):
     second = create(again, actor)
     assert second.victim_id == first.victim_id
     assert second.perpetrator_id == first.perpetrator_id
-    assert second.victim.postcode == "E15 9ZZ"  # contact details brought up to date
-    assert second.victim.first_name == "Amira"  # names never rewritten
+    # Each referral keeps what it recorded: the second never rewrites the first.
+    assert second.victim_details.postcode == "E15 9ZZ"
+    assert second.victim_details.first_name == "amira"
+    db.session.expire_all()
+    assert first.victim_details.postcode == "E15 1AA"
+    assert first.victim_details.first_name == "Amira"
 
 
 def test_near_match_is_never_merged_silently(actor):
@@ -364,7 +373,8 @@ def test_confirmed_near_match_is_used(actor):
     )
     second = create(typo, actor)
     assert second.victim_id == first.victim_id
-    assert second.victim.last_name == "Khan"  # the known record keeps its name
+    assert second.victim_details.last_name == "Kahn"  # as this referral recorded it
+    assert first.victim_details.last_name == "Khan"  # the earlier case keeps its own
 
 
 def test_a_confirmed_person_must_be_one_of_the_matches(actor):

@@ -119,9 +119,15 @@ def test_purge_erases_free_text_and_anonymises_people_past_retention():
     assert (referral.score, referral.risk_level) == (1, "standard")
     assert referral.offers[0].notes is None and referral.offers[0].late_reason_detail is None
     for person in (victim, perpetrator):
-        assert (person.first_name, person.last_name) == ("Erased", "Erased")
-        assert person.date_of_birth is None and person.postcode is None and person.address is None
+        assert person.match_name == "erased" and person.date_of_birth is None
         assert person.anonymised_at == LATER
+    # What the referral recorded about its people is erased with it (the equality flags stay
+    # for the SafeLives figures).
+    for details in referral.people_details:
+        assert (details.first_name, details.last_name) == ("Erased", "Erased")
+        assert details.date_of_birth is None and details.postcode is None
+        assert details.address is None and details.erased_at == LATER
+    assert referral.victim_details.racially_minoritised is True
 
 
 def test_purge_writes_metadata_only_audit_events():
@@ -167,8 +173,10 @@ def test_subject_access_export_for_a_victim_marks_third_parties_for_redaction():
     referral = _closed()
     victim = referral.victim
     export = subject_access.export_person(victim.id, actor=ACTOR, now=NOW)
-    assert export["person"]["first_name"] == victim.first_name
+    assert export["person"]["id"] == victim.id
     (entry,) = export["referrals"]
+    assert entry["recorded_about_you"]["first_name"] == "Alex"
+    assert entry["recorded_about_you"]["address"] == "12 Acacia Avenue"
     assert entry["role"] == "victim" and entry["reference"] == referral.reference
     assert entry["detail"] == referral.detail  # her own account
     assert entry["perpetrator"]["redact"] is True

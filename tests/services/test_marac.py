@@ -315,7 +315,9 @@ def test_agenda_order_children_first_then_adults_then_lapsed_repeats(app_ctx):
     db.session.add_all([old_meeting, older_meeting])
     db.session.flush()
     lapsed_victim = make_person(first_name="Lapsed")
-    old_referral = make_referral(utc(2025, 2, 1, 9), victim=lapsed_victim)
+    old_referral = make_referral(
+        utc(2025, 2, 1, 9), victim=lapsed_victim, victim_details={"first_name": "Lapsed"}
+    )
     db.session.add(
         MaracListing(referral_id=old_referral.id, meeting_id=old_meeting.id, status="heard")
     )

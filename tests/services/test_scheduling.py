@@ -117,7 +117,7 @@ def test_escalation_notifies_leads_and_mails_a_link_only(app_ctx):
     assert message.status == "pending"
     assert referral.reference in message.subject
     assert f"/referrals/{referral.id}" in message.body
-    victim = referral.victim
+    victim = referral.victim_details
     for personal in (victim.first_name, victim.last_name, referral.referrer_name):
         assert personal not in message.body and personal not in message.subject
         assert personal not in notes[0].message

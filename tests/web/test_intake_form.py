@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from tests.factories import make_person
+from tests.people.support import earlier_case
 from tests.settings_support import app_settings
 from triage.extensions import db
 from triage.models import AuditEvent, Referral, ReferralDraft, User
@@ -275,11 +275,12 @@ def test_service_problems_link_back_to_the_section(app, login_as, client):
 
 
 def test_near_match_asks_the_user_and_never_merges_silently(app, login_as, client):
+    user = login_as("referrer")
     with app.app_context():
-        known = make_person(first_name="Amira", last_name="Kahn", date_of_birth=date(1991, 4, 12))
+        # The user's own earlier case: near matches come only from cases they may see.
+        known = earlier_case(user.id, last_name="Kahn").victim
         db.session.commit()
         known_id = known.id
-    login_as("referrer")
     post(client, "/referrals/new/referrer", REFERRER)
     response = post(client, "/referrals/new/victim", VICTIM)
     assert response.headers["Location"] == "/referrals/new/match/victim"
@@ -309,11 +310,11 @@ def test_near_match_asks_the_user_and_never_merges_silently(app, login_as, clien
 
 
 def test_choosing_a_different_person_creates_a_new_one(app, login_as, client):
+    user = login_as("referrer")
     with app.app_context():
-        known = make_person(first_name="Amira", last_name="Kahn", date_of_birth=date(1991, 4, 12))
+        known = earlier_case(user.id, last_name="Kahn").victim
         db.session.commit()
         known_id = known.id
-    login_as("referrer")
     fill_all(client, yes=2)
     assert (
         client.get("/referrals/new/check")
@@ -328,10 +329,10 @@ def test_choosing_a_different_person_creates_a_new_one(app, login_as, client):
 
 
 def test_changing_the_name_asks_again(app, login_as, client):
+    user = login_as("referrer")
     with app.app_context():
-        make_person(first_name="Amira", last_name="Kahn", date_of_birth=date(1991, 4, 12))
+        earlier_case(user.id, last_name="Kahn")
         db.session.commit()
-    login_as("referrer")
     post(client, "/referrals/new/victim", VICTIM)
     post(client, "/referrals/new/match/victim", {"choice": "new"})
     response = post(client, "/referrals/new/victim", {**VICTIM, "victim_first_name": "Amirah"})

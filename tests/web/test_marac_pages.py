@@ -27,7 +27,12 @@ def _setup(app, cases=2) -> dict:
         listings = []
         for n in range(cases):
             victim = make_person(first_name=f"Victim{n}", last_name="Named")
-            referral = make_referral(now - timedelta(hours=1), victim=victim, children=n)
+            referral = make_referral(
+                now - timedelta(hours=1),
+                victim=victim,
+                victim_details={"first_name": f"Victim{n}", "last_name": "Named"},
+                children=n,
+            )
             listings.append(
                 marac_listing.list_referral(referral.id, now=now, actor=ACTOR, **marac_args())
             )

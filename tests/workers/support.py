@@ -8,7 +8,7 @@ from datetime import datetime
 from rq import Queue, SimpleWorker
 from rq.scheduler import RQScheduler
 
-from tests.factories import make_person
+from tests.factories import make_details, make_person
 from tests.settings_support import app_settings
 from triage.extensions import db
 from triage.models import AuditEvent, DueAction, Referral
@@ -37,6 +37,7 @@ def make_referral(
     )
     db.session.add(referral)
     db.session.flush()
+    make_details(referral, "victim", first_name="Alex", last_name="Example")
     return referral
 
 

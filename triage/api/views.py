@@ -17,7 +17,7 @@ from triage.api import openapi
 from triage.auth.decorators import public, requires
 from triage.extensions import csrf
 from triage.field_validation import check_shape
-from triage.models import Person, Referral
+from triage.models import PersonDetails, Referral
 from triage.referral_input import AssessRequest, ReferralCreate
 from triage.rules import InvalidFacts, assess
 from triage.services import referral_creation, rulesets
@@ -113,15 +113,17 @@ def assess_facts():
     return jsonify(result.to_dict())
 
 
-def _person(person: Person | None) -> dict[str, Any] | None:
-    if person is None:
+def _person(details: PersonDetails | None) -> dict[str, Any] | None:
+    """The person as this referral recorded them (never another case's details)."""
+    if details is None:
         return None
+    born = details.date_of_birth
     return {
-        "first_name": person.first_name,
-        "last_name": person.last_name,
-        "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
-        "postcode": person.postcode,
-        "gender": person.gender,
+        "first_name": details.first_name,
+        "last_name": details.last_name,
+        "date_of_birth": born.isoformat() if born else None,
+        "postcode": details.postcode,
+        "gender": details.gender,
     }
 
 
@@ -134,8 +136,8 @@ def referral_body(referral: Referral) -> dict[str, Any]:
         "police_reference": referral.police_reference,
         "received_at": referral.received_at.isoformat(),
         "status": referral.status,
-        "victim": _person(referral.victim),
-        "perpetrator": _person(referral.perpetrator),
+        "victim": _person(referral.victim_details),
+        "perpetrator": _person(referral.perpetrator_details),
         "children_in_household": referral.children_in_household,
         "facts": referral.answers,
         "dash_details": referral.answer_details,

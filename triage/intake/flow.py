@@ -12,7 +12,9 @@ from werkzeug.datastructures import MultiDict
 from triage.intake import forms
 from triage.rules import RuleSet
 from triage.services.people import match_key
-from triage.services.repeats import MatchResult, find_matches
+from triage.services.person_details import Viewer
+from triage.services.person_matching import visible_matches
+from triage.services.repeats import MatchResult
 
 
 @dataclass(frozen=True)
@@ -176,17 +178,21 @@ def details_key(details: dict[str, Any]) -> str:
     return f"{match_key(details['first_name'], details['last_name'])}|{born}"
 
 
-def matches_for(details: dict[str, Any]) -> MatchResult:
-    return find_matches(details["first_name"], details["last_name"], details["date_of_birth"])
+def matches_for(details: dict[str, Any], viewer: Viewer) -> MatchResult:
+    """The matches this viewer may be shown (people from cases they may see)."""
+    result, _hidden = visible_matches(
+        details["first_name"], details["last_name"], details["date_of_birth"], viewer
+    )
+    return result
 
 
-def pending_match(draft: dict, ruleset: RuleSet) -> str | None:
+def pending_match(draft: dict, ruleset: RuleSet, viewer: Viewer) -> str | None:
     """The first role whose near matches still need the user's decision."""
     for role in ROLES:
         details = person_details(draft, ruleset, role)
         if details is None:
             continue
-        result = matches_for(details)
+        result = matches_for(details, viewer)
         if result.exact is not None or not result.near:
             continue
         decision = draft.get("matches", {}).get(role)

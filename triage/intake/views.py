@@ -34,9 +34,10 @@ from triage.models import Referral
 from triage.models.referral import SOURCE_AGENCIES
 from triage.permissions.cases import can, has_capability
 from triage.rules import RuleSet
-from triage.services import auth_sessions, drafts, person_matching
+from triage.services import auth_sessions, drafts, person_matching, possible_matches
 from triage.services.actor import Actor
 from triage.services.intake_validation import IntakeInvalid
+from triage.services.person_details import Viewer, case_people, latest_visible
 from triage.services.referral_creation import create_referral
 from triage.services.referral_summary import (
     current_marac_listing,
@@ -80,6 +81,10 @@ def _save(draft: dict) -> None:
     if not draft.get("ruleset_version"):
         draft["ruleset_version"] = active_ruleset().version
     drafts.save(current_user.id, draft, now=request_now())
+
+
+def _viewer() -> Viewer:
+    return Viewer(current_user)
 
 
 def _return_to_check() -> bool:
@@ -188,7 +193,7 @@ def section(section: str):
 
 def _after_section(draft: dict, ruleset: RuleSet, section: str) -> str:
     check = _return_to_check()
-    if section in flow.ROLES and flow.pending_match(draft, ruleset) == section:
+    if section in flow.ROLES and flow.pending_match(draft, ruleset, _viewer()) == section:
         return url_for("referral.match", role=section, **({"return": "check"} if check else {}))
     if check and flow.all_complete(draft):
         return url_for("referral.check")
@@ -211,12 +216,18 @@ def match(role: str):
     draft = _draft()
     ruleset = _ruleset_for(draft)
     details = flow.person_details(draft, ruleset, role)
-    result = flow.matches_for(details) if details else None
+    viewer = _viewer()
+    result = flow.matches_for(details, viewer) if details else None
     if details is None or result is None or result.exact is not None or not result.near:
+        return redirect(url_for("referral.create"))
+    # Each person as the newest case this user may see recorded them, labelled with it.
+    near = [(p.id, latest_visible(p.id, viewer)) for p in result.near]
+    near = [(pid, d) for pid, d in near if d is not None]  # a record with no details row
+    if not near:
         return redirect(url_for("referral.create"))
     form = MatchForm(formdata=request.form if request.method == "POST" else None)
     form.choice.choices = choices(
-        [(str(p.id), p.display_name) for p in result.near] + [("new", "A different person")]
+        [(str(pid), d.display_name) for pid, d in near] + [("new", "A different person")]
     )
     form.choice.label.text = (
         f"Is the {role} the same person as someone already known to the service?"
@@ -226,14 +237,15 @@ def match(role: str):
         draft["matches"][role] = {"key": flow.details_key(details), "person_id": person_id}
         _save(draft)
         return redirect(_after_section(draft, ruleset, role))
-    person_matching.record_offer(role, result.near, actor=current_actor(), now=request_now())
+    shown = [p for p in result.near if p.id in dict(near)]
+    person_matching.record_offer(role, shown, actor=current_actor(), now=request_now())
     return render_template(
         "intake/match.html",
         form=form,
         errors=flow.error_list(form),
         role=role,
         details=details,
-        near=result.near,
+        near=near,
         active="referral.create",
     )
 
@@ -250,7 +262,7 @@ def check():
     if missing:
         flash("Complete every section before you check your answers.", "info")
         return redirect(url_for("referral.section", section=missing))
-    role = flow.pending_match(draft, ruleset)
+    role = flow.pending_match(draft, ruleset, _viewer())
     if role:
         return redirect(url_for("referral.match", role=role, **{"return": "check"}))
     data = flow.data_from_draft(draft, ruleset)
@@ -347,6 +359,7 @@ def show(referral_id: int):
     close_link = None
     if referral.status != "closed" and can(current_user, "referral.screen", referral):
         close_link = url_for("lifecycle.close", referral_id=referral.id)
+    screener = can(current_user, "referral.screen", referral)
     return render_template(
         "referrals/show.html",
         referral=referral,
@@ -355,6 +368,9 @@ def show(referral_id: int):
         labels=_labels(ruleset) if ruleset else None,
         offer_link=offer_link,
         close_link=close_link,
+        people=case_people(referral, Viewer(current_user)),
+        match_tasks=possible_matches.open_tasks(referral.id) if screener else [],
+        can_screen=screener,
         listing=current_marac_listing(referral.id),
         last_marac=(
             datetime.fromisoformat(summary["last_marac_referral_at"])

@@ -5,7 +5,7 @@ from triage.models.draft import ReferralDraft
 from triage.models.marac import MaracAction, MaracListing, MaracMeeting
 from triage.models.notification import Notification
 from triage.models.outbox import OutboxMessage
-from triage.models.person import Person
+from triage.models.person import Person, PersonDetails, PossibleMatch
 from triage.models.referral import Offer, Referral
 from triage.models.ruleset import RuleSetVersion
 from triage.models.scheduling import ClosureDay, DueAction, SystemState
@@ -25,6 +25,8 @@ __all__ = [
     "Offer",
     "OutboxMessage",
     "Person",
+    "PersonDetails",
+    "PossibleMatch",
     "Referral",
     "ReferralDraft",
     "RuleSetVersion",

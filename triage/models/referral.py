@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.extensions import db
-from triage.models.person import Person
+from triage.models.person import Person, PersonDetails
 from triage.models.user import User
 from triage.timeutil import UTCDateTime, utcnow
 
@@ -81,6 +81,21 @@ class Referral(db.Model):
     offers: Mapped[list[Offer]] = relationship(
         back_populates="referral", order_by="Offer.made_at", cascade="all, delete-orphan"
     )
+    # What this referral recorded about its victim and perpetrator (one row per role).
+    people_details: Mapped[list[PersonDetails]] = relationship(
+        back_populates="referral", order_by="PersonDetails.role", cascade="all, delete-orphan"
+    )
+
+    def details_for(self, role: str) -> PersonDetails | None:
+        return next((d for d in self.people_details if d.role == role), None)
+
+    @property
+    def victim_details(self) -> PersonDetails | None:
+        return self.details_for("victim")
+
+    @property
+    def perpetrator_details(self) -> PersonDetails | None:
+        return self.details_for("perpetrator")
 
     @property
     def reference(self) -> str:

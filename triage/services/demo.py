@@ -296,19 +296,23 @@ def seed_referrals(
         now - span + timedelta(seconds=rng.randint(0, int(span.total_seconds()) - 3600))
         for _ in range(count)
     )
-    pairs: list[tuple[dict, dict]] = []
+    # MARAC cases that will be referred again, by whoever referred them first: matching only
+    # joins a referral to people from cases its referrer may see.
+    pairs: list[tuple[dict, dict, str]] = []
     created = 0
     for number, received_at in enumerate(times, start=1):
+        referrer = None
         if pairs and number % 17 == 0:
-            victim, perp = pairs[rng.randrange(min(len(pairs), 6))]  # the same pair again
+            victim, perp, referrer = pairs[rng.randrange(min(len(pairs), 6))]  # the same pair
         else:
             victim, perp = _demo_victim(rng, number), _demo_perpetrator(rng, number)
         data = _demo_case(rng, number, received_at, victim, perp)
+        if referrer is None:
+            referrer = "idva" if data["source_agency"] in ("idva", "marac") else "referrer"
         if number <= 6 and number % 2 == 1:
             data["dash"] = {q: ("yes" if q <= 15 else "no") for q in range(1, 25)}
-            pairs.append((victim, perp))  # MARAC cases that will be referred again
-        by_idva = data["source_agency"] in ("idva", "marac")
-        actor = Actor.for_user(users["idva" if by_idva else "referrer"])
+            pairs.append((victim, perp, referrer))
+        actor = Actor.for_user(users[referrer])
         referral = create_referral(
             data, actor=actor, now=received_at + timedelta(minutes=5), settings=settings
         ).referral

@@ -28,6 +28,7 @@ from triage.referral_input import ReferralInput
 from triage.rules import Assessment, InvalidFacts, RuleSet, assess
 from triage.services.intake_messages import ROLES, Errors, labelled
 from triage.services.people import match_key
+from triage.services.person_details import Viewer
 from triage.services.person_matching import NotACandidate, Resolved, resolve, same_person
 from triage.services.repeats import last_marac_referral_at
 from triage.vocabulary import EARLIEST_BIRTH, MIN_VICTIM_AGE
@@ -76,9 +77,15 @@ class CheckedReferral:
 
 
 def check_referral(
-    data: object, *, ruleset: RuleSet, now: datetime, shape: type[BaseModel] = ReferralInput
+    data: object,
+    *,
+    ruleset: RuleSet,
+    now: datetime,
+    viewer: Viewer,
+    shape: type[BaseModel] = ReferralInput,
 ) -> CheckedReferral:
-    """The referral cleaned and assessed, or `IntakeInvalid` with every problem.
+    """The referral cleaned and assessed, or `IntakeInvalid` with every problem. People are
+    matched only against cases `viewer` may see (see person_matching).
 
     `shape` is the model the caller's door accepts (the API's has no confirmed person ids)."""
     if not isinstance(data, Mapping):
@@ -91,7 +98,7 @@ def check_referral(
     for role in ROLES:
         _check_person(errors, role, clean, received_day)
     _check_checklist(errors, data, clean, ruleset, received_day)
-    victim, perpetrator = _resolve_people(errors, data, clean)
+    victim, perpetrator = _resolve_people(errors, data, clean, viewer)
     facts = _facts(data, received_at, victim, perpetrator)
     assessment = _assess(errors, facts, ruleset)
     if errors.items or assessment is None or victim is None:
@@ -199,7 +206,7 @@ def _check_checklist(
 
 
 def _resolve_people(
-    errors: Errors, data: Mapping[str, Any], clean: Mapping[str, Any]
+    errors: Errors, data: Mapping[str, Any], clean: Mapping[str, Any], viewer: Viewer
 ) -> tuple[Resolved | None, Resolved | None]:
     """Read-only look-ups now; records are written only once everything is valid."""
     if clean.get("perpetrator_person_id") is not None and data.get("perpetrator") is None:
@@ -208,7 +215,8 @@ def _resolve_people(
     for role in ROLES:
         details = clean.get(role)
         try:
-            found[role] = resolve(details, clean.get(f"{role}_person_id")) if details else None
+            confirmed = clean.get(f"{role}_person_id")
+            found[role] = resolve(details, confirmed, viewer=viewer) if details else None
         except NotACandidate:
             found[role] = None
             errors.add(

@@ -18,7 +18,7 @@ from sqlalchemy import or_, select
 
 from triage.extensions import db
 from triage.models import MaracAction, MaracListing, Person, Referral
-from triage.services import audit, drafts
+from triage.services import audit, drafts, person_details
 from triage.services.actor import Actor
 
 LONDON = ZoneInfo("Europe/London")
@@ -137,7 +137,7 @@ def _erase_referral(referral: Referral, *, actor: Actor, now: datetime) -> None:
     ):
         action.description = ERASED  # the agency, dates and status stay for the reports
         action.status_note = None
-    db.session.flush()
+    person_details.erase(referral, erased=ERASED, now=now.replace(microsecond=0))
     audit.record(
         "referral.erase",
         actor,
@@ -163,12 +163,9 @@ def _still_referenced(person_id: int) -> bool:
 
 
 def _anonymise_person(person: Person, *, actor: Actor, now: datetime) -> None:
-    person.first_name = ERASED
-    person.last_name = ERASED
+    # What the referrals recorded is erased with each referral; this is the matching key.
     person.match_name = ERASED.lower()
     person.date_of_birth = None
-    person.postcode = None
-    person.address = None
     person.anonymised_at = now.replace(microsecond=0)
     db.session.flush()
     audit.record("person.anonymise", actor, object_type="person", object_id=person.id, now=now)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from triage import marac_rules
 from triage.extensions import db
-from triage.models import MaracAction, MaracListing, MaracMeeting, Person, Referral
+from triage.models import MaracAction, MaracListing, MaracMeeting, PersonDetails, Referral
 from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.marac_meetings import COUNTED, MaracError, listed_counts
@@ -118,10 +118,11 @@ class Agenda:
         return len(self.with_children) + len(self.adult_only)
 
 
-def _name(person: Person | None) -> str | None:
-    if person is None:
+def _name(details: PersonDetails | None) -> str | None:
+    """The name as the listed case itself recorded it (never another case's record)."""
+    if details is None:
         return None
-    return f"{person.first_name} {person.last_name}".strip()
+    return details.display_name
 
 
 def agenda(meeting_id: int, *, calendar: WorkingCalendar, show_names: bool = False) -> Agenda:
@@ -143,7 +144,7 @@ def agenda(meeting_id: int, *, calendar: WorkingCalendar, show_names: bool = Fal
         AgendaCase(
             listing=x,
             referral=x.referral,
-            victim_name=_name(x.referral.victim) if show_names else None,
+            victim_name=_name(x.referral.victim_details) if show_names else None,
             pushed_from=pushed.get(x.pushed_from_meeting_id),
         )
         for x in listings
@@ -248,7 +249,7 @@ def _lapsed_repeats(
                 referral=referral,
                 last_heard=last_heard,
                 window_ended=marac_rules.repeat_window_ends(last_heard),
-                victim_name=_name(referral.victim) if show_names else None,
+                victim_name=_name(referral.victim_details) if show_names else None,
             )
         )
     result.sort(key=lambda r: (r.window_ended, r.referral.id))

@@ -1,13 +1,23 @@
 """Who the people in a new referral are: an existing record (exact or confirmed) or new.
 
-An exact match (same normalised name and date of birth) is reused; a near match is never
-merged unless the caller passes the confirmed person's id, which must be one of the
-candidates for the details given. Records are written only once the referral is valid.
+Matching only ever looks at the person rows (normalised name, date of birth), and a match is
+used only when the referrer may see a case that names that person:
+
+- an exact match (same normalised name and date of birth) from a case the referrer may see
+  is reused;
+- a near match is never merged unless the caller passes the confirmed person's id, which
+  must be one of the candidates the referrer could be shown for the details given;
+- a match (exact or near) known only from cases the referrer may not see is not used and
+  not revealed: the referral gets a new person record and the screening team a "possible
+  earlier referral" task (`Resolved.hidden`, stored by referral creation).
+
+Records are written only once the referral is valid; the details typed go on the new
+referral's own `PersonDetails` row, never onto the shared person row.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,9 +26,8 @@ from triage.models import Person
 from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.people import match_key
+from triage.services.person_details import Viewer
 from triage.services.repeats import MatchResult, find_matches
-
-CONTACT_FIELDS = ("postcode", "address", "gender", "racially_minoritised", "lgbt", "disabled")
 
 
 @dataclass
@@ -28,28 +37,47 @@ class Resolved:
     details: dict[str, Any]
     person: Person | None
     how: str  # "exact", "confirmed" or "new"
+    # Matches the referrer may not be shown: (person id, "exact" or "near"), for the screeners.
+    hidden: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def person_id(self) -> int | None:
         return self.person.id if self.person is not None else None
 
 
+def visible_matches(
+    first_name: str, last_name: str, date_of_birth: Any, viewer: Viewer
+) -> tuple[MatchResult, list[tuple[int, str]]]:
+    """The matches the viewer may be shown, and the others as (person id, kind)."""
+    found = find_matches(first_name, last_name, date_of_birth, visible=viewer.referrals_clause())
+    visible = found.visible_ids
+    hidden = [(p.id, "near") for p in found.near if p.id not in visible]
+    exact = found.exact
+    if exact is not None and exact.id not in visible:
+        hidden.insert(0, (exact.id, "exact"))
+        exact = None
+    shown = [p for p in found.near if p.id in visible]
+    return MatchResult(exact, shown, visible), hidden
+
+
 class NotACandidate(ValueError):
-    """The person confirmed is not a match for the details given."""
+    """The person confirmed is not a match the referrer could be shown for the details."""
 
 
-def resolve(details: dict[str, Any], confirmed_id: int | None) -> Resolved:
+def resolve(details: dict[str, Any], confirmed_id: int | None, *, viewer: Viewer) -> Resolved:
     """Look the person up (read only). NotACandidate if `confirmed_id` is not a match."""
-    matches: MatchResult = find_matches(
-        details["first_name"], details["last_name"], details["date_of_birth"]
+    matches, hidden = visible_matches(
+        details["first_name"], details["last_name"], details["date_of_birth"], viewer
     )
     if confirmed_id is not None:
+        # A person the referrer was not shown cannot be confirmed: the same answer as for a
+        # person who does not match, so an id reveals nothing.
         if confirmed_id not in matches.candidate_ids:
             raise NotACandidate(confirmed_id)
-        return Resolved(details, db.session.get(Person, confirmed_id), "confirmed")
+        return Resolved(details, db.session.get(Person, confirmed_id), "confirmed", hidden)
     if matches.exact is not None:
-        return Resolved(details, matches.exact, "exact")
-    return Resolved(details, None, "new")
+        return Resolved(details, matches.exact, "exact", hidden)
+    return Resolved(details, None, "new", hidden)
 
 
 def same_person(a: Resolved, b: Resolved) -> bool:
@@ -65,26 +93,21 @@ def same_person(a: Resolved, b: Resolved) -> bool:
 
 
 def write_person(resolved: Resolved) -> Person:
-    """Create the person, or bring an existing record's contact details up to date.
+    """The person record to name: the matched one, or a new one (matching data only).
 
-    Names are never changed, and a known date of birth is never replaced (a confirmed near
-    match keeps its own); a date of birth is filled in only where none was known.
-    """
+    A known date of birth is never replaced (a confirmed near match keeps its own); one is
+    filled in only where none was known. What was typed is stored on the referral instead
+    (`person_details.record`), so no referral rewrites what another recorded."""
     d = resolved.details
     person = resolved.person
     if person is None:
         person = Person(
-            first_name=d["first_name"],
-            last_name=d["last_name"],
             match_name=match_key(d["first_name"], d["last_name"]),
             date_of_birth=d["date_of_birth"],
         )
         db.session.add(person)
     elif person.date_of_birth is None and d["date_of_birth"] is not None:
         person.date_of_birth = d["date_of_birth"]
-    for key in CONTACT_FIELDS:
-        if d[key] is not None:
-            setattr(person, key, d[key])
     db.session.flush()
     return person
 

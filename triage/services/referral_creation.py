@@ -6,8 +6,10 @@
 
 `check_referral` checks everything first (raising `IntakeInvalid` with every problem) before
 anything is written. Then, in the caller's transaction, the victim and perpetrator are
-written as people (an exact match is reused; near matches only when confirmed), the
-referral is stored with its facts and assessment, `referral.create` is audited, and
+written as people (an exact match is reused; near matches only when confirmed; only matches
+from cases the actor may see), the referral is stored with its facts and assessment and its
+own record of each person's details (`person_details`), matches the actor could not be
+shown become screening tasks (`possible_matches`), `referral.create` is audited, and
 scheduling plans the S2S offer deadline and due actions.
 """
 
@@ -24,10 +26,11 @@ from triage.extensions import db
 from triage.models import Referral
 from triage.referral_input import ReferralInput
 from triage.rules import RuleSet
-from triage.services import audit
+from triage.services import audit, person_details, possible_matches
 from triage.services.actor import Actor
 from triage.services.due_action_plan import plan_for_referral
 from triage.services.intake_validation import CheckedReferral, check_referral
+from triage.services.person_details import Viewer
 from triage.services.person_matching import write_person
 from triage.settings import Settings
 
@@ -55,8 +58,10 @@ def create_referral(
         raise ValueError("now must be timezone-aware")
     now = now.astimezone(UTC)
     ruleset = ruleset if ruleset is not None else _active_ruleset()
-    checked = check_referral(data, ruleset=ruleset, now=now, shape=shape)
+    viewer = Viewer.for_actor(actor)
+    checked = check_referral(data, ruleset=ruleset, now=now, viewer=viewer, shape=shape)
     referral = _store(checked, ruleset, actor=actor, now=now)
+    _record_people(referral, checked, actor=actor, now=now)
     _audit(referral, checked, actor=actor, now=now)
     due = list(plan_for_referral(referral, now=now, actor=actor, settings=settings))
     return Created(referral, due)
@@ -105,6 +110,19 @@ def _store(checked: CheckedReferral, ruleset: RuleSet, *, actor: Actor, now: dat
     return referral
 
 
+def _record_people(
+    referral: Referral, checked: CheckedReferral, *, actor: Actor, now: datetime
+) -> None:
+    """What this referral says about its people, on its own rows; matches the referrer could
+    not be shown become the screening team's "possible earlier referral" tasks."""
+    for role, resolved in (("victim", checked.victim), ("perpetrator", checked.perpetrator)):
+        if resolved is None:
+            continue
+        person_details.record(referral, role, resolved.details, actor=actor, now=now)
+        possible_matches.record(referral, role, resolved.hidden, now=now)
+    db.session.flush()
+
+
 def _audit(referral: Referral, checked: CheckedReferral, *, actor: Actor, now: datetime) -> None:
     assessment = checked.assessment
     audit.record(
@@ -122,6 +140,8 @@ def _audit(referral: Referral, checked: CheckedReferral, *, actor: Actor, now: d
             "mcic": assessment.mcic,
             "victim_match": checked.victim.how,
             "perpetrator_match": checked.perpetrator.how if checked.perpetrator else None,
+            "possible_earlier_referrals": len(checked.victim.hidden)
+            + (len(checked.perpetrator.hidden) if checked.perpetrator else 0),
         },
         now=now,
     )

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, exists, false, or_, select
 
 from triage.extensions import db
 from triage.models import Person, Referral
@@ -39,6 +39,8 @@ MAX_NEAR = 10
 class MatchResult:
     exact: Person | None
     near: list[Person] = field(default_factory=list)
+    # With `find_matches(visible=...)`: the candidates named in a case that clause allows.
+    visible_ids: frozenset[int] = frozenset()
 
     @property
     def candidate_ids(self) -> set[int]:
@@ -106,8 +108,17 @@ def _split_key(key: str) -> tuple[str, str]:
     return first, last
 
 
-def find_matches(first_name: str, last_name: str, date_of_birth: date | None) -> MatchResult:
-    """The exact match (if any) and the near matches to offer, closest first."""
+def find_matches(
+    first_name: str,
+    last_name: str,
+    date_of_birth: date | None,
+    *,
+    visible: ColumnElement[bool] | None = None,
+) -> MatchResult:
+    """The exact match (if any) and the near matches to offer, closest first.
+
+    `visible`, a condition on Referral, also reports which candidates are named in a
+    referral it allows (`visible_ids`), in the same query."""
     key = match_key(first_name or "", last_name or "")
     first, last = normalise_name(first_name or ""), normalise_name(last_name or "")
     if not first and not last:
@@ -116,9 +127,17 @@ def find_matches(first_name: str, last_name: str, date_of_birth: date | None) ->
     same = Person.match_name == key
     if date_of_birth is not None:
         same = or_(same, Person.date_of_birth == date_of_birth)
-    candidates = db.session.scalars(
-        select(Person).where(same, Person.anonymised_at.is_(None)).order_by(Person.id)
+    named = exists().where(
+        or_(Referral.victim_id == Person.id, Referral.perpetrator_id == Person.id),
+        visible if visible is not None else false(),
+    )
+    rows = db.session.execute(
+        select(Person, named.label("visible"))
+        .where(same, Person.anonymised_at.is_(None))
+        .order_by(Person.id)
     ).all()
+    candidates = [person for person, _ in rows]
+    seen = frozenset(person.id for person, shown in rows if shown)
     same_name = [p for p in candidates if p.match_name == key]
     exact = None
     if date_of_birth is not None:
@@ -143,7 +162,7 @@ def find_matches(first_name: str, last_name: str, date_of_birth: date | None) ->
                 near.append((1, person.id, person))
 
     near.sort(key=lambda item: (item[0], item[1]))
-    return MatchResult(exact, [person for _, _, person in near[:MAX_NEAR]])
+    return MatchResult(exact, [person for _, _, person in near[:MAX_NEAR]], seen)
 
 
 def last_marac_referral_at(

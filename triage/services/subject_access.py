@@ -10,7 +10,15 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from triage.extensions import db
-from triage.models import AuditEvent, MaracAction, MaracListing, Offer, Person, Referral
+from triage.models import (
+    AuditEvent,
+    MaracAction,
+    MaracListing,
+    Offer,
+    Person,
+    PersonDetails,
+    Referral,
+)
 from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.lifecycle import LifecycleError
@@ -25,25 +33,37 @@ def _iso(value: date | datetime | None) -> str | None:
 
 
 def _person_fields(person: Person) -> dict[str, Any]:
+    """The shared record: only what matching uses (each referral has its own details)."""
     return {
         "id": person.id,
-        "first_name": person.first_name,
-        "last_name": person.last_name,
         "date_of_birth": _iso(person.date_of_birth),
-        "postcode": person.postcode,
-        "address": person.address,
-        "gender": person.gender,
-        "racially_minoritised": person.racially_minoritised,
-        "lgbt": person.lgbt,
-        "disabled": person.disabled,
         "created_at": _iso(person.created_at),
         "anonymised_at": _iso(person.anonymised_at),
     }
 
 
+def _details_fields(details: PersonDetails | None) -> dict[str, Any] | None:
+    """What one referral recorded about one of its people, with when it was recorded."""
+    if details is None:
+        return None
+    return {
+        "first_name": details.first_name,
+        "last_name": details.last_name,
+        "date_of_birth": _iso(details.date_of_birth),
+        "postcode": details.postcode,
+        "address": details.address,
+        "gender": details.gender,
+        "racially_minoritised": details.racially_minoritised,
+        "lgbt": details.lgbt,
+        "disabled": details.disabled,
+        "recorded_at": _iso(details.recorded_at),
+        "erased_at": _iso(details.erased_at),
+    }
+
+
 def _referral_for(referral: Referral, role: str) -> dict[str, Any]:
-    other = referral.perpetrator if role == "victim" else referral.victim
     other_role = "perpetrator" if role == "victim" else "victim"
+    other = referral.details_for(other_role)
     # The victim's account is about the perpetrator as much as the victim: when exporting
     # for a perpetrator it is the victim's (third-party) data and must be reviewed.
     narrative_owner = role == "victim"
@@ -59,10 +79,8 @@ def _referral_for(referral: Referral, role: str) -> dict[str, Any]:
         "received_at": _iso(referral.received_at),
         "referrer": _third_party(referrer, "third party: the referrer's identity"),
         "police_reference": referral.police_reference,
-        other_role: _third_party(
-            _person_fields(other) if other is not None else None,
-            f"third party: the {other_role}",
-        ),
+        "recorded_about_you": _details_fields(referral.details_for(role)),
+        other_role: _third_party(_details_fields(other), f"third party: the {other_role}"),
         "children_in_household": referral.children_in_household,
         "answers": referral.answers,
         "answer_details": referral.answer_details

@@ -5,15 +5,15 @@ hash and the canonical JSON), so the column's default fills them in without rewr
 row (adding a column with a constant default is not an UPDATE: the append-only trigger is
 not involved).
 
-Revision ID: 0008_audit_chain_version
-Revises: 0007_marac_actions
+Revision ID: 0009_audit_chain_version
+Revises: 0008_person_details
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_audit_chain_version"
-down_revision = "0007_marac_actions"
+revision = "0009_audit_chain_version"
+down_revision = "0008_person_details"
 branch_labels = None
 depends_on = None
 

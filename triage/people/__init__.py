@@ -1,0 +1,1 @@
+"""The screening team's "possible earlier referral" tasks."""
