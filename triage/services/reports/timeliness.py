@@ -1,0 +1,293 @@
+"""The S2S timeliness report: for referrals received in a range (London dates), how many
+got a support offer by their due time, how long it took in working hours, and why the late
+ones were late. Every figure is an SQL aggregate over referrals and offers (docs/reports.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import CTE, and_, case, func, literal, literal_column, or_, select
+from sqlalchemy.orm import Session
+
+from triage.models import Offer, Referral
+from triage.models.referral import SOURCE_AGENCIES
+from triage.services.reports import percentiles
+from triage.services.reports.definitions import (
+    DEFINITIONS_VERSION,
+    HOUR_BINS,
+    NOT_RECORDED,
+    REACHED_OUTCOMES,
+    DateRange,
+    ReportSettings,
+    iso_week,
+    local_midnight,
+    week_starts,
+)
+from triage.services.reports.rounding import half_up, pct
+
+RISK_ORDER = ("high", "medium", "standard")
+MCIC_LABELS = {"mcic": "MCIC flagged", "not_mcic": "Not MCIC flagged"}
+BREAKDOWNS = ("source", "risk", "mcic", "week")
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Figures:
+    referrals: int = 0
+    due: int = 0
+    offers_made: int = 0
+    on_time: int = 0
+    first_attempt_on_time: int = 0
+    overdue_now: int = 0
+    median_hours: float | None = None
+    p90_hours: float | None = None
+    lateness_reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def on_time_pct(self) -> float | None:
+        return pct(self.on_time, self.due)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "referrals": self.referrals,
+            "due": self.due,
+            "offers_made": self.offers_made,
+            "on_time": self.on_time,
+            "on_time_pct": self.on_time_pct,
+            "first_attempt_on_time": self.first_attempt_on_time,
+            "overdue_now": self.overdue_now,
+            "working_hours_to_offer": {"median": self.median_hours, "p90": self.p90_hours},
+            "lateness_reasons": dict(self.lateness_reasons),
+        }
+
+
+@dataclass(frozen=True)
+class OverdueReferral:
+    """A reference (never a name) and how long it has waited, in working hours."""
+
+    reference: str
+    age_working_hours: float
+
+
+@dataclass
+class TimelinessReport:
+    period: DateRange
+    as_of: datetime
+    totals: Figures
+    breakdowns: dict[str, dict[str, Figures]]
+    overdue: list[OverdueReferral]
+    histogram: list[tuple[str, int]]
+    version: str = DEFINITIONS_VERSION
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "from": self.period.start.isoformat(),
+            "to": self.period.end.isoformat(),
+            "as_of": self.as_of.isoformat(),
+            "definitions_version": self.version,
+            **self.totals.to_json(),
+            "overdue_list": [
+                {"reference": o.reference, "age_working_hours": o.age_working_hours}
+                for o in self.overdue
+            ],
+            "working_hours_histogram": [{"bin": label, "offers": n} for label, n in self.histogram],
+        }
+        for name in BREAKDOWNS:
+            body[f"by_{name}"] = {k: f.to_json() for k, f in self.breakdowns[name].items()}
+        return body
+
+
+def timeliness_report(
+    session: Session,
+    period: DateRange,
+    *,
+    as_of: datetime,
+    settings: ReportSettings,
+    progress: Progress | None = None,
+) -> TimelinessReport:
+    """The report for referrals received on London dates `period`, as known at `as_of`."""
+    step = progress or (lambda _pct: None)
+    base = _base(period, as_of, settings)
+    totals = _figures(session, base, base.c.everything, as_of)
+    step(20)
+    breakdowns: dict[str, dict[str, Figures]] = {}
+    for i, name in enumerate(BREAKDOWNS):
+        found = _figures(session, base, base.c[name], as_of)
+        breakdowns[name] = _ordered(name, found, period)
+        step(20 + 15 * (i + 1))
+    report = TimelinessReport(
+        period=period,
+        as_of=as_of,
+        totals=totals.get("all", Figures()),
+        breakdowns=breakdowns,
+        overdue=_overdue(session, base, as_of, settings),
+        histogram=_histogram(session, base),
+    )
+    step(100)
+    return report
+
+
+# -- the per-referral rows everything is aggregated from --------------------------------
+
+
+def _base(period: DateRange, as_of: datetime, settings: ReportSettings) -> CTE:
+    lo, hi = period.instants(settings.calendar)
+    in_range = and_(
+        Referral.received_at >= lo, Referral.received_at < hi, Referral.received_at <= as_of
+    )
+    ids = select(Referral.id).where(in_range)
+    ranked = (
+        select(
+            Offer.referral_id,
+            Offer.made_at,
+            Offer.working_hours,
+            Offer.late_reason,
+            func.row_number()
+            .over(partition_by=Offer.referral_id, order_by=(Offer.made_at, Offer.id))
+            .label("rn"),
+        )
+        .where(
+            Offer.referral_id.in_(ids),
+            Offer.outcome.in_(REACHED_OUTCOMES),
+            Offer.made_at <= as_of,
+        )
+        .subquery("ranked")
+    )
+    first_offer = select(ranked).where(ranked.c.rn == 1).subquery("first_offer")
+    attempts = (
+        select(Offer.referral_id, func.min(Offer.made_at).label("first_at"))
+        .where(Offer.referral_id.in_(ids), Offer.made_at <= as_of)
+        .group_by(Offer.referral_id)
+        .subquery("attempts")
+    )
+    still_open = or_(
+        and_(Referral.closed_at.is_(None), Referral.status != "closed"),
+        Referral.closed_at > as_of,
+    )
+    return (
+        select(
+            Referral.id,
+            Referral.received_at,
+            Referral.offer_due_at.label("due_at"),
+            literal_column("'all'").label("everything"),
+            Referral.source_agency.label("source"),
+            Referral.risk_level.label("risk"),
+            case((Referral.mcic, "mcic"), else_="not_mcic").label("mcic"),
+            _week_bucket(period, settings).label("week"),
+            case((still_open, 1), else_=0).label("open_now"),
+            first_offer.c.made_at.label("offer_at"),
+            first_offer.c.working_hours.label("hours"),
+            func.coalesce(first_offer.c.late_reason, literal_column(f"'{NOT_RECORDED}'")).label(
+                "reason"
+            ),
+            attempts.c.first_at,
+        )
+        .outerjoin(first_offer, first_offer.c.referral_id == Referral.id)
+        .outerjoin(attempts, attempts.c.referral_id == Referral.id)
+        .where(in_range)
+        .cte("base")
+    )
+
+
+def _week_bucket(period: DateRange, settings: ReportSettings):
+    """The ISO week (of the London date received) as SQL: one comparison per week boundary."""
+    mondays = week_starts(period)
+    whens = [
+        (
+            Referral.received_at < local_midnight(monday + timedelta(days=7), settings.calendar),
+            iso_week(monday),
+        )
+        for monday in mondays[:-1]
+    ]
+    last = iso_week(mondays[-1])
+    return case(*whens, else_=last) if whens else literal(last)
+
+
+# -- aggregates ----------------------------------------------------------------------------
+
+
+def _figures(session: Session, base: CTE, key, as_of: datetime) -> dict[str, Figures]:
+    c = base.c
+    made = c.offer_at.is_not(None)
+    counts = select(
+        key.label("grp"),
+        func.count().label("referrals"),
+        func.sum(case((or_(c.due_at <= as_of, made), 1), else_=0)).label("due"),
+        func.count(c.offer_at).label("offers_made"),
+        func.sum(case((and_(made, c.offer_at <= c.due_at), 1), else_=0)).label("on_time"),
+        func.sum(case((c.first_at <= c.due_at, 1), else_=0)).label("first_on_time"),
+        func.sum(
+            case((and_(c.offer_at.is_(None), c.due_at < as_of, c.open_now == 1), 1), else_=0)
+        ).label("overdue_now"),
+    ).group_by(key)
+    found: dict[str, Figures] = {}
+    for row in session.execute(counts):
+        found[str(row.grp)] = Figures(
+            referrals=row.referrals,
+            due=int(row.due or 0),
+            offers_made=row.offers_made,
+            on_time=int(row.on_time or 0),
+            first_attempt_on_time=int(row.first_on_time or 0),
+            overdue_now=int(row.overdue_now or 0),
+        )
+    hours = select(key.label("grp"), c.hours.label("value")).where(made)
+    for grp, (median, p90) in percentiles.grouped(session, hours, (0.5, 0.9)).items():
+        found[str(grp)].median_hours = half_up(median, 2)
+        found[str(grp)].p90_hours = half_up(p90, 2)
+    reasons = (
+        select(key, c.reason, func.count())
+        .where(made, c.offer_at > c.due_at)
+        .group_by(key, c.reason)
+    )
+    for grp, reason, n in session.execute(reasons):
+        found[str(grp)].lateness_reasons[reason] = n
+    for figures in found.values():
+        figures.lateness_reasons = dict(sorted(figures.lateness_reasons.items()))
+    return found
+
+
+def _ordered(name: str, found: dict[str, Figures], period: DateRange) -> dict[str, Figures]:
+    """Groups in a stable, meaningful order; every week of the range, even an empty one."""
+    if name == "week":
+        return {w: found.get(w, Figures()) for w in map(iso_week, week_starts(period))}
+    order = {"source": SOURCE_AGENCIES, "risk": RISK_ORDER, "mcic": MCIC_LABELS}[name]
+    known = [k for k in order if k in found]
+    return {k: found[k] for k in known + sorted(set(found) - set(known))}
+
+
+def _overdue(
+    session: Session, base: CTE, as_of: datetime, settings: ReportSettings
+) -> list[OverdueReferral]:
+    c = base.c
+    rows = session.execute(
+        select(c.id, c.received_at)
+        .where(c.offer_at.is_(None), c.due_at < as_of, c.open_now == 1)
+        .order_by(c.received_at, c.id)
+    )
+    return [
+        OverdueReferral(
+            reference=f"R{row.id:06d}",
+            age_working_hours=half_up(
+                settings.calendar.working_hours_between(row.received_at, as_of), 2
+            ),
+        )
+        for row in rows
+    ]
+
+
+def bin_label(low: float, high: float | None) -> str:
+    return f"{low:g} to {high:g} h" if high is not None else f"{low:g} h or more"
+
+
+def _histogram(session: Session, base: CTE) -> list[tuple[str, int]]:
+    c = base.c
+    columns = []
+    for low, high in HOUR_BINS:
+        inside = c.hours >= low if high is None else and_(c.hours >= low, c.hours < high)
+        columns.append(func.sum(case((and_(c.offer_at.is_not(None), inside), 1), else_=0)))
+    row = session.execute(select(*columns)).one()
+    return [(bin_label(lo, hi), int(n or 0)) for (lo, hi), n in zip(HOUR_BINS, row, strict=True)]
