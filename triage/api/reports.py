@@ -51,7 +51,7 @@ def _report(name: str):
     if errors:
         return jsonify({"errors": errors}), 422
     report, _tables = catalogue.build(name, db.session, params, settings=settings, now=now)
-    exports.record_json(name, params, actor=current_actor(), now=now)
+    exports.record_request(name, params, "json", via="api", actor=current_actor(), now=now)
     return jsonify(report.to_json())
 
 

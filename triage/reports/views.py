@@ -3,17 +3,27 @@ shows references). Thin views: read the filters, call triage.services.reports, r
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+import os
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from triage.auth.decorators import requires
 from triage.extensions import db
 from triage.reports import charts_for
 from triage.reports.forms import parse_range
-from triage.reports.settings import direct_export_max_days, report_settings
-from triage.services.reports import catalogue, exports
+from triage.reports.settings import (
+    direct_export_max_days,
+    export_dir,
+    export_ttl,
+    report_settings,
+)
+from triage.services.reports import catalogue, export_jobs, exports
 from triage.services.reports.definitions import PRESETS
 from triage.timeutil import utcnow
 from triage.web.actor import current_actor
+from triage.web.lookup import refuse
+from triage.web.transaction import after_commit
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -64,6 +74,70 @@ def export(name: str, fmt: str):
     body = exports.render(tables, fmt)
     exports.record_export(tables, fmt, actor=current_actor(), now=now)
     return _file(body, fmt, exports.filename(tables, fmt))
+
+
+@bp.route("/<name>/export-job", methods=["POST"])
+@requires("report.view")
+def start_export(name: str):
+    """Ask a worker to prepare the file; audited now, enqueued once this request commits."""
+    fmt = request.form.get("fmt", "")
+    if name not in catalogue.BUILDERS or fmt not in exports.FORMATS:
+        abort(404)
+    settings = report_settings()
+    now = utcnow()
+    query = parse_range(request.form, now=now, timezone=settings.calendar.timezone)
+    if query.errors:
+        abort(400)
+    params = query.params()
+    exports.record_request(name, params, fmt, via="job", actor=current_actor(), now=now)
+    job_id = export_jobs.new_job_id()
+    user_id, directory, ttl = int(current_user.id), export_dir(), export_ttl()
+    after_commit(
+        lambda: export_jobs.enqueue(
+            _redis(),
+            job_id,
+            name=name,
+            fmt=fmt,
+            params=params,
+            user_id=user_id,
+            directory=directory,
+            ttl=ttl,
+        )
+    )
+    return redirect(url_for("reports.export_status", job_id=job_id))
+
+
+@bp.route("/exports/<job_id>")
+@requires("report.view")
+def export_status(job_id: str):
+    job = _own_job(job_id)
+    return render_template("reports/export_status.html", job=job, active="reports.index")
+
+
+@bp.route("/exports/<job_id>/file")
+@requires("report.view")
+def export_file(job_id: str):
+    job = _own_job(job_id)
+    path = export_jobs.file_path(export_dir(), job.job_id, job.fmt)
+    if job.state != "finished" or not os.path.isfile(path):
+        refuse("report_export", job_id)
+    with open(path, "rb") as handle:
+        body = handle.read()
+    return _file(body, job.fmt, job.filename or os.path.basename(path))
+
+
+def _own_job(job_id: str) -> export_jobs.ExportStatus:
+    """The signed-in user's own export job, or 404 (someone else's looks like none)."""
+    job = export_jobs.status(_redis(), job_id, user_id=int(current_user.id))
+    if job is None:
+        refuse("report_export", job_id)
+    return job
+
+
+def _redis():
+    from triage.redis_conn import get_redis
+
+    return get_redis()
 
 
 def _params(name: str, settings, now) -> tuple[dict[str, str], dict[str, str]]:

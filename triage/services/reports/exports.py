@@ -15,6 +15,7 @@ from openpyxl.styles import Font
 
 from triage.services import audit
 from triage.services.actor import Actor
+from triage.services.reports.definitions import DEFINITIONS_VERSION
 from triage.services.reports.tables import Cell, ReportTables
 
 MARKING = "OFFICIAL-SENSITIVE"
@@ -102,29 +103,32 @@ def filename(tables: ReportTables, fmt: str) -> str:
 def record_export(
     tables: ReportTables, fmt: str, *, actor: Actor, now: datetime, via: str = "download"
 ) -> None:
-    """Audit one export: which report, which filters, which format (aggregates only)."""
-    audit.record(
-        "report.export",
-        actor,
-        object_type="report",
-        object_id=tables.name,
-        details={
-            "format": fmt,
-            "filters": {k.lower().replace(" ", "_"): v for k, v in tables.filters},
-            "definitions_version": tables.version,
-            "via": via,
-        },
-        now=now,
-    )
+    """Audit one export of a built report: which report, which filters, which format."""
+    filters = {k.lower().replace(" ", "_"): v for k, v in tables.filters}
+    _audit(tables.name, filters, fmt, via=via, actor=actor, now=now)
 
 
-def record_json(name: str, params: dict[str, str], *, actor: Actor, now: datetime) -> None:
-    """Audit one JSON report (exact counts) handed to an API client."""
+def record_request(
+    name: str, params: dict[str, str], fmt: str, *, via: str, actor: Actor, now: datetime
+) -> None:
+    """Audit an export handed over before its tables exist: JSON to an API client, or a
+    file a worker is asked to prepare (`via` = "api" or "job")."""
+    _audit(name, dict(params), fmt, via=via, actor=actor, now=now)
+
+
+def _audit(
+    name: str, filters: dict[str, str], fmt: str, *, via: str, actor: Actor, now: datetime
+) -> None:
     audit.record(
         "report.export",
         actor,
         object_type="report",
         object_id=name,
-        details={"format": "json", "filters": dict(params), "via": "api"},
+        details={
+            "format": fmt,
+            "filters": filters,
+            "definitions_version": DEFINITIONS_VERSION,
+            "via": via,
+        },
         now=now,
     )
