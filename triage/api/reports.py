@@ -59,3 +59,9 @@ def _report(name: str):
 @requires("report.view")
 def report_timeliness():
     return _report("timeliness")
+
+
+@bp.route("/reports/marac")
+@requires("report.view")
+def report_marac():
+    return _report("marac")

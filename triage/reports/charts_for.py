@@ -42,3 +42,19 @@ def timeliness(tables: ReportTables) -> dict[str, tuple[Chart, Markup]]:
         "trend": (trend, line_chart(trend)),
         "histogram": (histogram, bar_chart(histogram)),
     }
+
+
+def marac(tables: ReportTables) -> dict[str, tuple[Chart, Markup]]:
+    meetings = tables.table("meetings")
+    chart = Chart(
+        chart_id="chart-cases-per-meeting",
+        title="Cases heard per MARAC meeting",
+        description=(
+            "Bar chart: the number of cases heard at each meeting held in the period. "
+            "Suppressed small numbers are not drawn. The table below gives every value."
+        ),
+        labels=[str(row[0]) for row in meetings.rows],
+        values=[row[1] for row in meetings.rows],
+        axis_label="Cases",
+    )
+    return {"meetings": (chart, bar_chart(chart))}

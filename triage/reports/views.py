@@ -59,6 +59,29 @@ def timeliness():
     )
 
 
+@bp.route("/marac")
+@requires("report.view")
+def marac():
+    settings = report_settings()
+    now = utcnow()
+    query = parse_range(request.args, now=now, timezone=settings.calendar.timezone)
+    report = tables = None
+    if not query.errors:
+        report, tables = catalogue.build(
+            "marac", db.session, query.params(), settings=settings, now=now
+        )
+    return render_template(
+        "reports/marac.html",
+        query=query,
+        presets=PRESETS,
+        report=report,
+        tables=tables,
+        charts=charts_for.marac(tables) if tables else None,
+        heavy=bool(query.period and query.period.days > direct_export_max_days()),
+        active="reports.index",
+    )
+
+
 @bp.route("/<name>/export/<fmt>")
 @requires("report.view")
 def export(name: str, fmt: str):

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from triage.services.reports.definitions import DateRange, ReportSettings
-from triage.services.reports.tables import ReportTables, timeliness_tables
+from triage.services.reports.marac_performance import marac_report
+from triage.services.reports.tables import ReportTables, marac_tables, timeliness_tables
 from triage.services.reports.timeliness import Progress, timeliness_report
 
 Builder = Callable[..., tuple[Any, ReportTables]]
@@ -45,8 +46,28 @@ def build_timeliness(
     return report, tables
 
 
-BUILDERS: dict[str, Builder] = {"timeliness": build_timeliness}
-TITLES: dict[str, str] = {"timeliness": "S2S timeliness"}
+def build_marac(
+    session: Session,
+    params: dict[str, str],
+    *,
+    settings: ReportSettings,
+    now: datetime,
+    progress: Progress | None = None,
+) -> tuple[Any, ReportTables]:
+    as_of = datetime.fromisoformat(params["as_of"])
+    report = marac_report(session, _period(params), as_of=as_of, settings=settings)
+    if progress:
+        progress(100)
+    tables = marac_tables(
+        report,
+        below=settings.suppress_below,
+        generated_at=now,
+        as_of_text=_as_of_text(as_of, settings),
+    )
+    return report, tables
+
+
+BUILDERS: dict[str, Builder] = {"timeliness": build_timeliness, "marac": build_marac}
 
 
 def build(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from triage.rules import MARAC_CRITERIA  # noqa: F401  (re-exported: the criteria mix)
 from triage.workdays import WorkingCalendar
 
 # Bump when a definition changes: every page and file carries it, so a figure can be traced.
@@ -22,12 +23,6 @@ LATENESS_REASONS: dict[str, str] = {
     "referral_incomplete": "Referral incomplete",
     "other": "Other",
     NOT_RECORDED: "Not recorded",
-}
-MARAC_CRITERIA: dict[str, str] = {
-    "visible_high_risk": "Visible high risk",
-    "professional_judgement": "Professional judgement",
-    "potential_escalation": "Potential escalation",
-    "repeat": "Repeat",
 }
 # Working hours to offer, as histogram bins [low, high) (the last is open).
 HOUR_BINS: tuple[tuple[float, float | None], ...] = (

@@ -8,7 +8,12 @@ from datetime import datetime
 
 from triage.models.referral import SOURCE_AGENCIES
 from triage.services.reports import suppression
-from triage.services.reports.definitions import DEFINITIONS_VERSION, LATENESS_REASONS
+from triage.services.reports.definitions import (
+    DEFINITIONS_VERSION,
+    LATENESS_REASONS,
+    MARAC_CRITERIA,
+)
+from triage.services.reports.marac_performance import MaracReport
 from triage.services.reports.timeliness import MCIC_LABELS, Figures, TimelinessReport
 
 Cell = str | int | float | None
@@ -109,6 +114,66 @@ def timeliness_tables(
         ],
         generated_at=generated_at,
         tables=tables,
+        suppress_below=below,
+        version=report.version,
+    )
+
+
+def marac_tables(
+    report: MaracReport, *, below: int, generated_at: datetime, as_of_text: str
+) -> ReportTables:
+    s, t = suppression, report.totals
+    summary = Table("summary", "Summary", ["Figure", "Value"])
+    summary.rows = [
+        ["Cases heard", s.count(t["cases"], below)],
+        ["New cases", s.count(t["new"], below)],
+        ["Repeat cases", s.count(t["repeats"], below)],
+        ["Repeat rate %", s.derived(report.repeat_rate_pct, below, t["cases"], t["repeats"])],
+        ["National repeat rate % (comparison)", report.settings.national_repeat_rate_pct],
+        ["MCIC flagged cases", s.count(t["mcic"], below)],
+        ["MCIC share %", s.derived(report.mcic_pct, below, t["cases"], t["mcic"])],
+        ["Children in the households", s.count(t["children"], below)],
+        [
+            "Median working days, referral to hearing",
+            s.derived(report.median_days, below, t["cases"]),
+        ],
+        [
+            "90th percentile working days, referral to hearing",
+            s.derived(report.p90_days, below, t["cases"]),
+        ],
+        [
+            "Cases per 10,000 women (16+) a year",
+            s.derived(report.per_10k_per_year, below, t["cases"]),
+        ],
+        ["SafeLives expected cases per 10,000 women a year", report.settings.expected_per_10k],
+        ["Women aged 16 and over (population used)", report.settings.women_population],
+    ]
+    meetings = Table(
+        "meetings",
+        "Cases heard per meeting",
+        ["Meeting", "Cases", "New", "Repeats", "Children", "MCIC"],
+    )
+    meetings.rows = [
+        [
+            m.day.isoformat(),
+            *(s.count(v, below) for v in (m.cases, m.new, m.repeats, m.children, m.mcic)),
+        ]
+        for m in report.meetings
+    ]
+    criteria = Table("criteria", "Criteria met (a case may meet several)", ["Criterion", "Cases"])
+    criteria.rows = [
+        [MARAC_CRITERIA.get(code, code), s.count(n, below)] for code, n in report.criteria.items()
+    ]
+    return ReportTables(
+        name="marac",
+        title="MARAC performance",
+        filters=[
+            ("From", report.period.start.isoformat()),
+            ("To", report.period.end.isoformat()),
+            ("As of", as_of_text),
+        ],
+        generated_at=generated_at,
+        tables=[summary, meetings, criteria],
         suppress_below=below,
         version=report.version,
     )
