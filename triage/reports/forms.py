@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from triage.services.reports.definitions import (
     PRESETS,
@@ -99,19 +99,39 @@ def parse_range(args: Mapping[str, str], *, now: datetime, timezone: tzinfo) -> 
 @dataclass
 class QuarterQuery:
     text: str
+    as_of_text: str = ""
     period: DateRange | None = None
+    as_of: datetime | None = None
     errors: dict[str, str] = field(default_factory=dict)
 
+    def params(self) -> dict[str, str]:
+        assert self.period is not None and self.as_of is not None
+        return {"quarter": quarter_label(self.period), "as_of": self.as_of.isoformat()}
 
-def parse_quarter_query(args: Mapping[str, str], *, today: date) -> QuarterQuery:
-    """Default: the last complete quarter."""
-    default = quarter_label(quarter_of(quarter_of(today).start.replace(day=1) - _ONE_DAY))
-    query = QuarterQuery(text=(args.get("quarter") or default)[:10])
+
+def recent_quarters(today: date, count: int = 8) -> list[str]:
+    """The quarter `today` is in, then the ones before it, as 'YYYY-Qn'."""
+    labels, period = [], quarter_of(today)
+    for _ in range(count):
+        labels.append(quarter_label(period))
+        period = quarter_of(period.start - timedelta(days=1))
+    return labels
+
+
+def parse_quarter_query(
+    args: Mapping[str, str], *, now: datetime, timezone: tzinfo
+) -> QuarterQuery:
+    """Default: the last complete quarter; meetings count once started by `as_of` (now)."""
+    today = now.astimezone(timezone).date()
+    default = recent_quarters(today, 2)[1]
+    query = QuarterQuery(
+        text=(args.get("quarter") or default)[:10], as_of_text=(args.get("as_of") or "")[:40]
+    )
     try:
         query.period = parse_quarter(query.text)
     except ValueError as problem:
         query.errors["quarter"] = str(problem)
+    query.as_of = parse_as_of(query.as_of_text, now=now, timezone=timezone)
+    if query.as_of is None:
+        query.errors["as_of"] = "Enter the 'as of' time as YYYY-MM-DDTHH:MM, London time"
     return query
-
-
-_ONE_DAY = date(2000, 1, 2) - date(2000, 1, 1)

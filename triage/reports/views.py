@@ -11,7 +11,7 @@ from flask_login import current_user
 from triage.auth.decorators import requires
 from triage.extensions import db
 from triage.reports import charts_for
-from triage.reports.forms import parse_range
+from triage.reports.forms import parse_quarter_query, parse_range, recent_quarters
 from triage.reports.settings import (
     direct_export_max_days,
     export_dir,
@@ -82,6 +82,28 @@ def marac():
     )
 
 
+@bp.route("/safelives")
+@requires("report.view")
+def safelives():
+    settings = report_settings()
+    now = utcnow()
+    query = parse_quarter_query(request.args, now=now, timezone=settings.calendar.timezone)
+    report = tables = None
+    if not query.errors:
+        report, tables = catalogue.build(
+            "safelives", db.session, query.params(), settings=settings, now=now
+        )
+    return render_template(
+        "reports/safelives.html",
+        query=query,
+        quarters=recent_quarters(settings.calendar.local_date(now)),
+        report=report,
+        tables=tables,
+        heavy=False,  # one quarter of meetings: always small
+        active="reports.index",
+    )
+
+
 @bp.route("/<name>/export/<fmt>")
 @requires("report.view")
 def export(name: str, fmt: str):
@@ -90,7 +112,7 @@ def export(name: str, fmt: str):
         abort(404)
     settings = report_settings()
     now = utcnow()
-    params, errors = _params(name, settings, now)
+    params, errors = _params(name, request.args, settings, now)
     if errors:
         abort(400)
     _report, tables = catalogue.build(name, db.session, params, settings=settings, now=now)
@@ -108,10 +130,9 @@ def start_export(name: str):
         abort(404)
     settings = report_settings()
     now = utcnow()
-    query = parse_range(request.form, now=now, timezone=settings.calendar.timezone)
-    if query.errors:
+    params, errors = _params(name, request.form, settings, now)
+    if errors:
         abort(400)
-    params = query.params()
     exports.record_request(name, params, fmt, via="job", actor=current_actor(), now=now)
     job_id = export_jobs.new_job_id()
     user_id, directory, ttl = int(current_user.id), export_dir(), export_ttl()
@@ -163,8 +184,10 @@ def _redis():
     return get_redis()
 
 
-def _params(name: str, settings, now) -> tuple[dict[str, str], dict[str, str]]:
-    query = parse_range(request.args, now=now, timezone=settings.calendar.timezone)
+def _params(name: str, args, settings, now) -> tuple[dict[str, str], dict[str, str]]:
+    """The report's filters from a query string or form, as plain strings, and any errors."""
+    parse = parse_quarter_query if name == "safelives" else parse_range
+    query = parse(args, now=now, timezone=settings.calendar.timezone)
     return (query.params() if not query.errors else {}), query.errors
 
 

@@ -9,9 +9,20 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from triage.services.reports.definitions import DateRange, ReportSettings
+from triage.services.reports.definitions import (
+    DateRange,
+    ReportSettings,
+    parse_quarter,
+    quarter_label,
+)
 from triage.services.reports.marac_performance import marac_report
-from triage.services.reports.tables import ReportTables, marac_tables, timeliness_tables
+from triage.services.reports.safelives_return import safelives_return
+from triage.services.reports.tables import (
+    ReportTables,
+    marac_tables,
+    safelives_tables,
+    timeliness_tables,
+)
 from triage.services.reports.timeliness import Progress, timeliness_report
 
 Builder = Callable[..., tuple[Any, ReportTables]]
@@ -67,7 +78,35 @@ def build_marac(
     return report, tables
 
 
-BUILDERS: dict[str, Builder] = {"timeliness": build_timeliness, "marac": build_marac}
+def build_safelives(
+    session: Session,
+    params: dict[str, str],
+    *,
+    settings: ReportSettings,
+    now: datetime,
+    progress: Progress | None = None,
+) -> tuple[Any, ReportTables]:
+    as_of = datetime.fromisoformat(params["as_of"])
+    period = parse_quarter(params["quarter"])
+    report = safelives_return(
+        session, period, quarter_label(period), as_of=as_of, settings=settings
+    )
+    if progress:
+        progress(100)
+    tables = safelives_tables(
+        report,
+        below=settings.suppress_below,
+        generated_at=now,
+        as_of_text=_as_of_text(as_of, settings),
+    )
+    return report, tables
+
+
+BUILDERS: dict[str, Builder] = {
+    "timeliness": build_timeliness,
+    "marac": build_marac,
+    "safelives": build_safelives,
+}
 
 
 def build(

@@ -14,6 +14,8 @@ from triage.services.reports.definitions import (
     MARAC_CRITERIA,
 )
 from triage.services.reports.marac_performance import MaracReport
+from triage.services.reports.safelives_return import FIELDS as SAFELIVES_FIELDS
+from triage.services.reports.safelives_return import SafeLivesReturn
 from triage.services.reports.timeliness import MCIC_LABELS, Figures, TimelinessReport
 
 Cell = str | int | float | None
@@ -174,6 +176,38 @@ def marac_tables(
         ],
         generated_at=generated_at,
         tables=[summary, meetings, criteria],
+        suppress_below=below,
+        version=report.version,
+    )
+
+
+def safelives_tables(
+    report: SafeLivesReturn, *, below: int, generated_at: datetime, as_of_text: str
+) -> ReportTables:
+    """One row per figure (and its "not recorded" count), one column per meeting, then the
+    quarter's total: the shape of the SafeLives return."""
+    columns = [*report.rows, report.total]
+    table = Table("return", "SafeLives MARAC return", ["Figure", *(row.label for row in columns)])
+    for key, label, recorded in SAFELIVES_FIELDS:
+        table.rows.append([label, *(suppression.count(r.values[key], below) for r in columns)])
+        if recorded:
+            table.rows.append(
+                [
+                    f"{label}: not recorded",
+                    *(suppression.count(r.not_recorded[key], below) for r in columns),
+                ]
+            )
+    return ReportTables(
+        name="safelives",
+        title="SafeLives quarterly MARAC return",
+        filters=[
+            ("Quarter", report.quarter),
+            ("From", report.period.start.isoformat()),
+            ("To", report.period.end.isoformat()),
+            ("As of", as_of_text),
+        ],
+        generated_at=generated_at,
+        tables=[table],
         suppress_below=below,
         version=report.version,
     )
