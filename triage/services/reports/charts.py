@@ -31,6 +31,12 @@ def _numeric(value) -> float | None:
 
 def _frame(chart: Chart, body: list[str]) -> Markup:
     cid = escape(chart.chart_id)
+    if not chart.labels:
+        body = [
+            *body,
+            f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" fill="{INK}">'
+            "Nothing to show for this period</text>",
+        ]
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'role="img" aria-labelledby="{cid}-title {cid}-desc" class="report-chart" '
@@ -73,7 +79,7 @@ def _axes(chart: Chart, top: float) -> list[str]:
 def _slots(chart: Chart) -> list[float]:
     """The centre x of each category."""
     plot_w = WIDTH - LEFT - RIGHT
-    n = max(len(chart.labels), 1)
+    n = len(chart.labels)
     return [LEFT + plot_w * (i + 0.5) / n for i in range(n)]
 
 
