@@ -54,3 +54,28 @@ def test_other_roles_are_refused_and_the_refusal_audited(client, login_as, app, 
 
 def test_no_token_is_401(client):
     assert client.get(API[0], query_string=RANGE).status_code == 401
+
+
+def test_report_json_conforms_to_the_published_schemas(client, login_as, app):
+    from openapi_schema_validator import OAS31Validator
+    from openapi_spec_validator import validate as validate_spec
+
+    from tests.reports import fixtures as fx
+    from tests.reports import marac_fixtures as mx
+
+    user = login_as("manager")
+    with app.app_context():
+        fx.build()
+        mx.build()
+        db.session.commit()
+    token = _token(app, user.id)
+    document = client.get("/api/v1/openapi.json").json
+    validate_spec(document)
+    for url, name in zip(API, ("TimelinessReport", "MaracReport"), strict=True):
+        assert url.removeprefix("/api/v1") in document["paths"]
+        body = client.get(url, query_string=RANGE, headers=bearer(token)).json
+        schema = {"$ref": f"#/components/schemas/{name}", "components": document["components"]}
+        OAS31Validator(schema, format_checker=OAS31Validator.FORMAT_CHECKER).validate(body)
+    bad = client.get(API[0], query_string={"from": "x"}, headers=bearer(token)).json
+    schema = {"$ref": "#/components/schemas/ValidationErrors", "components": document["components"]}
+    OAS31Validator(schema).validate(bad)
