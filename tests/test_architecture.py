@@ -31,6 +31,7 @@ BLUEPRINTS = {
     "marac",
     "offers",
     "ops",
+    "reports",
     "rulesets",
     "screening",
     "web",
