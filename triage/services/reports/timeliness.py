@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CTE, and_, case, func, literal, literal_column, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import CTE, and_, case, func, literal, literal_column, or_, select, union_all
+from sqlalchemy.orm import Session, aliased
 
 from triage.models import Offer, Referral
 from triage.models.referral import SOURCE_AGENCIES
@@ -112,17 +112,13 @@ def timeliness_report(
     """The report for referrals received on London dates `period`, as known at `as_of`."""
     step = progress or (lambda _pct: None)
     base = _base(period, as_of, settings)
-    totals = _figures(session, base, base.c.everything, as_of)
-    step(20)
-    breakdowns: dict[str, dict[str, Figures]] = {}
-    for i, name in enumerate(BREAKDOWNS):
-        found = _figures(session, base, base.c[name], as_of)
-        breakdowns[name] = _ordered(name, found, period)
-        step(20 + 15 * (i + 1))
+    found = _figures(session, base, as_of)
+    step(70)
+    breakdowns = {name: _ordered(name, found[name], period) for name in BREAKDOWNS}
     report = TimelinessReport(
         period=period,
         as_of=as_of,
-        totals=totals.get("all", Figures()),
+        totals=found["everything"].get("all", Figures()),
         breakdowns=breakdowns,
         overdue=_overdue(session, base, as_of, settings),
         histogram=_histogram(session, base),
@@ -135,35 +131,32 @@ def timeliness_report(
 
 
 def _base(period: DateRange, as_of: datetime, settings: ReportSettings) -> CTE:
+    """One row per referral in the range, with its first offer and first attempt. Each is
+    found by a correlated lookup on ix_offers_referral_outcome_made (one index probe per
+    referral on both databases), then the first offer's row is joined by primary key."""
     lo, hi = period.instants(settings.calendar)
     in_range = and_(
         Referral.received_at >= lo, Referral.received_at < hi, Referral.received_at <= as_of
     )
-    ids = select(Referral.id).where(in_range)
-    ranked = (
-        select(
-            Offer.referral_id,
-            Offer.made_at,
-            Offer.working_hours,
-            Offer.late_reason,
-            func.row_number()
-            .over(partition_by=Offer.referral_id, order_by=(Offer.made_at, Offer.id))
-            .label("rn"),
-        )
+    first_offer_id = (
+        select(Offer.id)
         .where(
-            Offer.referral_id.in_(ids),
+            Offer.referral_id == Referral.id,
             Offer.outcome.in_(REACHED_OUTCOMES),
             Offer.made_at <= as_of,
         )
-        .subquery("ranked")
+        .order_by(Offer.made_at, Offer.id)
+        .limit(1)
+        .correlate(Referral)
+        .scalar_subquery()
     )
-    first_offer = select(ranked).where(ranked.c.rn == 1).subquery("first_offer")
-    attempts = (
-        select(Offer.referral_id, func.min(Offer.made_at).label("first_at"))
-        .where(Offer.referral_id.in_(ids), Offer.made_at <= as_of)
-        .group_by(Offer.referral_id)
-        .subquery("attempts")
+    first_attempt_at = (
+        select(func.min(Offer.made_at))
+        .where(Offer.referral_id == Referral.id, Offer.made_at <= as_of)
+        .correlate(Referral)
+        .scalar_subquery()
     )
+    offer = aliased(Offer, name="first_offer")
     still_open = or_(
         and_(Referral.closed_at.is_(None), Referral.status != "closed"),
         Referral.closed_at > as_of,
@@ -179,17 +172,17 @@ def _base(period: DateRange, as_of: datetime, settings: ReportSettings) -> CTE:
             case((Referral.mcic, "mcic"), else_="not_mcic").label("mcic"),
             _week_bucket(period, settings).label("week"),
             case((still_open, 1), else_=0).label("open_now"),
-            first_offer.c.made_at.label("offer_at"),
-            first_offer.c.working_hours.label("hours"),
-            func.coalesce(first_offer.c.late_reason, literal_column(f"'{NOT_RECORDED}'")).label(
-                "reason"
-            ),
-            attempts.c.first_at,
+            offer.made_at.label("offer_at"),
+            offer.working_hours.label("hours"),
+            func.coalesce(offer.late_reason, literal_column(f"'{NOT_RECORDED}'")).label("reason"),
+            first_attempt_at.label("first_at"),
         )
-        .outerjoin(first_offer, first_offer.c.referral_id == Referral.id)
-        .outerjoin(attempts, attempts.c.referral_id == Referral.id)
+        .select_from(Referral)
+        .outerjoin(offer, offer.id == first_offer_id)
         .where(in_range)
+        # Computed once per query, however many UNION ALL branches read it.
         .cte("base")
+        .prefix_with("MATERIALIZED")
     )
 
 
@@ -210,23 +203,38 @@ def _week_bucket(period: DateRange, settings: ReportSettings):
 # -- aggregates ----------------------------------------------------------------------------
 
 
-def _figures(session: Session, base: CTE, key, as_of: datetime) -> dict[str, Figures]:
+def _key(base: CTE, dim: str):
+    """'dim|group' for one breakdown: every breakdown is one branch of a UNION ALL, so each
+    figure is one query over the base rows, however many breakdowns there are."""
+    return literal_column(f"'{dim}|'").concat(base.c[dim])
+
+
+def _figures(session: Session, base: CTE, as_of: datetime) -> dict[str, dict[str, Figures]]:
     c = base.c
     made = c.offer_at.is_not(None)
-    counts = select(
-        key.label("grp"),
-        func.count().label("referrals"),
-        func.sum(case((or_(c.due_at <= as_of, made), 1), else_=0)).label("due"),
-        func.count(c.offer_at).label("offers_made"),
-        func.sum(case((and_(made, c.offer_at <= c.due_at), 1), else_=0)).label("on_time"),
-        func.sum(case((c.first_at <= c.due_at, 1), else_=0)).label("first_on_time"),
-        func.sum(
-            case((and_(c.offer_at.is_(None), c.due_at < as_of, c.open_now == 1), 1), else_=0)
-        ).label("overdue_now"),
-    ).group_by(key)
+    dims = ("everything", *BREAKDOWNS)
+    counts = union_all(
+        *(
+            select(
+                _key(base, dim).label("grp"),
+                func.count().label("referrals"),
+                func.sum(case((or_(c.due_at <= as_of, made), 1), else_=0)).label("due"),
+                func.count(c.offer_at).label("offers_made"),
+                func.sum(case((and_(made, c.offer_at <= c.due_at), 1), else_=0)).label("on_time"),
+                func.sum(case((c.first_at <= c.due_at, 1), else_=0)).label("first_on_time"),
+                func.sum(
+                    case(
+                        (and_(c.offer_at.is_(None), c.due_at < as_of, c.open_now == 1), 1),
+                        else_=0,
+                    )
+                ).label("overdue_now"),
+            ).group_by(c[dim])
+            for dim in dims
+        )
+    )
     found: dict[str, Figures] = {}
     for row in session.execute(counts):
-        found[str(row.grp)] = Figures(
+        found[row.grp] = Figures(
             referrals=row.referrals,
             due=int(row.due or 0),
             offers_made=row.offers_made,
@@ -234,20 +242,29 @@ def _figures(session: Session, base: CTE, key, as_of: datetime) -> dict[str, Fig
             first_attempt_on_time=int(row.first_on_time or 0),
             overdue_now=int(row.overdue_now or 0),
         )
-    hours = select(key.label("grp"), c.hours.label("value")).where(made)
-    for grp, (median, p90) in percentiles.grouped(session, hours, (0.5, 0.9)).items():
-        found[str(grp)].median_hours = half_up(median, 2)
-        found[str(grp)].p90_hours = half_up(p90, 2)
-    reasons = (
-        select(key, c.reason, func.count())
-        .where(made, c.offer_at > c.due_at)
-        .group_by(key, c.reason)
+    hours = union_all(
+        *(select(_key(base, d).label("grp"), c.hours.label("value")).where(made) for d in dims)
+    )
+    grouped = percentiles.grouped(session, select(hours.subquery("h")), (0.5, 0.9))
+    for grp, (median, p90) in grouped.items():
+        found[grp].median_hours = half_up(median, 2)
+        found[grp].p90_hours = half_up(p90, 2)
+    reasons = union_all(
+        *(
+            select(_key(base, d).label("grp"), c.reason, func.count().label("n"))
+            .where(made, c.offer_at > c.due_at)
+            .group_by(c[d], c.reason)
+            for d in dims
+        )
     )
     for grp, reason, n in session.execute(reasons):
-        found[str(grp)].lateness_reasons[reason] = n
-    for figures in found.values():
+        found[grp].lateness_reasons[reason] = n
+    by_dim: dict[str, dict[str, Figures]] = {d: {} for d in dims}
+    for grp, figures in found.items():
+        dim, _bar, group = grp.partition("|")
         figures.lateness_reasons = dict(sorted(figures.lateness_reasons.items()))
-    return found
+        by_dim[dim][group] = figures
+    return by_dim
 
 
 def _ordered(name: str, found: dict[str, Figures], period: DateRange) -> dict[str, Figures]:
@@ -268,13 +285,17 @@ def _overdue(
         .where(c.offer_at.is_(None), c.due_at < as_of, c.open_now == 1)
         .order_by(c.received_at, c.id)
     )
+    rows = list(rows)
+    # Ages by walking back from as_of once (working time is additive over adjacent
+    # intervals), not one calendar walk per referral: a year of overdue cases stays fast.
+    ages: dict[int, float] = {}
+    elapsed, since = timedelta(0), as_of
+    for row in reversed(rows):
+        elapsed += settings.calendar.working_time_between(row.received_at, since)
+        since = min(since, row.received_at)
+        ages[row.id] = elapsed.total_seconds() / 3600
     return [
-        OverdueReferral(
-            reference=f"R{row.id:06d}",
-            age_working_hours=half_up(
-                settings.calendar.working_hours_between(row.received_at, as_of), 2
-            ),
-        )
+        OverdueReferral(reference=f"R{row.id:06d}", age_working_hours=half_up(ages[row.id], 2))
         for row in rows
     ]
 
