@@ -25,8 +25,11 @@ def _params(now, timezone) -> tuple[dict[str, str], list[dict[str, str]]]:
     errors: list[dict[str, str]] = []
     days: dict[str, date] = {}
     for key in ("from", "to"):
+        text = request.args.get(key) or ""
         try:
-            days[key] = date.fromisoformat((request.args.get(key) or "")[:10])
+            if len(text) != 10:
+                raise ValueError
+            days[key] = date.fromisoformat(text)
         except ValueError:
             errors.append({"field": key, "message": "required, a date written YYYY-MM-DD"})
     as_of = parse_as_of((request.args.get("as_of") or "")[:40], now=now, timezone=timezone)
