@@ -79,3 +79,14 @@ def test_report_json_conforms_to_the_published_schemas(client, login_as, app):
     bad = client.get(API[0], query_string={"from": "x"}, headers=bearer(token)).json
     schema = {"$ref": "#/components/schemas/ValidationErrors", "components": document["components"]}
     OAS31Validator(schema).validate(bad)
+
+
+def test_a_future_as_of_is_refused(client, login_as, app):
+    user = login_as("manager")
+    token = _token(app, user.id)
+    future = {**RANGE, "as_of": "2999-01-01T00:00:00+00:00"}
+    response = client.get(API[0], query_string=future, headers=bearer(token))
+    assert response.status_code == 422
+    assert response.json["errors"][0]["field"] == "as_of"
+    page = client.get("/reports/timeliness", query_string={"preset": "custom", **future})
+    assert page.status_code == 200 and "not in the future" in page.text

@@ -34,7 +34,9 @@ def _params(now, timezone) -> tuple[dict[str, str], list[dict[str, str]]]:
             errors.append({"field": key, "message": "required, a date written YYYY-MM-DD"})
     as_of = parse_as_of((request.args.get("as_of") or "")[:40], now=now, timezone=timezone)
     if as_of is None:
-        errors.append({"field": "as_of", "message": "must be an ISO 8601 date and time"})
+        errors.append(
+            {"field": "as_of", "message": "must be an ISO 8601 date and time, not in the future"}
+        )
     if not errors:
         try:
             DateRange(days["from"], days["to"])

@@ -16,6 +16,8 @@ from triage.services.reports.definitions import (
     quarter_of,
 )
 
+AS_OF_MESSAGE = "Enter the 'as of' time as YYYY-MM-DDTHH:MM, London time, not in the future"
+
 
 @dataclass
 class RangeQuery:
@@ -47,7 +49,8 @@ def _date(text: str) -> date | None:
 
 
 def parse_as_of(text: str, *, now: datetime, timezone: tzinfo) -> datetime | None:
-    """'' -> now; 'YYYY-MM-DDTHH:MM' (London) or an ISO instant with an offset; else None."""
+    """'' -> now; 'YYYY-MM-DDTHH:MM' (London) or an ISO instant with an offset, not after
+    `now`; else None."""
     text = text.strip()
     if not text:
         return now
@@ -57,7 +60,9 @@ def parse_as_of(text: str, *, now: datetime, timezone: tzinfo) -> datetime | Non
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone)
-    return value.astimezone(UTC)
+    value = value.astimezone(UTC)
+    # A future "as of" would count as overdue what is not due yet.
+    return value if value <= now else None
 
 
 def parse_range(args: Mapping[str, str], *, now: datetime, timezone: tzinfo) -> RangeQuery:
@@ -73,7 +78,7 @@ def parse_range(args: Mapping[str, str], *, now: datetime, timezone: tzinfo) -> 
         return query
     query.as_of = parse_as_of(query.as_of_text, now=now, timezone=timezone)
     if query.as_of is None:
-        query.errors["as_of"] = "Enter the 'as of' time as YYYY-MM-DDTHH:MM, London time"
+        query.errors["as_of"] = AS_OF_MESSAGE
     elif not query.as_of_text:
         query.as_of_text = query.as_of.astimezone(timezone).strftime("%Y-%m-%dT%H:%M")
     if query.preset != "custom":
@@ -133,5 +138,5 @@ def parse_quarter_query(
         query.errors["quarter"] = str(problem)
     query.as_of = parse_as_of(query.as_of_text, now=now, timezone=timezone)
     if query.as_of is None:
-        query.errors["as_of"] = "Enter the 'as of' time as YYYY-MM-DDTHH:MM, London time"
+        query.errors["as_of"] = AS_OF_MESSAGE
     return query
