@@ -28,17 +28,25 @@ def grouped(
 ) -> dict[Any, tuple[float | None, ...]]:
     """`rows` selects two columns, `grp` and `value` (NULL values are ignored); the answer
     maps each group to its percentiles in the order of `fractions`."""
+    query = grouped_query(session.get_bind().dialect.name, rows, fractions)
+    return {row[0]: tuple(row[1:]) for row in session.execute(query)}
+
+
+def grouped_query(dialect: str, rows: Select, fractions: tuple[float, ...]) -> Select:
+    """The query behind `grouped`: columns `grp`, then `p0`, `p1`… (one per fraction), to be
+    run alone or as part of a larger statement."""
     source = rows.subquery("pv")
     present = select(source.c.grp, source.c.value).where(source.c.value.is_not(None))
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         sub = present.subquery("v")
-        query = select(
+        return select(
             sub.c.grp,
-            *(func.percentile_cont(f).within_group(sub.c.value) for f in fractions),
+            *(
+                func.percentile_cont(f).within_group(sub.c.value).label(f"p{i}")
+                for i, f in enumerate(fractions)
+            ),
         ).group_by(sub.c.grp)
-    else:
-        query = _ranked_query(present, fractions)
-    return {row[0]: tuple(row[1:]) for row in session.execute(query)}
+    return _ranked_query(present, fractions)
 
 
 def _ranked_query(present: Select, fractions: tuple[float, ...]) -> Select:
@@ -50,7 +58,7 @@ def _ranked_query(present: Select, fractions: tuple[float, ...]) -> Select:
         func.count().over(partition_by=values.c.grp).label("n"),
     ).subquery("ranked")
     columns = []
-    for fraction in fractions:
+    for i, fraction in enumerate(fractions):
         position = cast(ranked.c.n - 1, Float) * fraction
         low = cast(position, Integer)  # truncation is the floor: positions are never negative
         weight = position - low
@@ -58,6 +66,6 @@ def _ranked_query(present: Select, fractions: tuple[float, ...]) -> Select:
             func.sum(
                 case((ranked.c.k == low, ranked.c.value * (1 - weight)), else_=0)
                 + case((ranked.c.k == low + 1, ranked.c.value * weight), else_=0)
-            )
+            ).label(f"p{i}")
         )
     return select(ranked.c.grp, *columns).group_by(ranked.c.grp)

@@ -10,7 +10,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CTE, and_, case, func, literal, literal_column, or_, select, union_all
+from sqlalchemy import (
+    CTE,
+    Float,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from triage.models import Offer, Referral
@@ -112,7 +126,7 @@ def timeliness_report(
     """The report for referrals received on London dates `period`, as known at `as_of`."""
     step = progress or (lambda _pct: None)
     base = _base(period, as_of, settings)
-    found = _figures(session, base, as_of)
+    found, histogram = _figures(session, base, as_of)
     step(70)
     breakdowns = {name: _ordered(name, found[name], period) for name in BREAKDOWNS}
     report = TimelinessReport(
@@ -121,7 +135,7 @@ def timeliness_report(
         totals=found["everything"].get("all", Figures()),
         breakdowns=breakdowns,
         overdue=_overdue(session, base, as_of, settings),
-        histogram=_histogram(session, base),
+        histogram=histogram,
     )
     step(100)
     return report
@@ -204,67 +218,105 @@ def _week_bucket(period: DateRange, settings: ReportSettings):
 
 
 def _key(base: CTE, dim: str):
-    """'dim|group' for one breakdown: every breakdown is one branch of a UNION ALL, so each
-    figure is one query over the base rows, however many breakdowns there are."""
+    """'dim|group' for one breakdown: every breakdown is one branch of a UNION ALL."""
     return literal_column(f"'{dim}|'").concat(base.c[dim])
 
 
-def _figures(session: Session, base: CTE, as_of: datetime) -> dict[str, dict[str, Figures]]:
+# The count columns of a "c" row, in the order _statement selects them.
+COUNT_FIELDS = (
+    "referrals",
+    "due",
+    "offers_made",
+    "on_time",
+    "first_attempt_on_time",
+    "overdue_now",
+)
+NUMBERS = len(HOUR_BINS)  # numeric columns of a result row: enough for the histogram
+
+
+def _row(kind: str, grp, numbers: list, label=None) -> list:
+    """One result row of the single statement: kind, group, NUMBERS numbers, a label."""
+    padded = [*numbers, *([None] * (NUMBERS - len(numbers)))]
+    return [
+        cast(literal_column(f"'{kind}'"), String).label("kind"),
+        cast(grp, String).label("grp"),
+        *(cast(n if n is not None else null(), Float).label(f"v{i}") for i, n in enumerate(padded)),
+        cast(label if label is not None else null(), String).label("label"),
+    ]
+
+
+def _statement(base: CTE, as_of: datetime, dialect: str):
+    """Every aggregate of the report in ONE statement over the materialised base rows:
+    counts (c), percentiles (p) and lateness reasons (r) per breakdown, and the histogram (h).
+    One statement means the base rows are computed once, on both databases."""
     c = base.c
     made = c.offer_at.is_not(None)
     dims = ("everything", *BREAKDOWNS)
-    counts = union_all(
-        *(
-            select(
-                _key(base, dim).label("grp"),
-                func.count().label("referrals"),
-                func.sum(case((or_(c.due_at <= as_of, made), 1), else_=0)).label("due"),
-                func.count(c.offer_at).label("offers_made"),
-                func.sum(case((and_(made, c.offer_at <= c.due_at), 1), else_=0)).label("on_time"),
-                func.sum(case((c.first_at <= c.due_at, 1), else_=0)).label("first_on_time"),
-                func.sum(
-                    case(
-                        (and_(c.offer_at.is_(None), c.due_at < as_of, c.open_now == 1), 1),
-                        else_=0,
-                    )
-                ).label("overdue_now"),
-            ).group_by(c[dim])
-            for dim in dims
-        )
-    )
-    found: dict[str, Figures] = {}
-    for row in session.execute(counts):
-        found[row.grp] = Figures(
-            referrals=row.referrals,
-            due=int(row.due or 0),
-            offers_made=row.offers_made,
-            on_time=int(row.on_time or 0),
-            first_attempt_on_time=int(row.first_on_time or 0),
-            overdue_now=int(row.overdue_now or 0),
+    branches = []
+    for dim in dims:
+        counts = [
+            func.count(),
+            func.sum(case((or_(c.due_at <= as_of, made), 1), else_=0)),
+            func.count(c.offer_at),
+            func.sum(case((and_(made, c.offer_at <= c.due_at), 1), else_=0)),
+            func.sum(case((c.first_at <= c.due_at, 1), else_=0)),
+            func.sum(
+                case((and_(c.offer_at.is_(None), c.due_at < as_of, c.open_now == 1), 1), else_=0)
+            ),
+        ]
+        branches.append(select(*_row("c", _key(base, dim), counts)).group_by(c[dim]))
+        branches.append(
+            select(*_row("r", _key(base, dim), [func.count()], c.reason))
+            .where(made, c.offer_at > c.due_at)
+            .group_by(c[dim], c.reason)
         )
     hours = union_all(
         *(select(_key(base, d).label("grp"), c.hours.label("value")).where(made) for d in dims)
     )
-    grouped = percentiles.grouped(session, select(hours.subquery("h")), (0.5, 0.9))
-    for grp, (median, p90) in grouped.items():
+    pct = percentiles.grouped_query(dialect, select(hours.subquery("h")), (0.5, 0.9)).subquery(
+        "pct"
+    )
+    branches.append(select(*_row("p", pct.c.grp, [pct.c.p0, pct.c.p1])))
+    bins = []
+    for low, high in HOUR_BINS:
+        inside = c.hours >= low if high is None else and_(c.hours >= low, c.hours < high)
+        bins.append(func.sum(case((and_(made, inside), 1), else_=0)))
+    branches.append(select(*_row("h", literal_column("'all'"), bins)))
+    return union_all(*branches)
+
+
+def _figures(
+    session: Session, base: CTE, as_of: datetime
+) -> tuple[dict[str, dict[str, Figures]], list[tuple[str, int]]]:
+    dialect = session.get_bind().dialect.name
+    found: dict[str, Figures] = {}
+    reasons: list[tuple[str, str, int]] = []
+    percentiles_of: dict[str, tuple] = {}
+    histogram: list[tuple[str, int]] = []
+    for row in session.execute(_statement(base, as_of, dialect)):
+        v = [getattr(row, f"v{i}") for i in range(NUMBERS)]
+        if row.kind == "c":
+            found[row.grp] = Figures(
+                **dict(zip(COUNT_FIELDS, (int(n or 0) for n in v), strict=False))
+            )
+        elif row.kind == "r":
+            reasons.append((row.grp, row.label, int(v[0])))
+        elif row.kind == "p":
+            percentiles_of[row.grp] = (v[0], v[1])
+        else:
+            histogram = [
+                (bin_label(lo, hi), int(n or 0)) for (lo, hi), n in zip(HOUR_BINS, v, strict=True)
+            ]
+    for grp, (median, p90) in percentiles_of.items():
         found[grp].median_hours = half_up(median, 2)
         found[grp].p90_hours = half_up(p90, 2)
-    reasons = union_all(
-        *(
-            select(_key(base, d).label("grp"), c.reason, func.count().label("n"))
-            .where(made, c.offer_at > c.due_at)
-            .group_by(c[d], c.reason)
-            for d in dims
-        )
-    )
-    for grp, reason, n in session.execute(reasons):
+    for grp, reason, n in sorted(reasons):
         found[grp].lateness_reasons[reason] = n
-    by_dim: dict[str, dict[str, Figures]] = {d: {} for d in dims}
+    by_dim: dict[str, dict[str, Figures]] = {d: {} for d in ("everything", *BREAKDOWNS)}
     for grp, figures in found.items():
         dim, _bar, group = grp.partition("|")
-        figures.lateness_reasons = dict(sorted(figures.lateness_reasons.items()))
         by_dim[dim][group] = figures
-    return by_dim
+    return by_dim, histogram
 
 
 def _ordered(name: str, found: dict[str, Figures], period: DateRange) -> dict[str, Figures]:
@@ -302,13 +354,3 @@ def _overdue(
 
 def bin_label(low: float, high: float | None) -> str:
     return f"{low:g} to {high:g} h" if high is not None else f"{low:g} h or more"
-
-
-def _histogram(session: Session, base: CTE) -> list[tuple[str, int]]:
-    c = base.c
-    columns = []
-    for low, high in HOUR_BINS:
-        inside = c.hours >= low if high is None else and_(c.hours >= low, c.hours < high)
-        columns.append(func.sum(case((and_(c.offer_at.is_not(None), inside), 1), else_=0)))
-    row = session.execute(select(*columns)).one()
-    return [(bin_label(lo, hi), int(n or 0)) for (lo, hi), n in zip(HOUR_BINS, row, strict=True)]
