@@ -135,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
         nav.extend(getattr(module, "NAV", []))
     # Rule-set administration and replay, bulk import, JSON API.
+    from triage.api import reports as _api_reports  # noqa: F401  (adds the report routes to api.bp)
     from triage.api import views as api_views
     from triage.imports import views as imports_views
     from triage.rulesets import views as rulesets_views
@@ -159,6 +160,11 @@ def register_blueprints(app: Flask) -> None:
     for module in (audit_admin_views, lifecycle_views, people_views):
         app.register_blueprint(module.bp)
         nav.extend(getattr(module, "NAV", []))
+    # Manager reports (issue 10): timeliness, MARAC performance, the SafeLives return.
+    from triage.reports import views as reports_views
+
+    app.register_blueprint(reports_views.bp)
+    nav.extend(reports_views.NAV)
     app.extensions["triage_nav"] = nav
 
 

@@ -309,3 +309,26 @@ def replay(ruleset_file, version, date_from, date_to):
     db.session.commit()  # the audit event of the run; no referral is changed
     for line in replaying.report_lines(report):
         click.echo(line)
+
+
+@triage_cli.command("recompute-working-hours")
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Recompute every offer under today's calendar, not only those without a value.",
+)
+def recompute_working_hours(refresh):
+    """Fill (or refresh) each offer's stored working hours, used by the reports."""
+    from triage.services.calendar import current_calendar
+    from triage.services.reports import working_hours
+    from triage.timeutil import utcnow
+
+    result = working_hours.recompute(
+        db.session,
+        calendar=current_calendar(_settings().calendar),
+        refresh=refresh,
+        actor=Actor.system("cli"),
+        now=utcnow(),
+    )
+    db.session.commit()
+    click.echo(f"Examined {result.examined} offers; {result.changed} changed")

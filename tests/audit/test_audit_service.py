@@ -17,6 +17,7 @@ from triage.extensions import db
 from triage.models import AuditEvent, DueAction, Referral
 from triage.services import accounts, audit, lifecycle, subject_access
 from triage.services.actor import Actor
+from triage.services.calendar import current_calendar
 
 WEB_ACTOR = Actor("user", "7", request_id="req-123", ip="203.0.113.9", user_id=7)
 
@@ -145,6 +146,7 @@ def _offer_record():
         late_reason=None,
         actor=ACTOR,
         now=NOW,
+        calendar=current_calendar(app_settings().calendar),
     )
     return "referral", offer.referral_id
 

@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.marac_support import ACTOR, make_referral
+from tests.settings_support import app_settings
 from triage.extensions import db
 from triage.models import AuditEvent
+from triage.services.calendar import current_calendar
 from triage.services.offers import OfferError, is_on_time, record_offer
 
 RECEIVED = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)  # Monday 09:00 -> due Tuesday 17:00
@@ -26,6 +28,7 @@ def _record(referral, **changes):
         "late_reason": None,
         "actor": ACTOR,
         "now": NOW,
+        "calendar": current_calendar(app_settings().calendar),
     }
     values.update(changes)
     return record_offer(referral.id, **values)

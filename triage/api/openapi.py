@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from triage.api.reports_openapi import with_report_paths
 from triage.models.referral import SOURCE_AGENCIES
 from triage.referral_input import AssessRequest, ReferralCreate
 from triage.rules import MARAC_CRITERIA, RISK_LEVELS, default_ruleset
@@ -199,6 +200,7 @@ INVALID = _json("ValidationErrors", "Invalid input: every problem, by field. Not
 
 
 @functools.cache
+@with_report_paths  # manager reports (issue 10): paths and schemas in triage/api/reports_openapi.py
 def document() -> dict[str, Any]:
     """The whole OpenAPI document (built once; it holds no data, only shapes)."""
     return {

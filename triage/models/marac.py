@@ -47,6 +47,7 @@ class MaracListing(db.Model):
     __tablename__ = "marac_listings"
     __table_args__ = (
         UniqueConstraint("referral_id", "meeting_id"),
+        Index("ix_marac_listings_meeting_status", "meeting_id", "status"),
         # At most one active listing per referral, whatever runs concurrently.
         Index(
             "uq_marac_listings_one_active",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.extensions import db
@@ -107,6 +107,9 @@ class Offer(db.Model):
     """A support offer made by S2S. On time when made at or before the referral's due time."""
 
     __tablename__ = "offers"
+    __table_args__ = (
+        Index("ix_offers_referral_outcome_made", "referral_id", "outcome", "made_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(
@@ -120,6 +123,9 @@ class Offer(db.Model):
     # Why an offer came after the due time (the deadline itself never moves).
     late_reason: Mapped[str | None] = mapped_column(String(40))
     late_reason_detail: Mapped[str | None] = mapped_column(Text)
+    # Working hours from the referral's receipt to this offer, under the calendar in force when
+    # it was recorded (reports read this: a later calendar change must not rewrite history).
+    working_hours: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     referral: Mapped[Referral] = relationship(back_populates="offers")

@@ -11,6 +11,7 @@ from triage.models import Referral
 from triage.offers.forms import OfferForm
 from triage.permissions.cases import can
 from triage.services import offers
+from triage.services.calendar import current_calendar
 from triage.timeutil import utcnow
 from triage.web.actor import current_actor
 from triage.web.lookup import get_or_404
@@ -37,6 +38,7 @@ def record(referral_id: int):
             late_reason_detail=form.late_reason_detail.data,
             actor=current_actor(),
             now=utcnow(),
+            calendar=current_calendar(request_settings().calendar),
             refusals=(offers.OfferError,),
         )
         if problem is not None:

@@ -18,8 +18,16 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     # The S2S lead receives overdue-offer escalations; give the lead the screener role too so
     # that object-level access (triage/permissions/cases.py) shows them every referral.
+    # The lead also reads the manager reports (issue 10: "managers and leads").
     "s2s_lead": frozenset(
-        {"referral.view", "referral.screen", "offer.record", "marac.view", "escalation.receive"}
+        {
+            "referral.view",
+            "referral.screen",
+            "offer.record",
+            "marac.view",
+            "escalation.receive",
+            "report.view",
+        }
     ),
     "marac_coordinator": frozenset({"referral.view", "marac.view", "marac.manage"}),
     "manager": frozenset({"report.view", "ruleset.replay"}),

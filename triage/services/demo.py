@@ -283,12 +283,14 @@ def seed_referrals(
 ) -> int:
     """About `count` referrals over the last `days` days, through `create_referral`."""
     from triage.services import offers
+    from triage.services.calendar import current_calendar
     from triage.services.referral_creation import create_referral
 
     if days <= 0 or db.session.scalar(
         select(Referral.id).where(Referral.police_reference.like(f"{DEMO_REFERENCE_PREFIX}%"))
     ):
         return 0  # already seeded
+    calendar = current_calendar(settings.calendar)
     # Seeded, so every demo database is the same; not used for anything secret.
     rng = random.Random(20260505)  # nosec B311
     span = timedelta(days=days)
@@ -335,6 +337,7 @@ def seed_referrals(
                 late_reason="not_contactable" if late else None,
                 actor=Actor.for_user(users["screener"]),
                 now=offer_at,
+                calendar=calendar,
             )
     _hold_past_meetings(now)
     db.session.flush()

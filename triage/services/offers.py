@@ -9,6 +9,7 @@ from triage.extensions import db
 from triage.models import Offer, Referral
 from triage.services import audit
 from triage.services.actor import Actor
+from triage.workdays import WorkingCalendar
 
 METHODS: dict[str, str] = {
     "phone": "Telephone",
@@ -50,6 +51,16 @@ def is_on_time(offer: Offer, referral: Referral) -> bool:
     return not is_late(offer.made_at, referral)
 
 
+# -- Reports (issue 10): each offer's working hours, stored when it is recorded ------------
+def _working_hours(referral: Referral, made_at: datetime, calendar: WorkingCalendar) -> float:
+    """Working hours from receipt to `made_at` under the calendar in force now, so that a
+    later calendar change does not silently rewrite the reports (`recompute` may)."""
+    return calendar.working_hours_between(referral.received_at, made_at)
+
+
+# ------------------------------------------------------------------------------------------
+
+
 def record_offer(
     referral_id: int,
     *,
@@ -61,6 +72,7 @@ def record_offer(
     actor: Actor,
     now: datetime,
     late_reason_detail: str | None = None,
+    calendar: WorkingCalendar,
 ) -> Offer:
     """Validate and store an offer; every problem is reported at once in an OfferError."""
     referral = db.session.get(Referral, referral_id)
@@ -106,6 +118,7 @@ def record_offer(
         late_reason=late_reason if late else None,
         late_reason_detail=detail if late else None,
         created_at=now,
+        working_hours=_working_hours(referral, made_at, calendar),
     )
     db.session.add(offer)
     first = referral.status == "received"
