@@ -21,7 +21,6 @@ from triage.web.actor import current_actor
 from triage.web.clock import request_now
 from triage.web.deadlines import enqueue_after_commit
 from triage.web.lookup import get_or_404
-from triage.web.settings import request_settings
 from triage.web.transaction import attempt
 
 
@@ -80,7 +79,6 @@ def record_screening_decision(referral_id: int):
         data,
         actor=current_actor(),
         now=request_now(),
-        settings=request_settings(),
         refusals=(DecisionInvalid, StaleDecision),
     )
     if isinstance(refusal, StaleDecision):

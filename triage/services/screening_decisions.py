@@ -2,7 +2,7 @@
 referral, revised as new versions (never overwritten), optionally raising the risk level by
 professional judgement.
 
-    decided = decide(referral_id, DecisionInput(...), actor=actor, now=now, settings=settings)
+    decided = decide(referral_id, DecisionInput(...), actor=actor, now=now)
     # after the caller's commit: enqueue decided.due_action_ids
 
 Optimistic locking: the input names the version it was based on; when another decision has
@@ -27,9 +27,8 @@ from triage.rules import Assessment, assess
 from triage.rules.catalogue import risk_rank
 from triage.services import audit
 from triage.services.actor import Actor
-from triage.services.due_action_plan import plan_for_referral
+from triage.services.due_action_plan import due_action_key
 from triage.services.referral_summary import facts_for
-from triage.settings import Settings
 from triage.vocabulary import JUDGEMENT_REASON_MAX
 
 SIGNPOST_MAX = 200
@@ -116,9 +115,7 @@ def may_own(user: User | None) -> bool:
 # --------------------------------------------------------------------------- the change
 
 
-def decide(
-    referral_id: int, data: DecisionInput, *, actor: Actor, now: datetime, settings: Settings
-) -> Decided:
+def decide(referral_id: int, data: DecisionInput, *, actor: Actor, now: datetime) -> Decided:
     """Record a new version of the referral's decision (see the module docstring)."""
     now = now.astimezone(UTC)
     referral = _lock(referral_id)
@@ -152,7 +149,7 @@ def decide(
     db.session.flush()
     due: list[int] = []
     if data.raise_risk:
-        due = _raise(referral, decision, actor=actor, now=now, settings=settings)
+        due = _raise(referral, decision, actor=actor, now=now)
     _assign(referral, owner, previous_owner_id=_previous_owner(referral_id, decision.version))
     referral.updated_at = now
     _audit(referral, decision, actor=actor, now=now)
@@ -230,7 +227,6 @@ def _raise(
     *,
     actor: Actor,
     now: datetime,
-    settings: Settings,
 ) -> list[int]:
     """Re-run the assessment with professional judgement set, under the referral's own rule
     set; keep the old and new assessments; plan a MARAC listing if newly eligible."""
@@ -258,11 +254,37 @@ def _raise(
     decision.risk_after = new.risk_level
     if not new.marac or was_marac:
         return []
-    before = set(
-        db.session.scalars(select(DueAction.id).where(DueAction.referral_id == referral.id))
+    return [_plan_marac_listing(referral, actor=actor, now=now)]
+
+
+def _plan_marac_listing(referral: Referral, *, actor: Actor, now: datetime) -> int:
+    """The MARAC listing due action for a case that newly meets the criteria (the other
+    deadlines were planned at intake and do not move: re-planning them here could add a
+    second reminder)."""
+    key = due_action_key(referral.id, "marac_listing", now)
+    existing = db.session.scalar(select(DueAction.id).where(DueAction.key == key))
+    if existing is not None:
+        return existing
+    row = DueAction(
+        kind="marac_listing",
+        referral_id=referral.id,
+        due_at=now,
+        key=key,
+        status="pending",
+        attempts=0,
+        created_at=now,
     )
-    planned = plan_for_referral(referral, now=now, actor=actor, settings=settings)
-    return [i for i in planned if i not in before]
+    db.session.add(row)
+    db.session.flush()
+    audit.record(
+        "due_action.plan",
+        actor,
+        object_type="referral",
+        object_id=referral.id,
+        details={"actions": {"marac_listing": now.isoformat()}, "cause": "professional_judgement"},
+        now=now,
+    )
+    return row.id
 
 
 def _keep_history(
