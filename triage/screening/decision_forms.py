@@ -24,11 +24,13 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from triage.models import User
 from triage.models.referral import SOURCE_AGENCIES
 from triage.models.screening import ROUTES
+from triage.models.user import ROLE_LABELS
 from triage.services.screening_decisions import (
     NOTES_MAX,
     REASON_MAX,
@@ -42,7 +44,7 @@ class DecisionForm(FlaskForm):
     based_on_version = HiddenField()
     route = RadioField(
         "Route: what happens next?",
-        choices=list(ROUTES.items()),
+        choices=[SelectChoice(code, label) for code, label in ROUTES.items()],
         widget=GovRadioInput(),
         validators=[InputRequired("Route: select what happens next")],
     )
@@ -77,7 +79,7 @@ class DecisionForm(FlaskForm):
     )
     agencies = SelectMultipleField(
         "Agencies to inform (optional)",
-        choices=list(SOURCE_AGENCIES.items()),
+        choices=[SelectChoice(code, label) for code, label in SOURCE_AGENCIES.items()],
         widget=GovCheckboxesInput(),
         validators=[Optional()],
     )
@@ -111,8 +113,11 @@ class DecisionForm(FlaskForm):
     submit = SubmitField("Save decision", widget=GovSubmitInput())
 
     def set_owners(self, owners: list[User]) -> None:
-        self.owner_id.choices = [("", "Choose a worker")] + [
-            (str(u.id), f"{u.name} ({', '.join(sorted(u.roles))})") for u in owners
+        self.owner_id.choices = [SelectChoice("", "Choose a worker")] + [
+            SelectChoice(
+                str(u.id), f"{u.name} ({', '.join(ROLE_LABELS.get(r, r) for r in sorted(u.roles))})"
+            )
+            for u in owners
         ]
 
     def to_input(self) -> DecisionInput:
