@@ -166,3 +166,34 @@ def test_the_safe_contact_block_is_only_for_those_who_contact_victims(app, clien
         assert page.status_code == 200
         assert "Safe contact" not in page.text and "07700 900123" not in page.text
         assert "Record a screening decision" not in page.text
+
+
+def test_an_idva_owner_gets_the_case_and_its_safe_contact_block(app, client, login_as):
+    case_id, idva_id = _setup(app)
+    login_as(user_id=idva_id)
+    assert client.get(f"/referrals/{case_id}").status_code == 404  # not theirs yet
+    screener = login_as("screener")
+    page = client.get(f"/referrals/{case_id}/screening")
+    client.post(
+        f"/referrals/{case_id}/screening",
+        data=_form(page, route="idva", owner_id=str(idva_id)),
+    )
+    login_as(user_id=idva_id)
+    shown = client.get(f"/referrals/{case_id}")
+    assert shown.status_code == 200
+    assert "07700 900123" in shown.text  # an IDVA who may see the case contacts the victim
+    assert client.get(f"/referrals/{case_id}/screening").status_code == 403
+    assert screener.id != idva_id
+
+
+def test_the_new_routes_are_walked_by_the_access_matrix(app):
+    from tests.security.support import CASE_CAPABILITIES, routes
+
+    found = {(r.endpoint, r.method): r.access for r in routes(app)}
+    for key in (
+        ("decisions.decide", "GET"),
+        ("decisions.decide", "POST"),
+        ("api.record_screening_decision", "POST"),
+    ):
+        assert found[key] == "referral.screen"
+    assert "referral.screen" in CASE_CAPABILITIES  # so an invisible case must answer 404
