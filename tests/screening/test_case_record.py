@@ -130,3 +130,21 @@ def test_an_earlier_referral_the_reader_may_not_see_is_a_date_only(app_ctx):
     # Nothing recorded on the hidden case is read: only this case's own entries besides.
     assert {e.referral_id for e in entries} == {None, case.id}
     assert {e.kind for e in entries} == {"referral", "assessment"}
+
+
+def test_safe_contact_is_read_from_this_referral_and_blanked_by_the_purge(app_ctx):
+    from triage.services.person_details import erase
+
+    case = referral()
+    details = case.victim_details
+    details.phone, details.safe_to_write, details.safe_times = "07700 900456", False, "Mornings"
+    db.session.flush()
+    safe = case_record.safe_contact(case)
+    assert (safe.phone, safe.safe_to_write, safe.safe_times) == ("07700 900456", False, "Mornings")
+    assert safe.safe_to_call is None  # not recorded, never guessed
+    assert case_record.may_see_safe_contact(make_user(roles=["screener"]), case)
+    assert not case_record.may_see_safe_contact(make_user(roles=["marac_coordinator"]), case)
+    assert not case_record.may_see_safe_contact(make_user(roles=["idva"]), case)  # not theirs
+    erase(case, erased="Erased", now=NOW)
+    assert case_record.safe_contact(case).phone is None
+    assert case_record.safe_contact(case).safe_times is None

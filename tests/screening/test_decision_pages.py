@@ -197,3 +197,21 @@ def test_the_new_routes_are_walked_by_the_access_matrix(app):
     ):
         assert found[key] == "referral.screen"
     assert "referral.screen" in CASE_CAPABILITIES  # so an invisible case must answer 404
+
+
+def test_a_hand_made_post_with_unknown_codes_gets_messages_naming_each_field(app, client, login_as):
+    login_as("screener")
+    case_id, _idva = _setup(app)
+    page = client.get(f"/referrals/{case_id}/screening")
+    refused = client.post(
+        f"/referrals/{case_id}/screening",
+        data=_form(page, route="teleport", owner_id="987654", agencies=["nowhere"]),
+    )
+    assert refused.status_code == 200
+    for message in (
+        "Route: select what happens next",
+        "Owner: select a named worker who may hold cases",
+        "Agencies to inform: choose only from the listed agencies",
+    ):
+        assert message in refused.text
+    assert "Not a valid choice" not in refused.text

@@ -46,6 +46,7 @@ class DecisionForm(FlaskForm):
         "Route: what happens next?",
         choices=[SelectChoice(code, label) for code, label in ROUTES.items()],
         widget=GovRadioInput(),
+        validate_choice=False,  # the service names the field for an unknown code
         validators=[InputRequired("Route: select what happens next")],
     )
     signpost_to = StringField(
@@ -75,12 +76,14 @@ class DecisionForm(FlaskForm):
         "Owner: the named worker who holds the case",
         coerce=str,
         widget=GovSelect(),
+        validate_choice=False,
         validators=[InputRequired("Owner: select a named worker who may hold cases")],
     )
     agencies = SelectMultipleField(
         "Agencies to inform (optional)",
         choices=[SelectChoice(code, label) for code, label in SOURCE_AGENCIES.items()],
         widget=GovCheckboxesInput(),
+        validate_choice=False,
         validators=[Optional()],
     )
     notes = TextAreaField(

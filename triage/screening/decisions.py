@@ -12,6 +12,7 @@ from triage.models import Referral, ScreeningDecision
 from triage.models.referral import SOURCE_AGENCIES
 from triage.screening.decision_forms import DecisionForm
 from triage.services import screening_decisions
+from triage.services.referral_summary import record_view
 from triage.services.screening_decisions import DecisionInvalid, StaleDecision
 from triage.web.actor import current_actor
 from triage.web.clock import request_now
@@ -44,6 +45,12 @@ def decide(referral_id: int):
     form.set_owners(screening_decisions.owner_choices())
     stale: StaleDecision | None = None
     if request.method == "GET":
+        record_view(
+            referral,
+            actor=current_actor(),
+            now=request_now(),
+            details={"reference": referral.reference, "page": "screening_decision"},
+        )
         current = screening_decisions.current_decision(referral.id)
         form.based_on_version.data = str(current.version if current else 0)
         _prefill(form, current)
