@@ -136,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
         nav.extend(getattr(module, "NAV", []))
     # Rule-set administration and replay, bulk import, JSON API.
     from triage.api import reports as _api_reports  # noqa: F401  (adds the report routes to api.bp)
+    from triage.api import screening as _api_screening  # noqa: F401  (adds its routes)
     from triage.api import views as api_views
     from triage.imports import views as imports_views
     from triage.rulesets import views as rulesets_views
@@ -146,9 +147,10 @@ def register_blueprints(app: Flask) -> None:
     # S2S morning list, support offers, MARAC meetings and agendas.
     from triage.marac import views as marac_views
     from triage.offers import views as offers_views
+    from triage.screening import decisions as decision_views
     from triage.screening import views as screening_views
 
-    for module in (screening_views, offers_views, marac_views):
+    for module in (screening_views, decision_views, offers_views, marac_views):
         app.register_blueprint(module.bp)
         nav.extend(getattr(module, "NAV", []))
     # Audit history and chain verification; closing referrals and subject-access export;

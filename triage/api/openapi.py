@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from triage.api import screening_schema
 from triage.api.reports_openapi import with_report_paths
 from triage.models.referral import SOURCE_AGENCIES
 from triage.referral_input import AssessRequest, ReferralCreate
@@ -197,6 +198,14 @@ UNAUTHORISED = _error_response("No bearer token, or the token is unknown, revoke
 FORBIDDEN = _error_response("The token's user lacks the capability this operation needs.")
 TOO_LARGE = _error_response("The request body is larger than 256 kB.")
 INVALID = _json("ValidationErrors", "Invalid input: every problem, by field. Nothing stored.")
+NOT_FOUND = _error_response("No such referral, or not one you may see.")
+COMMON = {
+    "UNAUTHORISED": UNAUTHORISED,
+    "FORBIDDEN": FORBIDDEN,
+    "TOO_LARGE": TOO_LARGE,
+    "INVALID": INVALID,
+    "NOT_FOUND": NOT_FOUND,
+}
 
 
 @functools.cache
@@ -269,6 +278,7 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            **screening_schema.paths(COMMON),
             "/openapi.json": {
                 "get": {
                     "operationId": "openapi",
@@ -282,6 +292,7 @@ def document() -> dict[str, Any]:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 **_input_schemas(),
+                **screening_schema.schemas(),
                 "Assessment": _assessment(),
                 "Routing": _routing(),
                 "ReferralCreated": {

@@ -34,7 +34,14 @@ from triage.models import Referral
 from triage.models.referral import SOURCE_AGENCIES
 from triage.permissions.cases import can, has_capability
 from triage.rules import RuleSet
-from triage.services import auth_sessions, drafts, person_matching, possible_matches
+from triage.services import (
+    auth_sessions,
+    case_record,
+    drafts,
+    person_matching,
+    possible_matches,
+    screening_decisions,
+)
 from triage.services.actor import Actor
 from triage.services.intake_validation import IntakeInvalid
 from triage.services.person_details import Viewer, case_people, latest_visible
@@ -360,6 +367,7 @@ def show(referral_id: int):
     if referral.status != "closed" and can(current_user, "referral.screen", referral):
         close_link = url_for("lifecycle.close", referral_id=referral.id)
     screener = can(current_user, "referral.screen", referral)
+    contacts = case_record.may_see_safe_contact(current_user, referral)
     return render_template(
         "referrals/show.html",
         referral=referral,
@@ -371,6 +379,10 @@ def show(referral_id: int):
         people=case_people(referral, Viewer(current_user)),
         match_tasks=possible_matches.open_tasks(referral.id) if screener else [],
         can_screen=screener,
+        decisions=screening_decisions.decisions_for(referral.id),
+        timeline=case_record.timeline(referral, current_user),
+        show_safe_contact=contacts,
+        safe_contact=case_record.safe_contact(referral) if contacts else None,
         listing=current_marac_listing(referral.id),
         last_marac=(
             datetime.fromisoformat(summary["last_marac_referral_at"])
@@ -378,6 +390,7 @@ def show(referral_id: int):
             else None
         ),
         agency=SOURCE_AGENCIES.get(referral.source_agency, referral.source_agency),
+        agencies=SOURCE_AGENCIES,
         consent=vocabulary.CONSENT_BASES.get(referral.consent_basis or "", referral.consent_basis),
         active=None,
     )

@@ -56,6 +56,11 @@ def _details_fields(details: PersonDetails | None) -> dict[str, Any] | None:
         "racially_minoritised": details.racially_minoritised,
         "lgbt": details.lgbt,
         "disabled": details.disabled,
+        "phone": details.phone,
+        "safe_to_call": details.safe_to_call,
+        "safe_to_leave_message": details.safe_to_leave_message,
+        "safe_to_write": details.safe_to_write,
+        "safe_times": details.safe_times,
         "recorded_at": _iso(details.recorded_at),
         "erased_at": _iso(details.erased_at),
     }
