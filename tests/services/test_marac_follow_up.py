@@ -174,16 +174,22 @@ def test_outcome_is_recorded_per_heard_case_and_audited(app_ctx):
     meeting, listings = _meeting_with_cases()
     with pytest.raises(MaracError, match="held") as early:
         marac_actions.record_outcome(
-            listings[0].id, outcome="actions_agreed", actor=ACTOR, now=HELD
+            listings[0].id, outcome="actions_agreed", actor=ACTOR, now=HELD, calendar=CAL
         )
     assert early.value.field == "outcome"
     marac_actions.mark_held(meeting.id, actor=ACTOR, now=HELD, settings=app_settings())
     with pytest.raises(MaracError, match="Select the outcome") as bad:
-        marac_actions.record_outcome(listings[0].id, outcome="maybe", actor=ACTOR, now=HELD)
+        marac_actions.record_outcome(
+            listings[0].id, outcome="maybe", actor=ACTOR, now=HELD, calendar=CAL
+        )
     assert bad.value.field == "outcome"
-    marac_actions.record_outcome(listings[0].id, outcome="deferred", actor=ACTOR, now=HELD)
-    marac_actions.record_outcome(listings[0].id, outcome="actions_agreed", actor=ACTOR, now=HELD)
-    marac_actions.record_outcome(listings[1].id, outcome="withdrawn", actor=ACTOR, now=HELD)
+    for outcome in ("no_further_action", "actions_agreed"):
+        marac_actions.record_outcome(
+            listings[0].id, outcome=outcome, actor=ACTOR, now=HELD, calendar=CAL
+        )
+    marac_actions.record_outcome(
+        listings[1].id, outcome="withdrawn", actor=ACTOR, now=HELD, calendar=CAL
+    )
     assert listings[0].outcome == "actions_agreed" and listings[0].outcome_recorded_at == HELD
     events = db.session.scalars(
         select(AuditEvent)
@@ -191,12 +197,38 @@ def test_outcome_is_recorded_per_heard_case_and_audited(app_ctx):
         .order_by(AuditEvent.id)
     ).all()
     assert [e.details["outcome"] for e in events] == [
-        {"old": None, "new": "deferred"},
-        {"old": "deferred", "new": "actions_agreed"},
+        {"old": None, "new": "no_further_action"},
+        {"old": "no_further_action", "new": "actions_agreed"},
         {"old": None, "new": "withdrawn"},
     ]
     # A withdrawn case is not chased for feedback.
     row = _rows(meeting.id)[("marac_feedback_reminder", listings[1].referral_id)]
+    result = run_due_action(row.id, now=FEEDBACK_REMIND, actor=ACTOR, settings=app_settings())
+    assert result["outcome"] == "case no longer heard"
+
+
+def test_a_deferred_case_is_listed_again_at_the_next_meeting(app_ctx):
+    meeting, listings = _meeting_with_cases()
+    marac_actions.mark_held(meeting.id, actor=ACTOR, now=HELD, settings=app_settings())
+    deferred = listings[0]
+    marac_actions.record_outcome(
+        deferred.id, outcome="deferred", actor=ACTOR, now=HELD, calendar=CAL
+    )
+    assert deferred.status == "deferred" and deferred.outcome == "deferred"
+    again = marac_listing.active_listing(deferred.referral_id)
+    assert again.meeting.starts_at == datetime(2026, 4, 9, 9, tzinfo=UTC)
+    assert again.move_reason == "Deferred at the meeting of 2 April 2026"
+    assert marac_meetings.count_listed(meeting.id) == 1  # it was not heard
+    with pytest.raises(MaracError, match="deferred"):
+        marac_actions.record_outcome(
+            deferred.id, outcome="actions_agreed", actor=ACTOR, now=HELD, calendar=CAL
+        )
+    [event] = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "marac.listing.defer")
+    ).all()
+    assert event.details["to_meeting_id"] == again.meeting_id
+    # Nothing to feed back to the victim from a meeting that did not hear the case.
+    row = _rows(meeting.id)[("marac_feedback_reminder", deferred.referral_id)]
     result = run_due_action(row.id, now=FEEDBACK_REMIND, actor=ACTOR, settings=app_settings())
     assert result["outcome"] == "case no longer heard"
 

@@ -113,6 +113,7 @@ def record_outcome(listing_id: int):
             outcome=form.outcome.data,
             actor=current_actor(),
             now=utcnow(),
+            calendar=_calendar(),
             refusals=(MaracError,),
         )
         if problem is None:

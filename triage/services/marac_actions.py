@@ -12,7 +12,7 @@ from triage.extensions import db
 from triage.models import MaracAction, MaracListing, MaracMeeting
 from triage.models.marac import ACTION_STATUSES, LISTING_OUTCOMES
 from triage.models.referral import SOURCE_AGENCIES
-from triage.services import audit
+from triage.services import audit, marac_listing
 from triage.services.actor import Actor
 from triage.services.due_action_plan import plan_for_held_meeting
 from triage.services.marac_meetings import ACTIVE, MaracError
@@ -82,10 +82,20 @@ def actions_for(listing_id: int) -> list[MaracAction]:
 
 
 def record_outcome(
-    listing_id: int, *, outcome: str | None, actor: Actor, now: datetime
+    listing_id: int,
+    *,
+    outcome: str | None,
+    actor: Actor,
+    now: datetime,
+    calendar: WorkingCalendar,
 ) -> MaracListing:
-    """What the meeting decided for one heard case (it may be corrected later)."""
+    """What the meeting decided for one heard case (it may be corrected later). Deferred
+    lists the case again at the next meeting with room (then it is settled here)."""
     listing = db.session.get(MaracListing, listing_id)
+    if listing is not None and listing.status == "deferred":
+        raise MaracError(
+            "This case was deferred: record its outcome at the later meeting", "outcome"
+        )
     if listing is None or listing.status != "heard":
         raise MaracError("Record the meeting as held before recording an outcome", "outcome")
     if outcome not in LISTING_OUTCOMES:
@@ -95,6 +105,12 @@ def record_outcome(
     listing.outcome_recorded_at = now
     listing.outcome_recorded_by_id = actor.user_id
     db.session.flush()
+    relisted = None
+    if outcome == "deferred":
+        day = calendar.local_date(listing.meeting.starts_at)
+        relisted = marac_listing.defer_listing(
+            listing, actor=actor, now=now, day_label=f"{day.day} {day:%B %Y}"
+        )
     audit.record(
         "marac.outcome.record",
         actor,
@@ -104,6 +120,7 @@ def record_outcome(
             "referral_id": listing.referral_id,
             "meeting_id": listing.meeting_id,
             "outcome": {"old": old, "new": outcome},
+            "relisted_at_meeting_id": relisted.meeting_id if relisted else None,
         },
         now=now,
     )

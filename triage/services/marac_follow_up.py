@@ -97,7 +97,7 @@ def feedback_due(
 ) -> dict:
     """Remind the case's IDVA (or the S2S lead); a miss escalates to the S2S lead."""
     listing = _feedback_listing(action)
-    if listing is None or listing.outcome == "withdrawn":
+    if listing is None or listing.status != "heard" or listing.outcome == "withdrawn":
         return {"outcome": "case no longer heard"}
     if listing.feedback_given_at is not None:
         return {"outcome": "feedback already given"}
