@@ -245,7 +245,7 @@ def test_a_deferred_case_is_listed_again_at_the_next_meeting(app_ctx):
     ],
 )
 def test_an_action_due_date_cannot_be_in_the_past(app_ctx, due_on, accepted):
-    meeting, listings = _meeting_with_cases()
+    _meeting, listings = _meeting_with_cases()
     # 23:30 UTC on 1 April is 00:30 on 2 April in London: "today" is London's day.
     now = datetime(2026, 4, 1, 23, 30, tzinfo=UTC)
     if accepted:

@@ -144,7 +144,7 @@ def test_repeat_is_shown_once_on_the_agenda(app, client, login_as):
 
 
 def test_after_the_meeting_outcome_actions_minutes_and_feedback(app, client, login_as):
-    data, listing, refs = _data(app)
+    data, listing, _refs = _data(app)
     login_as("marac_coordinator")
     agenda_path = f"/marac/meetings/{data.target_id}"
     case_path = f"/marac/listings/{listing[data.child_1]}"
