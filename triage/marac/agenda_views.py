@@ -17,8 +17,8 @@ from triage.permissions.cases import can
 from triage.services import marac_actions, marac_agenda_export, marac_follow_up
 from triage.services.calendar import current_calendar
 from triage.services.marac_meetings import MaracError
-from triage.timeutil import utcnow
 from triage.web.actor import current_actor
+from triage.web.clock import request_now
 from triage.web.lookup import get_or_404
 from triage.web.settings import request_settings
 from triage.web.transaction import attempt
@@ -33,7 +33,11 @@ def _calendar():
 def print_agenda(meeting_id: int):
     meeting = get_or_404(MaracMeeting, meeting_id, object_type="marac_meeting")
     result = marac_agenda_export.print_agenda(
-        meeting.id, actor=current_actor(), now=utcnow(), calendar=_calendar(), reader=current_user
+        meeting.id,
+        actor=current_actor(),
+        now=request_now(),
+        calendar=_calendar(),
+        reader=current_user,
     )
     return render_template(
         "marac/agenda_print.html",
@@ -51,7 +55,7 @@ def export_agenda(meeting_id: int):
     meeting = get_or_404(MaracMeeting, meeting_id, object_type="marac_meeting")
     calendar = _calendar()
     text, _count = marac_agenda_export.export_agenda_csv(
-        meeting.id, actor=current_actor(), now=utcnow(), calendar=calendar, reader=current_user
+        meeting.id, actor=current_actor(), now=request_now(), calendar=calendar, reader=current_user
     )
     day = calendar.local_date(meeting.starts_at).isoformat()
     return Response(
@@ -112,7 +116,7 @@ def record_outcome(listing_id: int):
             listing.id,
             outcome=form.outcome.data,
             actor=current_actor(),
-            now=utcnow(),
+            now=request_now(),
             calendar=_calendar(),
             refusals=(MaracError,),
         )
@@ -133,7 +137,7 @@ def record_feedback(listing_id: int):
             marac_follow_up.record_feedback_given,
             listing.id,
             actor=current_actor(),
-            now=utcnow(),
+            now=request_now(),
             refusals=(MaracError,),
         )
         if problem is not None:
@@ -153,7 +157,7 @@ def record_minutes(meeting_id: int):
             marac_follow_up.record_minutes_sent,
             meeting.id,
             actor=current_actor(),
-            now=utcnow(),
+            now=request_now(),
             refusals=(MaracError,),
         )
         if problem is not None:
