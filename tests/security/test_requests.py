@@ -16,7 +16,7 @@ from triage.permissions.capabilities import ROLE_CAPABILITIES
 
 ROLES = sorted(ROLE_CAPABILITIES)
 # Audit events a read may add: views, disclosures and refusals (never a change of data).
-READ_EVENT = re.compile(r"(^access\.denied$|\.view$|\.view\.)")
+READ_EVENT = re.compile(r"(^access\.denied$|\.view$|\.view\.|\.print$|\.export$)")
 _FIELD = re.compile(r"<(input|select|textarea)\b([^>]*)>", re.I)
 _ATTR = re.compile(r'(\w[\w-]*)="([^"]*)"')
 

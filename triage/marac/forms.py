@@ -127,3 +127,20 @@ class ActionStatusForm(FlaskForm):
         validators=[Optional(), Length(max=500)],
     )
     submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class OutcomeForm(FlaskForm):
+    outcome = RadioField(
+        "What did the meeting decide for this case?",
+        widget=GovRadioInput(),
+        validators=[InputRequired("Select the outcome for this case")],
+    )
+    submit = SubmitField("Save outcome", widget=GovSubmitInput())
+
+
+class FeedbackForm(FlaskForm):
+    submit = SubmitField("Record feedback given to the victim", widget=GovSubmitInput())
+
+
+class MinutesForm(FlaskForm):
+    submit = SubmitField("Record minutes and actions sent to agencies", widget=GovSubmitInput())

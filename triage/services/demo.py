@@ -339,7 +339,7 @@ def seed_referrals(
                 now=offer_at,
                 calendar=calendar,
             )
-    _hold_past_meetings(now)
+    _hold_past_meetings(now, settings)
     db.session.flush()
     return created
 
@@ -359,16 +359,21 @@ def _list_as_it_happened(referral_id: int, *, at: datetime, settings: Settings) 
         run_due_action(action_id, now=at, actor=Actor.job("seed-demo"), settings=settings)
 
 
-def _hold_past_meetings(now: datetime) -> None:
+def _hold_past_meetings(now: datetime, settings: Settings) -> None:
     from triage.models import MaracMeeting
-    from triage.services import marac_actions
+    from triage.services import marac_actions, marac_follow_up
 
     past = db.session.scalars(
         select(MaracMeeting).where(
             MaracMeeting.status == "scheduled", MaracMeeting.starts_at < now - timedelta(hours=2)
         )
     ).all()
+    actor = Actor.system("seed-demo")
     for meeting in past:
-        marac_actions.mark_held(
-            meeting.id, actor=Actor.system("seed-demo"), now=meeting.starts_at + timedelta(hours=2)
-        )
+        held_at = meeting.starts_at + timedelta(hours=2)
+        held = marac_actions.mark_held(meeting.id, actor=actor, now=held_at, settings=settings)
+        # Demo history: the follow-up was done on the day, so no old deadline escalates now.
+        marac_follow_up.record_minutes_sent(meeting.id, actor=actor, now=held_at)
+        for listing in held.meeting.listings:
+            if listing.status == "heard":
+                marac_follow_up.record_feedback_given(listing.id, actor=actor, now=held_at)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from triage.extensions import db
 from triage.models import DueAction, Offer, Referral
-from triage.services import mail, marac_listing, notifications
+from triage.services import mail, marac_follow_up, marac_listing, notifications
 from triage.services.actor import Actor
 from triage.services.calendar import current_calendar
 from triage.services.marac_meetings import NotEligible
@@ -115,4 +115,11 @@ DISPATCH: dict[str, Callable[..., dict]] = {
     "offer_reminder": offer_reminder,
     "offer_escalation": offer_escalation,
     "marac_listing": marac_listing_due,
+    "marac_feedback_reminder": marac_follow_up.feedback_due,
+    "marac_feedback_escalation": marac_follow_up.feedback_due,
+}
+# Kinds that belong to a meeting rather than a referral: called without one.
+MEETING_DISPATCH: dict[str, Callable[..., dict]] = {
+    "marac_minutes_reminder": marac_follow_up.minutes_due,
+    "marac_minutes_escalation": marac_follow_up.minutes_due,
 }
