@@ -1,15 +1,15 @@
 """MARAC outcomes and follow-up: a heard case's outcome, minutes sent, IDVA feedback given,
 and due actions that belong to a meeting
 
-Revision ID: 0010_marac_outcomes
-Revises: 0009_audit_chain_version
+Revision ID: 0012_marac_outcomes
+Revises: 0011_screening_decisions
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_marac_outcomes"
-down_revision = "0009_audit_chain_version"
+revision = "0012_marac_outcomes"
+down_revision = "0011_screening_decisions"
 branch_labels = None
 depends_on = None
 
