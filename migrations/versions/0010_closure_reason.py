@@ -1,0 +1,28 @@
+"""closure reason: the fixed-list code and the free-text detail given when a case is closed
+
+The code is kept for the reports; the detail is free text, erased by the purge with the rest
+of the referral's free text (the audit trail records only the code and that a detail was given).
+
+Revision ID: 0010_closure_reason
+Revises: 0009_audit_chain_version
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010_closure_reason"
+down_revision = "0009_audit_chain_version"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("referrals") as batch:
+        batch.add_column(sa.Column("closure_reason", sa.String(40), nullable=True))
+        batch.add_column(sa.Column("closure_detail", sa.Text(), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table("referrals") as batch:
+        batch.drop_column("closure_detail")
+        batch.drop_column("closure_reason")
