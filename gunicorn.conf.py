@@ -6,3 +6,7 @@ import gunicorn.http.wsgi
 
 # Say nothing about the server software or its version in the `Server` header.
 gunicorn.http.wsgi.SERVER = "triage"
+
+# If an access log is turned on (--access-logfile), log the path without its query string
+# and no referrer: a search's text (GET /cases/search?q=...) must never reach a log.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"'
