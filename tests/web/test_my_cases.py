@@ -104,3 +104,25 @@ def test_one_query_per_page_whatever_the_caseload(app, client, login_as):
         # The page's cases, deadlines and names come from one statement.
         assert len([s for s in statements if "person_details" in s]) == 1
     assert counts[10] == counts[60]
+
+
+def test_the_soonest_deadline_comes_first_overdue_marked_and_none_pending_last(
+    app, client, login_as
+):
+    idva = _worker(app)
+    with app.app_context():
+        now = utcnow()
+        nothing_pending = case(now - timedelta(days=30), assigned_idva_id=idva)
+        nothing_pending.status = "offer_made"
+        overdue = case(now - timedelta(days=10), assigned_idva_id=idva)
+        meeting_soon = case(now, assigned_idva_id=idva, status="offer_made")
+        listed(meeting_soon, meeting(now + timedelta(hours=5)))
+        offer_later = case(now, assigned_idva_id=idva)  # due next working day, 17:00
+        db.session.commit()
+        expected = [r.reference for r in (overdue, meeting_soon, offer_later, nothing_pending)]
+    login_as(user_id=idva)
+    page = client.get("/cases/")
+    assert _refs(page) == expected
+    overdue_row = page.text.split(expected[0], 1)[1].split("</tr>", 1)[0]
+    assert "Overdue</strong>" in overdue_row
+    assert "None pending" in page.text.split(expected[-1], 1)[1].split("</tr>", 1)[0]

@@ -53,7 +53,7 @@ def _quiet_access_log(_state) -> None:
 @requires("caseload.view")
 def mine():
     page = request.args.get("page", default=1, type=int) or 1
-    result = caseload.my_cases(current_user, page=max(1, min(page, 10_000)))
+    result = caseload.my_cases(current_user, now=request_now(), page=max(1, min(page, 10_000)))
     return render_template(
         "cases/my_cases.html",
         result=result,

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import GenericFunction
 
 from triage.extensions import db
 from triage.models import MaracAction, MaracListing, MaracMeeting, PersonDetails, Referral, User
@@ -28,6 +30,27 @@ DEADLINE_LABELS = {
 }
 
 
+class earliest(GenericFunction):  # named as SQL names it
+    """The smallest non-NULL argument (PostgreSQL's LEAST), NULL when all are NULL."""
+
+    inherit_cache = True
+
+
+@compiles(earliest)
+def _least(element, compiler, **kw) -> str:
+    return f"LEAST({compiler.process(element.clauses, **kw)})"
+
+
+_NEVER = "'9999-12-31'"
+
+
+@compiles(earliest, "sqlite")
+def _sqlite_least(element, compiler, **kw) -> str:
+    # SQLite's scalar MIN() is NULL if any argument is; its dates and times are ISO text.
+    args = ", ".join(f"COALESCE({compiler.process(c, **kw)}, {_NEVER})" for c in element.clauses)
+    return f"NULLIF(MIN({args}), {_NEVER})"
+
+
 @dataclass(frozen=True)
 class CaseRow:
     referral_id: int
@@ -38,6 +61,7 @@ class CaseRow:
     received_at: datetime
     deadline_kind: str | None
     deadline_at: datetime | None
+    overdue: bool = False
 
     @property
     def reference(self) -> str:
@@ -68,8 +92,9 @@ def held_by_clause(user: User) -> ColumnElement[bool]:
     return or_(*held)
 
 
-def my_cases(user: User, *, page: int = 1, per_page: int = PER_PAGE) -> CasePage:
-    """One page of the user's open cases, soonest offer due first, with the total (one query)."""
+def my_cases(user: User, *, now: datetime, page: int = 1, per_page: int = PER_PAGE) -> CasePage:
+    """One page of the user's open cases, the soonest next deadline first (cases with none
+    last), with the total, in one query."""
     page = max(1, page)
     meeting_at = (
         select(func.min(MaracMeeting.starts_at))
@@ -85,6 +110,8 @@ def my_cases(user: User, *, page: int = 1, per_page: int = PER_PAGE) -> CasePage
         .correlate(Referral)
         .scalar_subquery()
     )
+    offer_due = case((Referral.status == "received", Referral.offer_due_at))
+    next_at = earliest(offer_due, meeting_at, action_due)
     query = (
         select(
             Referral.id,
@@ -104,13 +131,13 @@ def my_cases(user: User, *, page: int = 1, per_page: int = PER_PAGE) -> CasePage
             and_(PersonDetails.referral_id == Referral.id, PersonDetails.role == "victim"),
         )
         .where(Referral.status != "closed", held_by_clause(user), visible_referrals_clause(user))
-        .order_by(Referral.offer_due_at, Referral.id)
+        .order_by(next_at.is_(None), next_at, Referral.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
     result = db.session.execute(query).all()
     total = result[0].total if result else _count_when_past_the_end(user, page)
-    return CasePage([_row(r) for r in result], page, total, per_page)
+    return CasePage([_row(r, now) for r in result], page, total, per_page)
 
 
 def _count_when_past_the_end(user: User, page: int) -> int:
@@ -123,14 +150,17 @@ def _count_when_past_the_end(user: User, page: int) -> int:
     return int(db.session.scalar(query) or 0)
 
 
-def _row(r) -> CaseRow:
+def _row(r, now: datetime) -> CaseRow:
     kind, when = next_deadline(
         offer_due_at=r.offer_due_at if r.status == "received" else None,
         meeting_at=r.meeting_at,
         action_due=r.action_due,
     )
     name = f"{r.first_name} {r.last_name}".strip() if r.first_name is not None else None
-    return CaseRow(r.id, name, r.risk_level, bool(r.mcic), r.status, r.received_at, kind, when)
+    overdue = when is not None and when < now
+    return CaseRow(
+        r.id, name, r.risk_level, bool(r.mcic), r.status, r.received_at, kind, when, overdue
+    )
 
 
 def next_deadline(
