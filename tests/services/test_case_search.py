@@ -46,6 +46,8 @@ def test_by_reference_exact_and_one_digit_off():
     typo = f"R{neighbour.id + 10:06d}" if neighbour.id % 100 < 90 else f"R{neighbour.id - 10:06d}"
     near = _search("reference", typo)
     assert neighbour.id in _ids(near.near) and not near.exact
+    # Found as typed: only that case, not its neighbours.
+    assert _ids(_search("reference", neighbour.reference).hits) == {neighbour.id}
 
 
 def test_by_police_reference_exact_ignoring_case_and_punctuation_and_near():

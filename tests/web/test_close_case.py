@@ -192,3 +192,13 @@ def test_an_already_closed_case_shows_its_closure(app, client, login_as):
     _submit(client, referral_id, reason="moved_away", confirmed="yes")
     page = client.get(_close_url(referral_id))
     assert "Moved out of the area" in page.text and 'name="reason"' not in page.text
+
+
+def test_a_closed_case_offers_no_support_offer_or_close_button(app, client, login_as):
+    login_as("screener")
+    referral_id = _open_case(app)
+    page = client.get(f"/referrals/{referral_id}").text
+    assert "Record a support offer" in page and "Close referral" in page
+    _submit(client, referral_id, reason="duplicate", confirmed="yes")
+    page = client.get(f"/referrals/{referral_id}").text
+    assert "Record a support offer" not in page and "Close referral" not in page

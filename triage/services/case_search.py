@@ -136,11 +136,13 @@ def _by_reference(text: str, visible: ColumnElement[bool]) -> Matches:
     digits = found.group(1).zfill(6)
     wanted = int(digits)
     near = _one_digit_off(digits) - {wanted}
-    matches: Matches = {}
-    ids = db.session.scalars(select(Referral.id).where(Referral.id.in_(near | {wanted}), visible))
-    for referral_id in ids:
-        _add(matches, referral_id, referral_id == wanted)
-    return matches
+    ids = set(
+        db.session.scalars(select(Referral.id).where(Referral.id.in_(near | {wanted}), visible))
+    )
+    # A reference found as typed is the case; near ones only help when it was mistyped.
+    if wanted in ids:
+        return {wanted: (True, set())}
+    return {referral_id: (False, set()) for referral_id in ids}
 
 
 def _one_digit_off(digits: str) -> set[int]:
