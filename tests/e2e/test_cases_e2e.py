@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -94,7 +95,7 @@ def test_the_idva_pages_through_my_cases(page, flask_cli):
         assert_accessible(page, "my-cases-page-2")
 
 
-def test_a_screener_searches_by_reference_and_by_name(page, flask_cli):
+def test_a_screener_searches_by_reference_and_by_name(page, flask_cli, live_server):
     sign_in_as(page, "screener", flask_cli)
     reference = _list_rows(page, marac=False)[-1]
     page.get_by_role("link", name="Search").click()
@@ -117,3 +118,8 @@ def test_a_screener_searches_by_reference_and_by_name(page, flask_cli):
     page.get_by_role("button", name="Search").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Date of birth: enter a date")
     assert_accessible(page, "search-error")
+    # The server's access log saw the searches, but not what was searched for.
+    log = (Path(live_server["env"]["TRIAGE_INSTANCE_PATH"]) / "server.log").read_text()
+    lines = [line for line in log.splitlines() if "/cases/search" in line]
+    assert lines and all("q=" not in line and "kind=" not in line for line in lines)
+    assert name.split()[-1] not in log and "not+a+date" not in log

@@ -82,6 +82,28 @@ def test_the_access_log_never_carries_the_search_text(app):
     assert "Alex" not in line and "/cases/search" in line and "200" in line
 
 
+def test_a_signed_out_search_redirect_keeps_the_text_out_of_the_log(client):
+    from triage.cases.views import SEARCH_LOG_FILTER
+
+    response = client.get("/cases/search?kind=name&q=Alex+Example")
+    assert response.status_code == 302 and "Alex" in response.location  # `next` keeps it
+    request_line = f"GET {response.location} HTTP/1.1"
+    other_line = "GET /screening/?due=overdue HTTP/1.1"
+    record = logging.LogRecord(
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
+        '"%s" %s / "%s"',
+        (request_line, "302", other_line),
+        None,
+    )
+    SEARCH_LOG_FILTER.filter(record)
+    line = record.getMessage()
+    assert "Alex" not in line and "/sign-in?" in line
+    assert "/screening/?due=overdue" in line  # other queries are left alone
+
+
 def test_navigation_shows_my_cases_and_search_to_the_roles_that_have_them(client, login_as):
     login_as("screener")
     home = client.get("/").text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import unquote
 
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
@@ -23,7 +24,19 @@ NAV = [
     ("Search", "cases.search", "referral.search"),
 ]
 
-_SEARCH_QUERY = re.compile(r"(/cases/search)\?[^\s\"]*")
+# A request line's path and query; the query is dropped when it is a search's, or a sign-in
+# redirect carrying a search in its `next` (a session that timed out on the search page).
+_PATH_AND_QUERY = re.compile(r"(\S*?)\?(\S*)")
+
+
+def _without_search_text(text: str) -> str:
+    def strip(match: re.Match) -> str:
+        path, query = match.group(1), match.group(2)
+        if "/cases/search" in path or "/cases/search" in unquote(query):
+            return f"{path}?…"
+        return match.group(0)
+
+    return _PATH_AND_QUERY.sub(strip, text)
 
 
 class _DropSearchText(logging.Filter):
@@ -32,10 +45,10 @@ class _DropSearchText(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
             record.args = tuple(
-                _SEARCH_QUERY.sub(r"\1?…", a) if isinstance(a, str) else a for a in record.args
+                _without_search_text(a) if isinstance(a, str) else a for a in record.args
             )
         if isinstance(record.msg, str):
-            record.msg = _SEARCH_QUERY.sub(r"\1?…", record.msg)
+            record.msg = _without_search_text(record.msg)
         return True
 
 
