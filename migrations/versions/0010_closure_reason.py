@@ -16,13 +16,16 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE both ways (SQLite 3.35+ drops columns itself): a batch copy of
+# `referrals` would drop the old table, and the foreign keys' ON DELETE CASCADE would empty
+# `person_details`, `offers` and the rest with it.
+
+
 def upgrade():
-    with op.batch_alter_table("referrals") as batch:
-        batch.add_column(sa.Column("closure_reason", sa.String(40), nullable=True))
-        batch.add_column(sa.Column("closure_detail", sa.Text(), nullable=True))
+    op.add_column("referrals", sa.Column("closure_reason", sa.String(40), nullable=True))
+    op.add_column("referrals", sa.Column("closure_detail", sa.Text(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table("referrals") as batch:
-        batch.drop_column("closure_detail")
-        batch.drop_column("closure_reason")
+    op.drop_column("referrals", "closure_detail")
+    op.drop_column("referrals", "closure_reason")

@@ -353,3 +353,29 @@ def test_a_reason_needing_detail_is_refused_without_it():
         )
     with pytest.raises(lifecycle.LifecycleError, match="Reason for closing"):
         lifecycle.close_referral(referral.id, reason="bored", actor=ACTOR, now=NOW, years=6)
+
+
+def test_a_case_closed_before_its_listing_job_runs_is_never_listed():
+    from tests.factories import make_user
+    from tests.intake_support import NOW as RECEIVED
+    from tests.intake_support import referral_data
+    from triage.models import DueAction, MaracListing
+    from triage.services.actor import Actor
+    from triage.services.due_action_run import run_due_action
+    from triage.services.referral_creation import create_referral
+
+    referrer = Actor.for_user(make_user(roles=["referrer"]))
+    referral = create_referral(
+        referral_data(yes=15), actor=referrer, now=RECEIVED, settings=app_settings()
+    ).referral
+    lifecycle.close_referral(referral.id, reason="duplicate", actor=ACTOR, now=RECEIVED, years=6)
+    action = db.session.scalar(
+        select(DueAction).where(
+            DueAction.referral_id == referral.id, DueAction.kind == "marac_listing"
+        )
+    )
+    result = run_due_action(action.id, now=RECEIVED, actor=ACTOR, settings=app_settings())
+    assert result["outcome"] == "referral closed"
+    assert not db.session.scalars(
+        select(MaracListing).where(MaracListing.referral_id == referral.id)
+    ).all()

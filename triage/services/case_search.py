@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from triage.extensions import db
 from triage.models import PersonDetails, Referral, User
@@ -101,7 +102,9 @@ def _hits(matches: Matches) -> list[Hit]:
     referrals = {
         r.id: r
         for r in db.session.scalars(
-            select(Referral).where(Referral.id.in_([rid for rid, _ in ordered]))
+            select(Referral)
+            .where(Referral.id.in_([rid for rid, _ in ordered]))
+            .options(selectinload(Referral.people_details))  # the victim shown on each hit
         )
     }
     return [
