@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.security.support import VISIBLE, build_world
+from tests.security.support import VISIBLE, build_world, csrf_for
 from triage.permissions.capabilities import ROLE_CAPABILITIES
 
 ROLES = sorted(ROLE_CAPABILITIES)
@@ -39,9 +39,11 @@ def test_my_cases_per_role_and_case(app, client, login_as, role):
 @pytest.mark.parametrize("role", ROLES)
 def test_search_per_role_and_case(app, client, login_as, role):
     world = build_world(app, role, login_as)
+    token = csrf_for(client)
     for variant, referral_id in world.referrals.items():
         reference = f"R{referral_id:06d}"
-        page = client.get(f"/cases/search?kind=reference&q={reference}")
+        data = {"kind": "reference", "q": reference, "csrf_token": token}
+        page = client.post("/cases/search", data=data)
         if role not in SEARCHERS:
             assert page.status_code == 403, variant
             continue

@@ -1,5 +1,5 @@
-"""The case search form. It is a GET form: a search changes nothing but its own audit row, and
-a CSRF token in the query string would land in browser history and any log (see views)."""
+"""The case search form. It is POSTed: what is searched for (a name, a date of birth) must
+never be in a URL, where browser history, proxies and access logs would keep it (DOMAIN.md)."""
 
 from __future__ import annotations
 
@@ -21,9 +21,6 @@ HINTS = {
 
 
 class SearchForm(FlaskForm):
-    class Meta:
-        csrf = False  # a read-only GET form
-
     kind = RadioField(
         "Search by",
         choices=[SelectChoice(code, label) for code, label in KINDS.items()],

@@ -3,10 +3,6 @@
 
 from __future__ import annotations
 
-import logging
-import re
-from urllib.parse import unquote
-
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
@@ -24,43 +20,6 @@ NAV = [
     ("Search", "cases.search", "referral.search"),
 ]
 
-# A request line's path and query; the query is dropped when it is a search's, or a sign-in
-# redirect carrying a search in its `next` (a session that timed out on the search page).
-_PATH_AND_QUERY = re.compile(r"(\S*?)\?(\S*)")
-
-
-def _without_search_text(text: str) -> str:
-    def strip(match: re.Match) -> str:
-        path, query = match.group(1), match.group(2)
-        if "/cases/search" in path or "/cases/search" in unquote(query):
-            return f"{path}?…"
-        return match.group(0)
-
-    return _PATH_AND_QUERY.sub(strip, text)
-
-
-class _DropSearchText(logging.Filter):
-    """Access-log lines (the development server's) never carry the search text."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                _without_search_text(a) if isinstance(a, str) else a for a in record.args
-            )
-        if isinstance(record.msg, str):
-            record.msg = _without_search_text(record.msg)
-        return True
-
-
-SEARCH_LOG_FILTER = _DropSearchText()
-
-
-@bp.record_once
-def _quiet_access_log(_state) -> None:
-    logger = logging.getLogger("werkzeug")
-    if SEARCH_LOG_FILTER not in logger.filters:
-        logger.addFilter(SEARCH_LOG_FILTER)
-
 
 @bp.route("/", methods=["GET"])
 @requires("caseload.view")
@@ -75,13 +34,13 @@ def mine():
     )
 
 
-@bp.route("/search", methods=["GET"])
+@bp.route("/search", methods=["GET", "POST"])
 @requires("referral.search")
 def search():
-    form = SearchForm(request.args, meta={"csrf": False})
+    # POSTed, and the results rendered in reply (no redirect): the text never enters a URL.
+    form = SearchForm()
     result = None
-    searched = "kind" in request.args or "q" in request.args
-    if searched and form.validate():
+    if form.validate_on_submit():
         result, problem = attempt(
             case_search.search,
             form.kind.data,
