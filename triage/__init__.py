@@ -156,10 +156,11 @@ def register_blueprints(app: Flask) -> None:
     # Audit history and chain verification; closing referrals and subject-access export;
     # the screening team's possible-earlier-referral tasks.
     from triage.audit_admin import views as audit_admin_views
+    from triage.cases import views as cases_views
     from triage.lifecycle import views as lifecycle_views
     from triage.people import views as people_views
 
-    for module in (audit_admin_views, lifecycle_views, people_views):
+    for module in (audit_admin_views, lifecycle_views, people_views, cases_views):
         app.register_blueprint(module.bp)
         nav.extend(getattr(module, "NAV", []))
     # Manager reports (issue 10): timeliness, MARAC performance, the SafeLives return.

@@ -87,7 +87,7 @@ def test_a_failed_audit_write_leaves_no_data_change(app, committed, monkeypatch)
         with pytest.raises(IntegrityError):
             lifecycle.close_referral(
                 referral_id,
-                reason="Support ended",
+                reason="support_completed",
                 actor=ACTOR,
                 now=NOW,
                 years=app_settings().retention_years,
@@ -179,7 +179,7 @@ def _referral_close():
     referral = make_referral()
     lifecycle.close_referral(
         referral.id,
-        reason="Support ended",
+        reason="support_completed",
         actor=ACTOR,
         now=NOW,
         years=app_settings().retention_years,
@@ -191,7 +191,7 @@ def _referral_erase():
     referral = make_referral()
     lifecycle.close_referral(
         referral.id,
-        reason="Support ended",
+        reason="support_completed",
         actor=ACTOR,
         now=NOW,
         years=app_settings().retention_years,
@@ -204,7 +204,7 @@ def _person_anonymise():
     referral = make_referral(with_perpetrator=False)
     lifecycle.close_referral(
         referral.id,
-        reason="Support ended",
+        reason="support_completed",
         actor=ACTOR,
         now=NOW,
         years=app_settings().retention_years,

@@ -359,8 +359,10 @@ def show(referral_id: int):
     except LookupError:
         ruleset = None
     offer_link = None
-    if "offers.record" in current_app.view_functions and can(
-        current_user, "offer.record", referral
+    if (
+        referral.status != "closed"  # the offer service refuses a closed case
+        and "offers.record" in current_app.view_functions
+        and can(current_user, "offer.record", referral)
     ):
         offer_link = url_for("offers.record", referral_id=referral.id)
     close_link = None

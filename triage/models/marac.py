@@ -64,7 +64,9 @@ class MaracListing(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("marac_meetings.id"), index=True)
     referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="listed")  # listed/moved/heard/deferred
+    # listed / moved / heard / deferred (to the next meeting) / withdrawn (the case was closed
+    # while listed: off the agenda)
+    status: Mapped[str] = mapped_column(String(20), default="listed")
     criteria: Mapped[list] = mapped_column(JSON, default=list)
     has_children: Mapped[bool] = mapped_column(Boolean, default=False)
     is_repeat: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -97,6 +97,8 @@ def offer_escalation(
 def marac_listing_due(
     action: DueAction, referral: Referral, *, now: datetime, actor: Actor, settings: Settings
 ) -> dict:
+    if referral.status == "closed":
+        return {"outcome": "referral closed"}  # a closed case is never listed (or re-listed)
     try:
         listing = marac_listing.list_referral(
             referral.id,
