@@ -37,6 +37,7 @@ from triage.intake.form_fields import (
 from triage.models.referral import SOURCE_AGENCIES
 from triage.referral_input import Person, ReferralCreate
 from triage.rules import RuleSet
+from triage.web.text_checks import free_text
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -63,19 +64,25 @@ class ReferrerForm(SectionForm):
         widget=GovTextInput(),
         validators=[
             required("Enter the name of the person making the referral"),
-            Length(max=limit(ReferralCreate, "referrer_name")),
+            *free_text(limit(ReferralCreate, "referrer_name"), "Referrer's name"),
         ],
     )
     referrer_contact = StringField(
         "Referrer's phone number or e-mail address (optional)",
         widget=GovTextInput(),
-        validators=[Optional(), Length(max=limit(ReferralCreate, "referrer_contact"))],
+        validators=[
+            Optional(),
+            *free_text(limit(ReferralCreate, "referrer_contact"), "Referrer's contact details"),
+        ],
     )
     police_reference = StringField(
         "Police reference (optional)",
         description="The crime or incident reference, if the police were involved.",
         widget=GovTextInput(),
-        validators=[Optional(), Length(max=limit(ReferralCreate, "police_reference"))],
+        validators=[
+            Optional(),
+            *free_text(limit(ReferralCreate, "police_reference"), "Police reference"),
+        ],
     )
     received_date = DateParts(
         "Date the referral was received (optional)",
@@ -124,7 +131,7 @@ def received_at(form: ReferrerForm) -> datetime | None:
 
 def _name(label: str) -> StringField:
     return StringField(
-        label, widget=GovTextInput(), validators=[Length(max=limit(Person, "first_name"))]
+        label, widget=GovTextInput(), validators=free_text(limit(Person, "first_name"), label)
     )
 
 
@@ -145,7 +152,7 @@ def _postcode() -> StringField:
     return StringField(
         "Postcode (optional)",
         widget=GovTextInput(),
-        validators=[Optional(), Length(max=limit(Person, "postcode"))],
+        validators=[Optional(), *free_text(limit(Person, "postcode"), "Postcode")],
     )
 
 
@@ -159,7 +166,10 @@ class VictimForm(SectionForm):
         "Address (optional)",
         description="Only if it is safe to record. Leave blank for a refuge address.",
         widget=GovTextArea(),
-        validators=[Optional(), Length(max=limit(Person, "address"))],
+        validators=[
+            Optional(),
+            *free_text(limit(Person, "address"), "Victim's address", multiline=True),
+        ],
     )
     victim_racially_minoritised = RadioField(
         "Is the victim from a racially minoritised community?",
@@ -266,13 +276,22 @@ def dash_form_class(ruleset: RuleSet) -> type[SectionForm]:
         fields[f"q{q.number}_detail"] = TextAreaField(
             f"Detail for question {q.number} (optional)",
             widget=GovTextArea(),
-            validators=[Optional(), Length(max=limit(ReferralCreate, "dash_details"))],
+            validators=[
+                Optional(),
+                *free_text(
+                    limit(ReferralCreate, "dash_details"),
+                    f"Detail for question {q.number}",
+                    multiline=True,
+                ),
+            ],
         )
     fields["dash_completed_by"] = StringField(
         "Who completed the checklist?",
         description="Name and role, for example PC Jo Bloggs, response officer.",
         widget=GovTextInput(),
-        validators=[Length(max=limit(ReferralCreate, "dash_completed_by"))],
+        validators=free_text(
+            limit(ReferralCreate, "dash_completed_by"), "Who completed the checklist"
+        ),
     )
     fields["dash_completed_on"] = DateParts(
         "Date the checklist was completed", description="For example, 27 3 2026."
@@ -324,7 +343,11 @@ def risk_form_class(ruleset: RuleSet) -> type[SectionForm]:
             "Why do you judge the case high risk?",
             description="Required if you answered yes. This is quoted in the reasons.",
             widget=GovTextArea(),
-            validators=[Length(max=limit(ReferralCreate, "professional_judgement_reason"))],
+            validators=free_text(
+                limit(ReferralCreate, "professional_judgement_reason"),
+                "The reason you judge the case high risk",
+                multiline=True,
+            ),
         )
         victim_needs = SelectMultipleField(
             "Does the victim have any of these needs?",
@@ -344,7 +367,10 @@ def risk_form_class(ruleset: RuleSet) -> type[SectionForm]:
             "What happened? (optional)",
             description="The incident and anything else the S2S team should know.",
             widget=GovTextArea(),
-            validators=[Optional(), Length(max=limit(ReferralCreate, "detail"))],
+            validators=[
+                Optional(),
+                *free_text(limit(ReferralCreate, "detail"), "What happened", multiline=True),
+            ],
         )
 
         def validate_professional_judgement_reason(self, field):
