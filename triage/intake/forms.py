@@ -37,6 +37,7 @@ from triage.intake.form_fields import (
 from triage.models.referral import SOURCE_AGENCIES
 from triage.referral_input import Person, ReferralCreate
 from triage.rules import RuleSet
+from triage.web.clock import request_now
 from triage.web.text_checks import free_text
 
 LONDON = ZoneInfo("Europe/London")
@@ -108,6 +109,19 @@ class ReferrerForm(SectionForm):
     def validate_received_date(self, field):
         if field.data is None and (self.received_time.data or "").strip():
             raise ValidationError("Enter the date received as well as the time")
+        if field.data is not None and field.data > london_today():
+            raise ValidationError("Date the referral was received must not be in the future")
+
+
+def london_today():
+    """Today in London, from the request's one "now" (a later time today is left to the
+    intake service, which knows the allowance for a sender's clock)."""
+    return request_now().astimezone(LONDON).date()
+
+
+def _past_date_of_birth(form, field) -> None:
+    if field.data is not None and field.data > london_today():
+        raise ValidationError("Date of birth must be in the past")
 
 
 def parse_time(text: str) -> time | None:
@@ -136,7 +150,11 @@ def _name(label: str) -> StringField:
 
 
 def _date_of_birth() -> DateParts:
-    return DateParts("Date of birth", description="If you know it. For example, 27 3 1990.")
+    return DateParts(
+        "Date of birth",
+        description="If you know it. For example, 27 3 1990.",
+        validators=[_past_date_of_birth],
+    )
 
 
 def _gender() -> RadioField:
@@ -304,6 +322,8 @@ def dash_form_class(ruleset: RuleSet) -> type[SectionForm]:
     def validate_dash_completed_on(form, field):
         if _any_answered(form) and field.data is None and not field.errors:
             raise StopValidation("Enter the date the Dash checklist was completed")
+        if field.data is not None and field.data > london_today():
+            raise StopValidation("Date the checklist was completed must not be in the future")
 
     def _any_answered(form) -> bool:
         return any(
