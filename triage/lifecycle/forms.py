@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import IntegerField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms.validators import InputRequired, NumberRange
 
 from triage.services.lifecycle import REASON_MAX
+from triage.web.text_checks import free_text
 
 
 class CloseReferralForm(FlaskForm):
@@ -20,7 +21,7 @@ class CloseReferralForm(FlaskForm):
         ),
         validators=[
             InputRequired("Enter the reason for closing the referral"),
-            Length(max=REASON_MAX, message=f"The reason must be {REASON_MAX} characters or fewer"),
+            *free_text(REASON_MAX, "The reason", multiline=True),
         ],
     )
     submit = SubmitField("Close the referral", widget=GovSubmitInput())
