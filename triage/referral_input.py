@@ -270,7 +270,19 @@ Moment = Annotated[
 QuestionKey = Annotated[
     str, BeforeValidator(_question_key), StringConstraints(pattern=QUESTION_NUMBER)
 ]
-Whole = Annotated[int, Strict()]
+
+
+def _integral(value: object) -> object:
+    """JSON Schema counts 2.0 as an integer (JSON has one number type): so does the server."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def whole(minimum: int, maximum: int | None = None) -> Any:
+    """A whole number within its bounds (the bounds inside, so the schema states them)."""
+    bounds = Field(ge=minimum) if maximum is None else Field(ge=minimum, le=maximum)
+    return Annotated[int, Strict(), bounds, BeforeValidator(_integral)]
 
 
 # --------------------------------------------------------------------------- the models
@@ -313,10 +325,8 @@ class Facts(_Input):
         ),
     ] = None
     police_callouts_12m: Annotated[
-        Whole,
+        whole(0, CALLOUTS_MAX),
         Field(
-            ge=0,
-            le=CALLOUTS_MAX,
             description="Police call-outs for domestic abuse to this victim in the last 12 "
             "months. Missing means 0; null is refused (an unknown count is not zero).",
         ),
@@ -352,7 +362,7 @@ class ReferralCreate(Facts):
     ] = None
     victim: Person
     perpetrator: Person | None = None
-    children_in_household: Annotated[Whole, Field(ge=0, le=CHILDREN_MAX)] = 0
+    children_in_household: whole(0, CHILDREN_MAX) = 0
     dash_details: Annotated[
         dict[QuestionKey, _text(ANSWER_DETAIL_MAX, multiline=True)] | None,
         Field(
@@ -378,8 +388,8 @@ class ReferralCreate(Facts):
 class ReferralInput(ReferralCreate):
     """The web form's referral: a near match the practitioner confirmed is named by id."""
 
-    victim_person_id: Annotated[Whole, Field(ge=1)] | None = None
-    perpetrator_person_id: Annotated[Whole, Field(ge=1)] | None = None
+    victim_person_id: whole(1) | None = None
+    perpetrator_person_id: whole(1) | None = None
 
 
 class AssessRequest(Facts):

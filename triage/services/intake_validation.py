@@ -103,7 +103,7 @@ def check_referral(
         _check_person(errors, role, clean, received_day)
     _check_checklist(errors, data, clean, ruleset, received_day, now.astimezone(LONDON).date())
     victim, perpetrator = _resolve_people(errors, data, clean, viewer)
-    facts = _facts(data, received_at, victim, perpetrator)
+    facts = _facts(data, clean, received_at, victim, perpetrator)
     assessment = _assess(errors, facts, ruleset)
     if errors.items or assessment is None or victim is None:
         raise IntakeInvalid(errors.items)
@@ -243,15 +243,19 @@ def _resolve_people(
 
 def _facts(
     data: Mapping[str, Any],
+    clean: Mapping[str, Any],
     received_at: datetime,
     victim: Resolved | None,
     perpetrator: Resolved | None,
 ) -> dict[str, Any]:
     """The facts for the rule engine, as given: it reports its own problems with them."""
     facts = {name: data.get(name) for name in FACT_FIELDS}
-    facts["police_callouts_12m"] = data.get("police_callouts_12m", 0)
-    reason = data.get("professional_judgement_reason")
-    facts["professional_judgement_reason"] = reason.strip() if isinstance(reason, str) else reason
+    # As checked (2.0 is 2), or as given when wrong, for the engine to report.
+    facts["police_callouts_12m"] = clean.get(
+        "police_callouts_12m", data.get("police_callouts_12m", 0)
+    )
+    # The reason as checked (trimmed; blank is None); a bad one is reported at its field.
+    facts["professional_judgement_reason"] = clean.get("professional_judgement_reason")
     facts["received_at"] = received_at
     facts["last_marac_referral_at"] = last_marac_referral_at(
         victim.person_id if victim else None,
