@@ -297,7 +297,10 @@ class Person(_Input):
 
     first_name: _required_text(NAME_MAX)
     last_name: _required_text(NAME_MAX)
-    date_of_birth: ADate | None = None
+    date_of_birth: Annotated[
+        ADate | None,
+        Field(description="Not after the day received; the victim must be aged 16 or over on it."),
+    ] = None
     postcode: Annotated[
         _optional_text(POSTCODE_MAX),
         AfterValidator(_postcode),
@@ -361,7 +364,10 @@ class ReferralCreate(Facts):
         ),
     ] = None
     victim: Person
-    perpetrator: Person | None = None
+    perpetrator: Annotated[
+        Person | None,
+        Field(description="Not the victim (the same name and date of birth is refused)."),
+    ] = None
     children_in_household: whole(0, CHILDREN_MAX) = 0
     dash_details: Annotated[
         dict[QuestionKey, _text(ANSWER_DETAIL_MAX, multiline=True)] | None,
@@ -400,6 +406,6 @@ class AssessRequest(Facts):
         Moment | None,
         Field(
             description="When this victim and perpetrator were last referred to MARAC, if "
-            "ever (for the repeat criterion)."
+            "ever (for the repeat criterion); not after received_at."
         ),
     ] = None

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.generation.modes import GenerationMode
 
 from tests.api.conftest import api_user  # noqa: F401  (a fixture, used by name)
@@ -85,6 +86,9 @@ def consistent(case):
 def test_the_api_keeps_its_document(app, api_user):  # noqa: F811
     headers = api_user("idva").headers
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    load_all_checks()
+    every_check = CHECKS.get_all()
+    assert len(every_check) >= 14, [c.__name__ for c in every_check]
     failures = []
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -101,7 +105,7 @@ def test_the_api_keeps_its_document(app, api_user):  # noqa: F811
                 suppress_health_check=list(HealthCheck),
             )
             def run(case):
-                case.call_and_validate(headers=headers)
+                case.call_and_validate(headers=headers, checks=every_check)
 
             try:
                 run()
