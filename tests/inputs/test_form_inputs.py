@@ -140,3 +140,50 @@ def test_a_problem_fixed_in_another_section_does_not_come_back(app, login_as, cl
     assert "The checklist must have been completed on or before" not in page.text
     assert "There is a problem" not in client.get("/referrals/new").text
     assert post(client, "/referrals/new/check", {}).status_code == 302
+
+
+def test_an_exact_match_is_linked_only_from_a_case_the_user_may_see_and_says_so(
+    app, login_as, client
+):
+    from tests.people.support import earlier_case
+    from triage.extensions import db
+    from triage.models import Referral
+
+    with app.app_context():
+        other = earlier_case(None)  # someone else's case: the referrer may not see it
+        db.session.commit()
+        hidden_id = other.victim_id
+    user = login_as("referrer")
+    fill_all(client, yes=3)
+    page = client.get("/referrals/new/check")
+    assert 'id="exact-victim"' not in page.text  # nothing said about a case they cannot see
+    location = post(client, "/referrals/new/check", {}).headers["Location"]
+    with app.app_context():
+        first = db.session.get(Referral, int(location.rsplit("/", 1)[1]))
+        assert first.victim_id != hidden_id  # not linked: the screening team checks
+        mine = first.victim_id
+    # Now the same victim again: an exact match on the user's own case is linked, and the
+    # check page says so before sending (no match page: nothing to choose).
+    fill_all(client, yes=3)
+    page = client.get("/referrals/new/check")
+    assert 'id="exact-victim"' in page.text
+    assert "this referral is linked to that person" in page.text
+    location = post(client, "/referrals/new/check", {}).headers["Location"]
+    with app.app_context():
+        second = db.session.get(Referral, int(location.rsplit("/", 1)[1]))
+        assert second.victim_id == mine and second.referrer_id == user.id
+
+
+def test_the_match_page_does_not_promise_what_it_cannot_keep(app, login_as, client):
+    from tests.people.support import earlier_case
+    from triage.extensions import db
+
+    user = login_as("referrer")
+    with app.app_context():
+        earlier_case(user.id, last_name="Kahn")
+        db.session.commit()
+    section(client, "referrer", REFERRER)
+    section(client, "victim", VICTIM)
+    page = client.get("/referrals/new/match/victim")
+    assert "never joined" not in page.text
+    assert "this referral is then linked to their record" in page.text

@@ -298,6 +298,7 @@ def check():
     return render_template(
         "intake/check.html",
         sections=summary.check_sections(data, _labels(ruleset)),
+        exact_roles=flow.exact_roles(draft, ruleset, _viewer()),
         errors=errors,
         active="referral.create",
     )
