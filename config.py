@@ -65,6 +65,8 @@ class BaseConfig:
 
     # Reminder for the screener before the S2S offer falls due.
     OFFER_REMINDER_BEFORE = timedelta(hours=2)
+    # A referral's "received at" may be this far ahead of the server's clock (issue 12).
+    RECEIVED_CLOCK_SKEW = timedelta(minutes=5)
 
     # Links in e-mails (reference + link only, never personal data).
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"

@@ -43,6 +43,8 @@ class Settings:
     audit_checkpoint_path: Path
     audit_checkpoint_key: bytes
     rq_queues: tuple[str, ...]
+    # How far ahead of our clock a referral's "received at" may be (a sender's fast clock).
+    received_clock_skew: timedelta = timedelta(minutes=5)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], instance_path: str | Path) -> Settings:
@@ -62,6 +64,7 @@ class Settings:
             audit_checkpoint_path=_checkpoint_path(config, instance_path),
             audit_checkpoint_key=_checkpoint_key(config),
             rq_queues=tuple(config["RQ_QUEUES"]),
+            received_clock_skew=config.get("RECEIVED_CLOCK_SKEW", timedelta(minutes=5)),
         )
 
     @property

@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from triage.models.user import ROLE_LABELS, ROLES
+from triage.web.text_checks import free_text
 
 ROLE_CHOICES = [SelectChoice(role, ROLE_LABELS.get(role, role)) for role in ROLES]
 
@@ -43,9 +44,11 @@ class CreateUserForm(FlaskForm):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
-        validators=[InputRequired("Enter a name"), Length(max=200)],
+        validators=[InputRequired("Enter a name"), *free_text(200, "Full name")],
     )
-    agency = StringField("Agency", widget=GovTextInput(), validators=[Optional(), Length(max=100)])
+    agency = StringField(
+        "Agency", widget=GovTextInput(), validators=[Optional(), *free_text(100, "Agency")]
+    )
     roles = RolesField()
     password = PasswordField(
         "First password",
@@ -69,7 +72,7 @@ class StatusForm(FlaskForm):
         "Reason",
         widget=GovTextInput(),
         description="It is kept in the audit trail for good: do not include personal details.",
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), *free_text(200, "Reason")],
     )
     submit = SubmitField("Change status", widget=GovSubmitInput())
 

@@ -30,6 +30,8 @@ def _params(now, timezone) -> tuple[dict[str, str], list[dict[str, str]]]:
             if len(text) != 10:
                 raise ValueError
             days[key] = date.fromisoformat(text)
+            if not 1900 <= days[key].year <= 2100:
+                raise ValueError
         except ValueError:
             errors.append({"field": key, "message": "required, a date written YYYY-MM-DD"})
     as_of = parse_as_of((request.args.get("as_of") or "")[:40], now=now, timezone=timezone)

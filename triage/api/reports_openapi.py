@@ -7,15 +7,24 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from triage.referral_input import DATE_PATTERN
+
 _NUMBER_OR_NULL = {"type": ["number", "null"]}
 _COUNT = {"type": "integer", "minimum": 0}
+# What the server parses (triage/api/reports.py): dates YYYY-MM-DD in 1900-2100, and an
+# ISO 8601 date-time with or without seconds and offset.
+AS_OF_PATTERN = (
+    r"^(19[0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}"
+    r"(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$"
+)
 _DATE_QUERY = [
     {
         "name": name,
         "in": "query",
         "required": True,
-        "description": f"{label} London calendar date (inclusive).",
-        "schema": {"type": "string", "format": "date"},
+        "description": f"{label} London calendar date (inclusive). `to` is on or after "
+        "`from`, and a report covers at most three years.",
+        "schema": {"type": "string", "format": "date", "pattern": DATE_PATTERN},
     }
     for name, label in (("from", "First"), ("to", "Last"))
 ] + [
@@ -23,9 +32,9 @@ _DATE_QUERY = [
         "name": "as_of",
         "in": "query",
         "required": False,
-        "description": "ISO 8601 instant the figures are as of (default now); without an "
-        "offset it is London time.",
-        "schema": {"type": "string"},
+        "description": "ISO 8601 instant the figures are as of (default now), not in the "
+        "future; without an offset it is London time.",
+        "schema": {"type": "string", "pattern": AS_OF_PATTERN},
     }
 ]
 
@@ -168,12 +177,13 @@ def paths() -> dict[str, Any]:
     }
 
 
-def with_report_paths(build: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
-    """Decorates `openapi.document`: the same document, plus the report paths and schemas."""
+def with_report_paths(build: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """Decorates the OpenAPI document's builder: the same document, plus the report paths and
+    schemas."""
 
     @functools.wraps(build)
-    def document() -> dict[str, Any]:
-        doc = build()
+    def document(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        doc = build(*args, **kwargs)
         doc["paths"].update(paths())
         doc["components"]["schemas"].update(schemas())
         return doc

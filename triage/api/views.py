@@ -51,7 +51,7 @@ def _json_body() -> Any:
 @bp.route("/openapi.json")
 @public
 def openapi_document():
-    return jsonify(openapi.document())
+    return jsonify(openapi.document(rulesets.active_ruleset()))
 
 
 @bp.route("/referrals", methods=["POST"])

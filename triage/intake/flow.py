@@ -186,6 +186,19 @@ def matches_for(details: dict[str, Any], viewer: Viewer) -> MatchResult:
     return result
 
 
+def exact_roles(draft: dict, ruleset: RuleSet, viewer: Viewer) -> list[str]:
+    """The roles that will be linked, without asking, to a person with the same name and
+    date of birth on a case this viewer may see (the check page says so)."""
+    roles = []
+    for role in ROLES:
+        details = person_details(draft, ruleset, role)
+        if details is None or draft.get("matches", {}).get(role, {}).get("person_id"):
+            continue
+        if matches_for(details, viewer).exact is not None:
+            roles.append(role)
+    return roles
+
+
 def pending_match(draft: dict, ruleset: RuleSet, viewer: Viewer) -> str | None:
     """The first role whose near matches still need the user's decision."""
     for role in ROLES:

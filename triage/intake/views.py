@@ -171,7 +171,10 @@ def section(section: str):
     if request.method == "POST":
         # Keep what was typed whatever happens next: a failed check loses nothing.
         draft["sections"][section] = flow.typed(request.form)
-        draft["service_errors"].pop(section, None)
+        # The service's problems were found on the referral as it was: any change (in this
+        # section or another: a received date fixes the checklist's date) may fix them, and
+        # the next submission checks again, so none is kept to reappear once fixed.
+        draft["service_errors"] = {}
         service_errors = {}
         form = flow.build_form(section, ruleset, request.form)
         valid = form.validate()
@@ -242,6 +245,7 @@ def match(role: str):
     if request.method == "POST" and form.validate():
         person_id = None if form.choice.data == "new" else int(form.choice.data)
         draft["matches"][role] = {"key": flow.details_key(details), "person_id": person_id}
+        draft["service_errors"] = {}  # checked again on the next submission
         _save(draft)
         return redirect(_after_section(draft, ruleset, role))
     shown = [p for p in result.near if p.id in dict(near)]
@@ -301,6 +305,7 @@ def check():
     return render_template(
         "intake/check.html",
         sections=summary.check_sections(data, _labels(ruleset)),
+        exact_roles=flow.exact_roles(draft, ruleset, _viewer()),
         errors=errors,
         active="referral.create",
     )

@@ -11,9 +11,10 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import HiddenField, IntegerField, RadioField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from triage.services.lifecycle import CLOSURE_REASONS, DETAIL_REQUIRED, REASON_MAX
+from triage.web.text_checks import free_text
 
 
 class CloseReferralForm(FlaskForm):
@@ -32,7 +33,7 @@ class CloseReferralForm(FlaskForm):
         ),
         validators=[
             Optional(),
-            Length(max=REASON_MAX, message=f"Details must be {REASON_MAX} characters or fewer"),
+            *free_text(REASON_MAX, "Details", multiline=True),
         ],
     )
     # Set by the confirmation page's button: the first submission only shows what will happen.

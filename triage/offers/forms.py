@@ -8,10 +8,11 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextArea
 from wtforms import RadioField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 
 from triage.services.offers import LATE_REASONS, MAX_DETAIL, MAX_NOTES, METHODS, OUTCOMES
 from triage.web.fields import date_field, local_instant, time_field
+from triage.web.text_checks import free_text
 
 
 def _choices(labels: dict[str, str]) -> list[SelectChoice]:
@@ -48,13 +49,13 @@ class OfferForm(FlaskForm):
             "It is kept in the audit trail for good: do not include names, addresses or "
             "contact details."
         ),
-        validators=[Optional(), Length(max=MAX_DETAIL)],
+        validators=[Optional(), *free_text(MAX_DETAIL, "The detail", multiline=True)],
     )
     notes = TextAreaField(
         "Notes (optional)",
         widget=GovTextArea(),
         description="Do not include addresses or contact details",
-        validators=[Optional(), Length(max=MAX_NOTES)],
+        validators=[Optional(), *free_text(MAX_NOTES, "Notes", multiline=True)],
     )
     submit = SubmitField("Record offer", widget=GovSubmitInput())
 

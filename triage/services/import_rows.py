@@ -38,11 +38,30 @@ DASH_ANSWERS = {
 }
 TRUE_WORDS = {"y", "yes", "true", "1"}
 FALSE_WORDS = {"n", "no", "false", "0"}
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
 _UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _LOCAL_TIME = re.compile(r"^(\S+)[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
 # --------------------------------------------------------------------------- one row
+
+
+def readable_cells(values: Mapping[str, str]) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """The row with each cell that cannot be stored blanked, and a problem for each: bytes
+    that are not UTF-8, or a NUL (the database refuses both). Only this row fails."""
+    clean: dict[str, str] = {}
+    problems: list[dict[str, str]] = []
+    for column, value in values.items():
+        if _UNDECODED.search(value):
+            problems.append(
+                {"column": column, "message": "is not UTF-8 text: save the file as 'CSV UTF-8'"}
+            )
+            value = ""
+        elif "\x00" in value:
+            problems.append({"column": column, "message": "must not contain control characters"})
+            value = ""
+        clean[column] = value
+    return clean, problems
 
 
 class _Row:

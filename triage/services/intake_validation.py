@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,6 +41,8 @@ FACT_FIELDS = (
     "victim_needs",
     "perpetrator_management",
 )
+# How far ahead of the server's clock a sender's "received at" may be (their clock runs fast).
+DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
 
 
 class IntakeInvalid(ValueError):
@@ -83,23 +85,25 @@ def check_referral(
     now: datetime,
     viewer: Viewer,
     shape: type[BaseModel] = ReferralInput,
+    clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
 ) -> CheckedReferral:
     """The referral cleaned and assessed, or `IntakeInvalid` with every problem. People are
     matched only against cases `viewer` may see (see person_matching).
 
-    `shape` is the model the caller's door accepts (the API's has no confirmed person ids)."""
+    `shape` is the model the caller's door accepts (the API's has no confirmed person ids);
+    `clock_skew` how far in the future "received at" may be (settings.received_clock_skew)."""
     if not isinstance(data, Mapping):
         raise IntakeInvalid([{"field": "referral", "message": "Must be a mapping of fields"}])
     clean, problems = check_fields(shape, data)
     errors = Errors([labelled(problem) for problem in problems])
-    received_at = _received_at(errors, clean, now)
+    received_at = _received_at(errors, clean, now, clock_skew)
     received_day = received_at.astimezone(LONDON).date()
     _check_sender(errors, clean)
     for role in ROLES:
         _check_person(errors, role, clean, received_day)
-    _check_checklist(errors, data, clean, ruleset, received_day)
+    _check_checklist(errors, data, clean, ruleset, received_day, now.astimezone(LONDON).date())
     victim, perpetrator = _resolve_people(errors, data, clean, viewer)
-    facts = _facts(data, received_at, victim, perpetrator)
+    facts = _facts(data, clean, received_at, victim, perpetrator)
     assessment = _assess(errors, facts, ruleset)
     if errors.items or assessment is None or victim is None:
         raise IntakeInvalid(errors.items)
@@ -122,14 +126,18 @@ def check_referral(
     )
 
 
-def _received_at(errors: Errors, clean: Mapping[str, Any], now: datetime) -> datetime:
+def _received_at(
+    errors: Errors, clean: Mapping[str, Any], now: datetime, clock_skew: timedelta
+) -> datetime:
+    """When received: not in the future, beyond a sender's clock running a little fast (a
+    time within that allowance is taken as now, so nothing is received after it is stored)."""
     received_at = clean.get("received_at")
     if received_at is None:
         return now
-    if received_at > now:
+    if received_at > now + clock_skew:
         errors.add("received_at", "Date and time received must not be in the future")
         return now
-    return received_at
+    return min(received_at, now)
 
 
 def _check_sender(errors: Errors, clean: Mapping[str, Any]) -> None:
@@ -176,6 +184,7 @@ def _check_checklist(
     clean: dict[str, Any],
     ruleset: RuleSet,
     received_day: date,
+    today: date,
 ) -> None:
     """Details only for the rule set's questions; who completed the checklist and when,
     whenever any question was answered."""
@@ -198,6 +207,8 @@ def _check_checklist(
     completed_on = clean.get("dash_completed_on")
     if answered and completed_on is None and not errors.has("dash_completed_on"):
         errors.add("dash_completed_on", "Enter the date the Dash checklist was completed")
+    elif completed_on is not None and completed_on > today:
+        errors.add("dash_completed_on", "Date the checklist was done must not be in the future")
     elif completed_on is not None and completed_on > received_day:
         errors.add(
             "dash_completed_on",
@@ -232,15 +243,19 @@ def _resolve_people(
 
 def _facts(
     data: Mapping[str, Any],
+    clean: Mapping[str, Any],
     received_at: datetime,
     victim: Resolved | None,
     perpetrator: Resolved | None,
 ) -> dict[str, Any]:
     """The facts for the rule engine, as given: it reports its own problems with them."""
     facts = {name: data.get(name) for name in FACT_FIELDS}
-    facts["police_callouts_12m"] = data.get("police_callouts_12m", 0)
-    reason = data.get("professional_judgement_reason")
-    facts["professional_judgement_reason"] = reason.strip() if isinstance(reason, str) else reason
+    # As checked (2.0 is 2), or as given when wrong, for the engine to report.
+    facts["police_callouts_12m"] = clean.get(
+        "police_callouts_12m", data.get("police_callouts_12m", 0)
+    )
+    # The reason as checked (trimmed; blank is None); a bad one is reported at its field.
+    facts["professional_judgement_reason"] = clean.get("professional_judgement_reason")
     facts["received_at"] = received_at
     facts["last_marac_referral_at"] = last_marac_referral_at(
         victim.person_id if victim else None,
