@@ -30,9 +30,7 @@ def _load():
     owners = screening_list.owner_choices()
     filters, problems = screening_list.parse_filters(request.args, owners)
     calendar = current_calendar(request_settings().calendar)
-    found = screening_list.morning_list(
-        current_user, filters, now=request_now(), calendar=calendar
-    )
+    found = screening_list.morning_list(current_user, filters, now=request_now(), calendar=calendar)
     return found, filters, problems, owners, calendar
 
 

@@ -2,7 +2,8 @@
 the earliest due first, with each case's state, owner and attempts, in one query.
 
 A case leaves the list only when an offer reaches the victim (status `offer_made`) or it is
-closed; attempts (no contact made, unsafe to contact) keep it here, "attempted ×N".
+closed; attempts (no contact made, unsafe to contact) keep it here, marked "attempted"
+with their count.
 """
 
 from __future__ import annotations
@@ -230,9 +231,7 @@ def morning_list(
     return MorningList(rows=shown, counts=counts, as_of=now)
 
 
-def record_export(
-    kind: str, filters: Filters, count: int, *, actor: Actor, now: datetime
-) -> None:
+def record_export(kind: str, filters: Filters, count: int, *, actor: Actor, now: datetime) -> None:
     """Audit a print or CSV of the list: the filter (codes) and the count, never a name."""
     action = {"print": "screening.list.print", "csv": "screening.list.export"}[kind]
     audit.record(
