@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from triage.api import openapi_contacts
 from triage.models.referral import SOURCE_AGENCIES
 from triage.referral_input import AssessRequest, ReferralCreate
 from triage.rules import MARAC_CRITERIA, RISK_LEVELS, default_ruleset
@@ -267,6 +268,7 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            **openapi_contacts.paths(),
             "/openapi.json": {
                 "get": {
                     "operationId": "openapi",
@@ -294,6 +296,7 @@ def document() -> dict[str, Any]:
                     },
                 },
                 "Referral": _referral(),
+                **openapi_contacts.schemas(),
                 "FieldError": {
                     "type": "object",
                     "additionalProperties": False,

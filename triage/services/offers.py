@@ -81,7 +81,7 @@ def is_on_time(offer: Offer, referral: Referral) -> bool:
     return not is_late(offer.made_at, referral)
 
 
-def _check(
+def check_contact(
     referral: Referral,
     *,
     made_at: datetime | None,
@@ -92,7 +92,9 @@ def _check(
     detail: str | None,
     now: datetime,
 ) -> tuple[dict[str, str], bool]:
-    """Every problem with the contact, and whether it is a late offer."""
+    """Every problem with the contact (by field), and whether it is a late offer.
+
+    Public so that the API can report these with its own shape errors in one answer."""
     errors: dict[str, str] = {}
     if made_at is None:
         errors["made_at"] = "Enter the date and time of the contact"
@@ -138,7 +140,7 @@ def record_contact(
         raise OfferError({"referral": "This referral is closed: a contact cannot be recorded"})
     notes = (notes or "").strip() or None
     detail = (late_reason_detail or "").strip() or None
-    errors, late = _check(
+    errors, late = check_contact(
         referral,
         made_at=made_at,
         method=method,
