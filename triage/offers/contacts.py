@@ -42,3 +42,15 @@ def contact_rows(referral: Referral) -> list[ContactRow]:
         )
         for c in referral.offers
     ]
+
+
+def contact_status(referral: Referral) -> str:
+    """The case's S2S state in words, for the referral page."""
+    if referral.status == "closed":
+        return "Closed"
+    if offers.reached_victim(referral):
+        return "Offer made: it reached the victim"
+    attempts = offers.attempts_before_offer(referral)
+    if attempts:
+        return f"Waiting for an offer: attempted \N{MULTIPLICATION SIGN}{attempts}, not reached"
+    return "Waiting for an offer: not yet contacted"

@@ -26,12 +26,14 @@ class ContactForm(FlaskForm):
         "How did you try to contact the victim?",
         choices=_choices(METHODS),
         widget=GovRadioInput(),
+        validate_choice=False,  # an unknown code gets the service's message naming the field
         validators=[InputRequired("Select how the contact was made")],
     )
     outcome = RadioField(
         "What happened?",
         choices=_choices(OUTCOMES),
         widget=GovRadioInput(),
+        validate_choice=False,
         validators=[InputRequired("Select the outcome of the contact")],
     )
     # Only needed for an offer made after the due time; the service decides.
@@ -39,6 +41,7 @@ class ContactForm(FlaskForm):
         "Why was the offer late?",
         choices=_choices(LATE_REASONS),
         widget=GovRadioInput(),
+        validate_choice=False,
         validators=[Optional()],
     )
     late_reason_detail = TextAreaField(

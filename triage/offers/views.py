@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from triage.auth.decorators import requires
 from triage.models import Referral
-from triage.offers.contacts import contact_rows
+from triage.offers.contacts import contact_rows, contact_status
 from triage.offers.forms import ContactForm
 from triage.permissions.cases import can
 from triage.services import offers
@@ -21,6 +21,7 @@ from triage.web.transaction import attempt
 
 bp = Blueprint("offers", __name__)
 bp.add_app_template_global(contact_rows, "contact_rows")
+bp.add_app_template_global(contact_status, "contact_status")
 
 
 @bp.route("/referrals/<int:referral_id>/contact", methods=["GET", "POST"])
