@@ -14,7 +14,7 @@ from triage.models import AuditEvent, Notification
 from triage.services.notifications import notify
 from triage.services.offers import (
     OfferError,
-    attempts_before_offer,
+    attempt_count,
     is_on_time,
     reached_victim,
     record_contact,
@@ -81,7 +81,7 @@ def test_an_attempt_keeps_the_case_waiting_and_the_later_offer_takes_it_off(app_
     _record(referral, outcome="no_contact", made_at=DUE - timedelta(hours=3))
     _record(referral, outcome="unsafe_to_contact", made_at=DUE - timedelta(hours=2))
     assert referral.status == "received" and not reached_victim(referral)
-    assert attempts_before_offer(referral) == 2
+    assert attempt_count(referral) == 2
     _record(referral, made_at=DUE - timedelta(hours=1), outcome="declined")
     assert referral.status == "offer_made" and reached_victim(referral)
     attempts = db.session.scalars(

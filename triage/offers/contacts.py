@@ -50,7 +50,7 @@ def contact_status(referral: Referral) -> str:
         return "Closed"
     if offers.reached_victim(referral):
         return "Offer made: it reached the victim"
-    attempts = offers.attempts_before_offer(referral)
+    attempts = offers.attempt_count(referral)
     if attempts:
         return f"Waiting for an offer: attempted \N{MULTIPLICATION SIGN}{attempts}, not reached"
     return "Waiting for an offer: not yet contacted"

@@ -66,7 +66,7 @@ def record(referral_id: int):
 def _done_message(referral: Referral, contact) -> str:
     if offers.is_offer(contact.outcome):
         return f"Offer recorded for {referral.reference}: it has left the morning list"
-    count = offers.attempts_before_offer(referral)
+    count = offers.attempt_count(referral)
     return (
         f"Attempt recorded for {referral.reference} (attempted \N{MULTIPLICATION SIGN}{count}): "
         "it stays on the morning list until an offer reaches the victim"

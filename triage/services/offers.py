@@ -212,6 +212,6 @@ def _clear_offer_notices(referral_id: int, *, now: datetime) -> None:
     )
 
 
-def attempts_before_offer(referral: Referral) -> int:
+def attempt_count(referral: Referral) -> int:
     """Attempts recorded on the case (shown as "attempted N times")."""
     return sum(1 for o in referral.offers if not is_offer(o.outcome))
