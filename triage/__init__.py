@@ -135,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
         nav.extend(getattr(module, "NAV", []))
     # Rule-set administration and replay, bulk import, JSON API.
+    from triage.api import contacts as _api_contacts  # noqa: F401 (its routes join api_views.bp)
     from triage.api import reports as _api_reports  # noqa: F401  (adds the report routes to api.bp)
     from triage.api import screening as _api_screening  # noqa: F401  (adds its routes)
     from triage.api import views as api_views

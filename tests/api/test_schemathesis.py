@@ -83,8 +83,26 @@ def _consistent_report_query(query: dict, now: datetime) -> None:
         query["as_of"] = (now - timedelta(days=1)).isoformat(timespec="seconds")
 
 
+def _consistent_contact(body: dict, now: datetime) -> None:
+    """A contact is made after the referral arrived and not in the future; a late offer says
+    why (the referral's due time is not in the request, so every offer gives a reason)."""
+    body["made_at"] = datetime.now(UTC).isoformat(timespec="microseconds")
+    if body.get("outcome") in ("accepted", "declined") and not body.get("lateness_reason"):
+        body["lateness_reason"] = "not_contactable"
+    if body.get("lateness_reason") == "other" and not body.get("lateness_detail"):
+        body["lateness_detail"] = "Phone switched off"
+
+
+def _consistent_list_query(query: dict, now: datetime) -> None:
+    """The morning list is for today or a working day ahead (at most 14 days)."""
+    if "day" in query:
+        query["day"] = now.astimezone(LONDON).date().isoformat()
+
+
 def consistent(case):
     """A generated schema-valid case, made to keep the rules the schema states in words."""
+    if case.method.upper() == "GET" and case.path == "/screening" and case.query:
+        _consistent_list_query(case.query, datetime.now(UTC))
     if case.method.upper() == "GET" and case.path.startswith("/reports/") and case.query:
         _consistent_report_query(case.query, datetime.now(UTC))
     if isinstance(case.body, dict) and case.method.upper() == "POST":
@@ -92,6 +110,8 @@ def consistent(case):
             _consistent_referral(case.body, datetime.now(UTC))
         elif case.path == "/assess":
             _consistent_facts(case.body)
+        elif case.path.endswith("/contacts"):
+            _consistent_contact(case.body, datetime.now(UTC))
     return case
 
 

@@ -137,7 +137,7 @@ def _offer_record():
     from triage.services import offers
 
     referral = make_referral()
-    offer = offers.record_offer(
+    offer = offers.record_contact(
         referral.id,
         made_at=NOW,
         method="phone",

@@ -232,3 +232,18 @@ def test_assess_answers_422_for_dates_out_of_range(client, api_user, changes):
     for field, value in changes.items():
         if not value.startswith("2026"):
             assert "1900" in errors[field]
+
+
+def test_a_repeated_non_ascii_police_reference_is_a_field_error_not_a_crash(client, api_user):
+    """SQLite's lower() folds ASCII only: the exact value must be caught too."""
+    user = api_user("referrer")
+    first = client.post(
+        "/api/v1/referrals", json=referral_payload(police_reference="Ǆ-77"), headers=user.headers
+    )
+    assert first.status_code == 201, first.text
+    again = client.post(
+        "/api/v1/referrals", json=referral_payload(police_reference="Ǆ-77"), headers=user.headers
+    )
+    assert again.status_code == 422
+    fields = [e["field"] for e in again.get_json()["errors"]]
+    assert fields == ["police_reference"]

@@ -10,12 +10,12 @@ from werkzeug.datastructures import MultiDict
 from triage.admin.forms import CreateUserForm, StatusForm
 from triage.lifecycle.forms import CloseReferralForm
 from triage.marac.forms import ActionForm, ActionStatusForm, MoveListingForm
-from triage.offers.forms import OfferForm
+from triage.offers.forms import ContactForm
 from triage.ops.forms import ClosureDayForm
 
 CASES = [
-    (OfferForm, "notes", "Notes", True),
-    (OfferForm, "late_reason_detail", "The detail", True),
+    (ContactForm, "notes", "Notes", True),
+    (ContactForm, "late_reason_detail", "The detail", True),
     (CloseReferralForm, "detail", "Details", True),
     (MoveListingForm, "reason", "The reason", True),
     (ActionForm, "description", "Action", True),

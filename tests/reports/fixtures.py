@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.marac_support import ACTOR, make_referral
-from triage.services.offers import record_offer
+from triage.services.offers import record_contact
 from triage.services.reports.definitions import DateRange, ReportSettings
 from triage.workdays import default_calendar
 
@@ -28,7 +28,7 @@ def london(*args: int) -> datetime:
 
 
 def _offer(referral, made_at, outcome="accepted", late_reason=None):
-    return record_offer(
+    return record_contact(
         referral.id,
         made_at=made_at,
         method="phone",

@@ -15,7 +15,8 @@ from triage.models import AuditEvent
 from triage.permissions.capabilities import ROLE_CAPABILITIES
 
 ROLES = sorted(ROLE_CAPABILITIES)
-# Audit events a read may add: views, disclosures and refusals (never a change of data).
+# Audit events a read may add: views, disclosures (a print or export of what was shown) and
+# refusals (never a change of data).
 READ_EVENT = re.compile(r"(^access\.denied$|\.view$|\.view\.|\.print$|\.export$)")
 _FIELD = re.compile(r"<(input|select|textarea)\b([^>]*)>", re.I)
 _ATTR = re.compile(r'(\w[\w-]*)="([^"]*)"')

@@ -198,7 +198,7 @@ def test_a_closed_case_offers_no_support_offer_or_close_button(app, client, logi
     login_as("screener")
     referral_id = _open_case(app)
     page = client.get(f"/referrals/{referral_id}").text
-    assert "Record a support offer" in page and "Close referral" in page
+    assert "Record a contact" in page and "Close referral" in page
     _submit(client, referral_id, reason="duplicate", confirmed="yes")
     page = client.get(f"/referrals/{referral_id}").text
-    assert "Record a support offer" not in page and "Close referral" not in page
+    assert "Record a contact" not in page and "Close referral" not in page

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from triage.api import screening_schema
+from triage.api import openapi_contacts, screening_schema
 from triage.api.input_schema import input_schemas
 from triage.api.reports_openapi import with_report_paths
 from triage.models.referral import SOURCE_AGENCIES
@@ -270,6 +270,7 @@ def _document(ruleset: RuleSet) -> dict[str, Any]:
                 }
             },
             **screening_schema.paths(COMMON),
+            **openapi_contacts.paths(),
             "/openapi.json": {
                 "get": {
                     "operationId": "openapi",
@@ -298,6 +299,7 @@ def _document(ruleset: RuleSet) -> dict[str, Any]:
                     },
                 },
                 "Referral": _referral(),
+                **openapi_contacts.schemas(),
                 "FieldError": {
                     "type": "object",
                     "additionalProperties": False,

@@ -9,14 +9,16 @@ from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from triage.models.referral import SOURCE_AGENCIES
 from triage.models.screening import ROUTES
+from triage.referral_input import _optional_text, whole
 from triage.rules import MARAC_CRITERIA, RISK_LEVELS
 from triage.services import screening_decisions
 from triage.vocabulary import JUDGEMENT_REASON_MAX
 
 REF = "#/components/schemas/{model}"
 
-Whole = Annotated[int, Strict()]
-Text = Annotated[str, Strict()]
+# Ids and versions fit the database's INTEGER; text refuses what every door refuses
+# (control characters; bidi overrides on one line), so schema-valid means accepted.
+MAX_ID = 2**31 - 1
 
 
 class ScreeningDecisionRequest(BaseModel):
@@ -25,33 +27,31 @@ class ScreeningDecisionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     based_on_version: Annotated[
-        Whole, Field(ge=0, description="The decision version you read (0 for the first).")
+        whole(0, MAX_ID), Field(description="The decision version you read (0 for the first).")
     ]
     route: Literal[tuple(ROUTES)]  # type: ignore[valid-type]
     owner_id: Annotated[
-        Whole, Field(ge=1, description="An active IDVA, screener or S2S lead: the case owner.")
+        whole(1, MAX_ID),
+        Field(description="An active IDVA, screener or S2S lead: the case owner."),
     ]
     signpost_to: Annotated[
-        Text | None,
-        Field(max_length=screening_decisions.SIGNPOST_MAX, description="Required for signpost."),
+        _optional_text(screening_decisions.SIGNPOST_MAX),
+        Field(description="Required for signpost."),
     ] = None
     no_action_reason: Annotated[
-        Text | None,
-        Field(
-            max_length=screening_decisions.REASON_MAX,
-            description="Required for no_further_action.",
-        ),
+        _optional_text(screening_decisions.REASON_MAX, multiline=True),
+        Field(description="Required for no_further_action."),
     ] = None
     agencies: list[Literal[tuple(SOURCE_AGENCIES)]] = []  # type: ignore[valid-type]
-    notes: Annotated[Text | None, Field(max_length=screening_decisions.NOTES_MAX)] = None
+    notes: _optional_text(screening_decisions.NOTES_MAX, multiline=True) = None
     raise_risk: Annotated[
         bool,
         Strict(),
         Field(description="Raise the risk level to high by professional judgement."),
     ] = False
     judgement_reason: Annotated[
-        Text | None,
-        Field(max_length=JUDGEMENT_REASON_MAX, description="Required when raise_risk is true."),
+        _optional_text(JUDGEMENT_REASON_MAX, multiline=True),
+        Field(description="Required when raise_risk is true."),
     ] = None
 
 

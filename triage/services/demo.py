@@ -328,7 +328,7 @@ def seed_referrals(
         offer_at = received_at + timedelta(hours=rng.randint(2, 30))
         if offer_at < now - timedelta(hours=1) and rng.random() < 0.85:
             late = referral.offer_due_at is not None and offer_at > referral.offer_due_at
-            offers.record_offer(
+            offers.record_contact(
                 referral.id,
                 made_at=offer_at,
                 method=rng.choice(["phone", "phone", "in_person", "via_professional"]),

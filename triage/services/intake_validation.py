@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from triage.extensions import db
 from triage.field_validation import check_fields
@@ -143,9 +143,13 @@ def _received_at(
 def _check_sender(errors: Errors, clean: Mapping[str, Any]) -> None:
     """A police reference already stored is refused (case does not matter)."""
     reference = clean.get("police_reference")
-    if reference and db.session.scalar(
-        select(Referral.id).where(func.lower(Referral.police_reference) == reference.lower())
-    ):
+    # The exact value as well: SQLite's lower() folds ASCII only, so "Ǆ1" would pass the
+    # case-blind test and then hit the unique constraint (a crash, not a field error).
+    same = or_(
+        Referral.police_reference == reference,
+        func.lower(Referral.police_reference) == (reference or "").lower(),
+    )
+    if reference and db.session.scalar(select(Referral.id).where(same)):
         errors.add("police_reference", "A referral with this police reference already exists")
 
 
