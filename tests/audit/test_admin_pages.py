@@ -121,7 +121,9 @@ def test_a_screener_closes_a_referral_through_the_route(app, client, login_as):
         referral = db.session.get(Referral, referral_id)
         assert referral.status == "closed" and referral.retention_until is not None
         (event,) = _events("referral.close")
-        assert event.reason == "Support ended"
+        # G16: the text stays on the referral, the trail says only that one was given.
+        assert referral.close_reason == "Support ended"
+        assert event.reason is None and event.details["reason_given"] is True
     assert "Kept until" in client.get(url).text
 
 

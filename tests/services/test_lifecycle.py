@@ -38,7 +38,8 @@ def test_closing_sets_closed_at_and_the_retention_date_and_is_audited_with_the_r
     assert referral.closed_at == NOW
     assert referral.retention_until == date(2032, 3, 2)  # six years, the default
     (event,) = _events("referral.close")
-    assert event.object_id == str(referral.id) and event.reason == "Support ended"
+    assert event.object_id == str(referral.id) and referral.close_reason == "Support ended"
+    assert event.reason is None and event.details["reason_given"] is True  # G16
     assert event.details["changes"]["status"] == {"from": "received", "to": "closed"}
 
 

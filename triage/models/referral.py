@@ -69,6 +69,8 @@ class Referral(db.Model):
     assigned_idva_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     assigned_screener_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why it was closed, as typed: kept here, not in the audit trail, so the purge erases it.
+    close_reason: Mapped[str | None] = mapped_column(Text)
     retention_until: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

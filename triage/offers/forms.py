@@ -45,8 +45,8 @@ class OfferForm(FlaskForm):
         "Give more detail",
         widget=GovTextArea(),
         description=(
-            "It is kept in the audit trail for good: do not include names, addresses or "
-            "contact details."
+            "It is kept with the case and erased with it: do not include names, addresses "
+            "or contact details."
         ),
         validators=[Optional(), Length(max=MAX_DETAIL)],
     )

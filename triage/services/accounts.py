@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from triage.extensions import db
 from triage.models import ROLES, User, UserRole
+from triage.models.user import AccountStatusNote
 from triage.services import audit, passwords
 from triage.services.actor import Actor
 from triage.services.auth_sessions import end_all_sessions
@@ -158,7 +159,7 @@ def disable_user(user: User, actor: Actor, reason: str = "", *, now: datetime) -
         actor,
         object_type="user",
         object_id=user.id,
-        reason=reason or None,
+        details=_status_note(user, "disable", reason, actor, now),
         now=now,
     )
 
@@ -173,9 +174,22 @@ def enable_user(user: User, actor: Actor, reason: str = "", *, now: datetime) ->
         actor,
         object_type="user",
         object_id=user.id,
-        reason=reason or None,
+        details=_status_note(user, "enable", reason, actor, now),
         now=now,
     )
+
+
+def _status_note(user: User, action: str, reason: str, actor: Actor, now: datetime) -> dict:
+    """Keep the typed reason on its own row (G16); the audit details only point at it."""
+    reason = (reason or "").strip()
+    if not reason:
+        return {"reason_given": False}
+    note = AccountStatusNote(
+        user_id=user.id, action=action, reason=reason, actor_user_id=actor.user_id, created_at=now
+    )
+    db.session.add(note)
+    db.session.flush()
+    return {"reason_given": True, "note_id": note.id}
 
 
 def change_password(

@@ -58,7 +58,8 @@ def retention_until(closed_at: datetime, years: int) -> date:
 def close_referral(
     referral_id: int, *, reason: str, actor: Actor, now: datetime, years: int
 ) -> Referral:
-    """Close a referral and set its retention date; audited `referral.close` with the reason."""
+    """Close a referral and set its retention date; audited `referral.close` (the reason's text
+    is kept on the referral, not in the trail)."""
     referral = db.session.get(Referral, referral_id)
     if referral is None:
         raise LifecycleError("No such referral")
@@ -73,6 +74,7 @@ def close_referral(
     referral.status = "closed"
     referral.closed_at = now.replace(microsecond=0)
     referral.retention_until = retention_until(now, years)
+    referral.close_reason = reason  # G16: the text lives here, where the purge erases it
     db.session.flush()
     audit.record(
         "referral.close",
@@ -82,8 +84,8 @@ def close_referral(
         details={
             "reference": referral.reference,
             "changes": audit.diff(before, _lifecycle_fields(referral)),
+            "reason_given": True,
         },
-        reason=reason,
         now=now,
     )
     return referral
@@ -121,6 +123,7 @@ def _erase_referral(referral: Referral, *, actor: Actor, now: datetime) -> None:
     referral.referrer_contact = None
     referral.police_reference = None
     referral.dash_completed_by = None
+    referral.close_reason = None
     referral.answers = _scrub_facts(dict(referral.answers or {}))
     referral.assessment = _scrub_facts(dict(referral.assessment or {}))
     for offer in referral.offers:
