@@ -68,7 +68,9 @@ class StatusForm(FlaskForm):
     reason = StringField(
         "Reason",
         widget=GovTextInput(),
-        description="It is kept with the account, not in the audit trail: do not include personal details.",
+        description=(
+            "It is kept with the account, not in the audit trail: do not include personal details."
+        ),
         validators=[Optional(), Length(max=200)],
     )
     submit = SubmitField("Change status", widget=GovSubmitInput())
