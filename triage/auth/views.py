@@ -36,6 +36,7 @@ from triage.services import accounts, auth_sessions, mfa, sign_in_steps
 from triage.services.actor import Actor
 from triage.web.actor import current_actor
 from triage.web.clock import request_now
+from triage.web.settings import request_settings
 
 bp = Blueprint("auth", __name__)
 
@@ -117,7 +118,13 @@ def mfa_code(pending: AuthSession):
     if form.validate_on_submit():
         # Not an `attempt`: a wrong code's failure count, delay and audit event must be kept.
         try:
-            result = mfa.verify(user, form.code.data, _pending_actor(user), request_now())
+            result = mfa.verify(
+                user,
+                form.code.data,
+                _pending_actor(user),
+                request_now(),
+                keys=request_settings().totp_keys,
+            )
         except mfa.MfaError as exc:
             error = str(exc)
         else:
@@ -140,14 +147,15 @@ def mfa_enrol(pending: AuthSession):
     user = pending.user
     if user.totp_secret:
         return redirect(url_for("auth.mfa"))
-    secret = sign_in_steps.enrolment_secret(pending)
+    keys = request_settings().totp_keys
+    secret = sign_in_steps.enrolment_secret(pending, keys)
     form = EnrolForm()
     error = None
     if form.validate_on_submit():
         # Not an `attempt`: a wrong code's failure is recorded and kept, as on the code step.
         try:
             codes = sign_in_steps.enrol(
-                pending, form.code.data, _pending_actor(user), now=request_now()
+                pending, form.code.data, _pending_actor(user), now=request_now(), keys=keys
             )
         except mfa.MfaError as exc:
             error = str(exc)
