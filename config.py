@@ -90,7 +90,13 @@ class BaseConfig:
     WTF_CSRF_TIME_LIMIT = None  # the session time-outs bound a form's life instead
 
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
+    # G6: the JSON API per bearer token and per user (all their tokens), and every export
+    # (subject access, CSV, print) per user, shared (triage/web/rate_limits.py).
+    RATELIMIT_API = "120 per minute;3000 per hour"
+    RATELIMIT_API_USER = "240 per minute;5000 per hour"
+    RATELIMIT_EXPORT = "30 per hour"
     RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_HEADER_RETRY_AFTER_VALUE = "delta-seconds"
 
     RETENTION_YEARS_AFTER_CLOSURE = 6
 
@@ -131,6 +137,9 @@ class BaseConfig:
             ),
             "MARAC_CAPACITY": _env_int("MARAC_CAPACITY", cls.MARAC_CAPACITY),
             "PROXY_COUNT": _env_int("PROXY_COUNT", cls.PROXY_COUNT),
+            "RATELIMIT_API": _env("RATELIMIT_API", cls.RATELIMIT_API),
+            "RATELIMIT_API_USER": _env("RATELIMIT_API_USER", cls.RATELIMIT_API_USER),
+            "RATELIMIT_EXPORT": _env("RATELIMIT_EXPORT", cls.RATELIMIT_EXPORT),
             "SMTP_URL": _env("SMTP_URL", cls.SMTP_URL),
             "MAIL_FROM": _env("MAIL_FROM", cls.MAIL_FROM),
             "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL),
@@ -160,6 +169,11 @@ class TestConfig(BaseConfig):
     TESTING = True
     SECRET_KEY = "test-only-secret-key-not-for-production"  # noqa: S105
     RATELIMIT_LOGIN = "1000 per minute"
+    # Generous in tests (schemathesis sends thousands); tests/security/test_rate_limits.py
+    # sets tight ones to see them bite.
+    RATELIMIT_API = "100000 per minute"
+    RATELIMIT_API_USER = "100000 per minute"
+    RATELIMIT_EXPORT = "10000 per minute"
     SERVER_NAME = "triage.test"
 
     @classmethod
