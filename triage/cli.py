@@ -28,7 +28,12 @@ def _settings() -> Settings:
 @click.option("--agency", default="")
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES))
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def create_user(email, name, agency, roles, password_stdin):
+@click.option(
+    "--must-change-password",
+    is_flag=True,
+    help="The password is for someone else: they must change it when they first sign in.",
+)
+def create_user(email, name, agency, roles, password_stdin, must_change_password):
     """Create a user with one or more roles."""
     from triage.services.accounts import AccountError
     from triage.services.accounts import create_user as create
@@ -46,6 +51,7 @@ def create_user(email, name, agency, roles, password_stdin):
             password=password,
             actor=Actor.system("cli"),
             now=utcnow(),
+            must_change_password=must_change_password,
         )
     except AccountError as exc:
         db.session.rollback()

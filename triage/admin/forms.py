@@ -78,3 +78,16 @@ class StatusForm(FlaskForm):
 
 class ResetMfaForm(FlaskForm):
     submit = SubmitField("Reset second factor", widget=GovSubmitInput())
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        widget=GovPasswordInput(),
+        description=(
+            "At least 12 characters, not a common password. Give it to the person by a "
+            "separate route: they must choose their own when they next sign in."
+        ),
+        validators=[InputRequired("Enter a new password"), Length(max=256)],
+    )
+    submit = SubmitField("Set password", widget=GovSubmitInput())
