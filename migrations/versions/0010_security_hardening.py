@@ -24,9 +24,31 @@ branch_labels = None
 depends_on = None
 
 
+# SQLite: a batch "alter" rebuilds the whole table, which its foreign keys refuse once rows
+# point at it (users). SQLite does not enforce VARCHAR lengths and adds and drops plain
+# columns in place, so on SQLite these steps skip the rebuild.
+
+
+def _sqlite() -> bool:
+    return op.get_bind().dialect.name == "sqlite"
+
+
+def _widen(table: str, column: str, old: int, new: int) -> None:
+    if not _sqlite():
+        op.alter_column(
+            table, column, existing_type=sa.String(length=old), type_=sa.String(length=new)
+        )
+
+
+def _drop(table: str, column: str) -> None:
+    if _sqlite():
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    else:
+        op.drop_column(table, column)
+
+
 def upgrade():
-    with op.batch_alter_table("referrals") as batch:
-        batch.add_column(sa.Column("close_reason", sa.Text(), nullable=True))
+    op.add_column("referrals", sa.Column("close_reason", sa.Text(), nullable=True))
     op.create_table(
         "account_status_notes",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -43,27 +65,20 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_account_status_notes")),
     )
-    with op.batch_alter_table("account_status_notes") as batch:
-        batch.create_index(batch.f("ix_account_status_notes_user_id"), ["user_id"], unique=False)
-    with op.batch_alter_table("users") as batch:
-        batch.alter_column(
-            "totp_secret", existing_type=sa.String(length=64), type_=sa.String(length=255)
-        )
-        batch.add_column(sa.Column("totp_key_id", sa.String(length=32), nullable=True))
-        batch.add_column(
-            sa.Column(
-                "must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
-        )
-    with op.batch_alter_table("auth_sessions") as batch:
-        batch.alter_column(
-            "pending_totp_secret", existing_type=sa.String(length=64), type_=sa.String(length=255)
-        )
-        batch.add_column(sa.Column("pending_totp_key_id", sa.String(length=32), nullable=True))
-    with op.batch_alter_table("recovery_codes") as batch:
-        batch.alter_column(
-            "code_hash", existing_type=sa.String(length=64), type_=sa.String(length=255)
-        )
+    op.create_index(
+        op.f("ix_account_status_notes_user_id"), "account_status_notes", ["user_id"], unique=False
+    )
+    _widen("users", "totp_secret", 64, 255)
+    op.add_column("users", sa.Column("totp_key_id", sa.String(length=32), nullable=True))
+    op.add_column(
+        "users",
+        sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    _widen("auth_sessions", "pending_totp_secret", 64, 255)
+    op.add_column(
+        "auth_sessions", sa.Column("pending_totp_key_id", sa.String(length=32), nullable=True)
+    )
+    _widen("recovery_codes", "code_hash", 64, 255)
 
 
 def downgrade():
@@ -77,23 +92,12 @@ def downgrade():
     op.execute(
         "UPDATE auth_sessions SET pending_totp_secret = NULL WHERE pending_totp_key_id IS NOT NULL"
     )
-    with op.batch_alter_table("recovery_codes") as batch:
-        batch.alter_column(
-            "code_hash", existing_type=sa.String(length=255), type_=sa.String(length=64)
-        )
-    with op.batch_alter_table("auth_sessions") as batch:
-        batch.drop_column("pending_totp_key_id")
-        batch.alter_column(
-            "pending_totp_secret", existing_type=sa.String(length=255), type_=sa.String(length=64)
-        )
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("must_change_password")
-        batch.drop_column("totp_key_id")
-        batch.alter_column(
-            "totp_secret", existing_type=sa.String(length=255), type_=sa.String(length=64)
-        )
-    with op.batch_alter_table("account_status_notes") as batch:
-        batch.drop_index(batch.f("ix_account_status_notes_user_id"))
+    _widen("recovery_codes", "code_hash", 255, 64)
+    _drop("auth_sessions", "pending_totp_key_id")
+    _widen("auth_sessions", "pending_totp_secret", 255, 64)
+    _drop("users", "must_change_password")
+    _drop("users", "totp_key_id")
+    _widen("users", "totp_secret", 255, 64)
+    op.drop_index(op.f("ix_account_status_notes_user_id"), table_name="account_status_notes")
     op.drop_table("account_status_notes")
-    with op.batch_alter_table("referrals") as batch:
-        batch.drop_column("close_reason")
+    _drop("referrals", "close_reason")

@@ -129,6 +129,9 @@ def test_every_unused_code_is_checked_whichever_matches(monkeypatch):
     )
     assert recovery_codes.use(user, codes[0], NOW) is True
     assert len(calls) == 10  # the first matched, the other nine were checked all the same
+    calls.clear()
+    assert recovery_codes.use(user, "0000-not-a-code", NOW) is False
+    assert calls == []  # cannot be a code: refused before any argon2 work
 
 
 def test_a_sha256_code_issued_before_argon2id_verifies_once():

@@ -29,6 +29,7 @@ _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read back by peo
 # OWASP's argon2id minimum (19 MiB, 2 passes): the code's own entropy does the rest.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _LEGACY = re.compile(r"[0-9a-f]{64}")
+_SHAPE = re.compile(f"[{_ALPHABET}]{{10}}")
 
 
 def clean(code: str) -> str:
@@ -69,7 +70,12 @@ def left(user: User) -> int:
 
 
 def use(user: User, code: str, now: datetime) -> bool:
-    """Spend the matching unused code; False when none matches. Checks every unused code."""
+    """Spend the matching unused code; False when none matches. Checks every unused code.
+
+    Something that cannot be a code (wrong length or letters) is refused before any hashing,
+    so garbage costs no argon2 work; that says nothing about any stored code."""
+    if not _SHAPE.fullmatch(clean(code)):
+        return False
     rows = db.session.scalars(
         select(RecoveryCode)
         .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
