@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from config import BaseConfig, config_class, database_url_for_sqlalchemy
+from triage.totp_keys import new_key
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,15 +48,19 @@ def register_config(app: Flask, config, overrides: dict) -> None:
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app)
+    if not app.config.get("TOTP_ENCRYPTION_KEY"):
+        app.config["TOTP_ENCRYPTION_KEY"] = _instance_secret(app, "totp_key", new_key)
     if cls.ENV_NAME == "production":
         app.debug = False  # never, whatever FLASK_DEBUG says
 
 
-def _instance_secret(app: Flask) -> str:
+def _instance_secret(
+    app: Flask, name: str = "secret_key", make: Callable[[], str] | None = None
+) -> str:
     """Development only: a random key kept in the instance folder, never in the repository."""
-    path = Path(app.instance_path) / "secret_key"
+    path = Path(app.instance_path) / name
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
+        path.write_text(make() if make else secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
 

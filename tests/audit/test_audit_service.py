@@ -30,7 +30,7 @@ def test_an_event_carries_time_actor_action_object_details_reason_request_and_ip
         object_type="referral",
         object_id=12,
         details={"reference": "R000012"},
-        reason="Support ended",
+        reason="support_ended",
         now=datetime(2026, 3, 2, 10, 0, 0, 999, tzinfo=UTC),
     )
     stored = db.session.get(AuditEvent, event.id)
@@ -41,7 +41,7 @@ def test_an_event_carries_time_actor_action_object_details_reason_request_and_ip
         "referral",
         "12",
     )
-    assert stored.details == {"reference": "R000012"} and stored.reason == "Support ended"
+    assert stored.details == {"reference": "R000012"} and stored.reason == "support_ended"
     assert (stored.request_id, stored.ip) == ("req-123", "203.0.113.9")
     assert stored.hash == audit.chain_hash(stored.prev_hash, stored)
 

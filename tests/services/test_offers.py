@@ -76,7 +76,9 @@ def test_one_second_late_requires_a_reason(app_ctx):
     [event] = _events()
     assert event.details["on_time"] is False
     assert event.details["late_reason"] == "not_contactable"
-    assert event.reason == "Three calls"
+    # G16: the explanation stays on the offer; the trail has only the code.
+    assert event.reason == "not_contactable" and event.details["reason_given"] is True
+    assert offer.late_reason_detail == "Three calls"
 
 
 def test_an_attempt_keeps_the_case_waiting_and_the_later_offer_takes_it_off(app_ctx):

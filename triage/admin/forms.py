@@ -71,7 +71,9 @@ class StatusForm(FlaskForm):
     reason = StringField(
         "Reason",
         widget=GovTextInput(),
-        description="It is kept in the audit trail for good: do not include personal details.",
+        description=(
+            "It is kept with the account, not in the audit trail: do not include personal details."
+        ),
         validators=[Optional(), *free_text(200, "Reason")],
     )
     submit = SubmitField("Change status", widget=GovSubmitInput())
@@ -79,3 +81,16 @@ class StatusForm(FlaskForm):
 
 class ResetMfaForm(FlaskForm):
     submit = SubmitField("Reset second factor", widget=GovSubmitInput())
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        widget=GovPasswordInput(),
+        description=(
+            "At least 12 characters, not a common password. Give it to the person by a "
+            "separate route: they must choose their own when they next sign in."
+        ),
+        validators=[InputRequired("Enter a new password"), Length(max=256)],
+    )
+    submit = SubmitField("Set password", widget=GovSubmitInput())

@@ -19,6 +19,7 @@ from triage.timeutil import utcnow
 from triage.web.actor import current_actor
 from triage.web.clock import request_now
 from triage.web.lookup import get_or_404
+from triage.web.rate_limits import export_limit
 from triage.web.settings import request_settings
 from triage.web.transaction import attempt
 
@@ -89,6 +90,7 @@ def close(referral_id: int):
 
 @bp.route("/admin/subject-access", methods=["GET", "POST"])
 @requires("audit.view")
+@export_limit(methods=["POST"])
 def subject_access():
     form = SubjectAccessForm()
     if form.validate_on_submit():

@@ -25,8 +25,8 @@ def _reason(label: str, message: str) -> TextAreaField:
         widget=GovTextArea(),
         validators=[InputRequired(message), *free_text(REASON_MAX, "The reason", multiline=True)],
         description=(
-            "Agencies see this reason and it is kept in the audit trail for good. "
-            "Do not include names or addresses."
+            "Agencies see this reason, so do not include names or addresses. "
+            "It is kept with the meeting or the case, not in the audit trail."
         ),
     )
 
@@ -126,7 +126,7 @@ class ActionStatusForm(FlaskForm):
         widget=GovTextArea(),
         description=(
             "Needed when the action is blocked: describe the change of circumstances. "
-            "It is kept in the audit trail for good: do not include names or addresses."
+            "It is kept with the case and erased with it: do not include names or addresses."
         ),
         validators=[Optional(), *free_text(500, "Note", multiline=True)],
     )

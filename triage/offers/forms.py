@@ -49,8 +49,8 @@ class ContactForm(FlaskForm):
         "More detail about the lateness (needed if you chose Other)",
         widget=GovTextArea(),
         description=(
-            "It is kept in the audit trail for good: do not include names, addresses or "
-            "contact details."
+            "It is kept with the case and erased with it: do not include names, addresses "
+            "or contact details."
         ),
         validators=[Optional(), *free_text(MAX_DETAIL, "The detail", multiline=True)],
     )

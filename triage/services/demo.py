@@ -13,9 +13,10 @@ from sqlalchemy import select
 
 from triage.extensions import db
 from triage.models import Referral, User
-from triage.services import accounts
+from triage.services import accounts, mfa
 from triage.services.actor import Actor
 from triage.settings import Settings
+from triage.totp_keys import TotpKeyring
 
 DEMO_DOMAIN = "demo.triage.test"
 _LONDON = ZoneInfo("Europe/London")
@@ -46,13 +47,14 @@ def demo_totp_secret(local_part: str) -> str:
     return base64.b32encode(digest[:20]).decode("ascii")
 
 
-def demo_code(user: User, now: datetime) -> str:
+def demo_code(user: User, now: datetime, *, keys: TotpKeyring) -> str:
     """The code a demo user can sign in with now (the first one not yet used), so that a
     person trying the demo needs no authenticator app. Demo accounts only."""
     local, _, domain = user.email.partition("@")
-    if domain != DEMO_DOMAIN or user.totp_secret != demo_totp_secret(local):
+    secret = mfa.stored_secret(user, keys)
+    if domain != DEMO_DOMAIN or secret != demo_totp_secret(local):
         raise DemoRefused("Codes are printed only for demo accounts")
-    totp = pyotp.TOTP(user.totp_secret)
+    totp = pyotp.TOTP(secret)
     current = totp.timecode(now)
     last = user.totp_last_counter if user.totp_last_counter is not None else -1
     counter = max(current, last + 1)
@@ -79,9 +81,11 @@ def seed(days: int = 60, *, now: datetime, settings: Settings) -> list[tuple[str
                 password=password,
                 actor=actor,
                 now=now,
+                check_context=False,  # the published demo passwords name the service
             )
-        if user.totp_secret is None:
-            user.totp_secret = demo_totp_secret(local)  # pre-enrolled: see demo_code()
+        if user.totp_secret is None:  # pre-enrolled (encrypted like any other): see demo_code()
+            sealed = settings.totp_keys.seal(demo_totp_secret(local), owner=user.id)
+            user.totp_secret, user.totp_key_id = sealed
         users[local] = user
         logins.append((email, password, roles))
     db.session.flush()

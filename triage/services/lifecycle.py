@@ -176,6 +176,7 @@ def close_referral(
             "withdrawn_listings": [x.id for x in withdrawn],
             "open_actions": [x.id for x in blockers.actions],
             "changes": audit.diff(before, _lifecycle_fields(referral)),
+            "reason_given": True,
         },
         now=now,
     )

@@ -210,8 +210,12 @@ def update_action(
         actor,
         object_type="marac_action",
         object_id=action.id,
-        details={"status": {"old": old, "new": status}, "listing_id": action.listing_id},
-        reason=note,
+        # G16: the note stays on the action row (the purge erases it); the trail says one was given.
+        details={
+            "status": {"old": old, "new": status},
+            "listing_id": action.listing_id,
+            "note_given": note is not None,
+        },
         now=now,
     )
     return action

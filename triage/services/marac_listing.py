@@ -211,8 +211,9 @@ def move_listing(
             "from_meeting_id": from_meeting_id,
             "to_meeting_id": target.id,
             "old_listing_id": listing.id,
+            "reason_given": True,  # G16: the text is the listing's move_reason
         },
-        reason=reason,
+        reason="moved_by_coordinator",
         now=now,
     )
     return new
@@ -279,8 +280,8 @@ def cancel_meeting(
         actor,
         object_type="marac_meeting",
         object_id=meeting.id,
-        details={"starts_at": meeting.starts_at.isoformat()},
-        reason=reason,
+        details={"starts_at": meeting.starts_at.isoformat(), "reason_given": True},
+        reason="meeting_cancelled",  # G16: the text is the meeting's note
         now=now,
     )
     query = (
@@ -316,8 +317,9 @@ def cancel_meeting(
                 "from_meeting_id": meeting.id,
                 "to_meeting_id": new.meeting_id,
                 "old_listing_id": old.id,
+                "reason_given": True,  # G16: the text is the listing's move_reason
             },
-            reason=reason,
+            reason="meeting_cancelled",
             now=now,
         )
         result.append(new)

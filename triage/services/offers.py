@@ -202,9 +202,10 @@ def record_contact(
             "outcome": outcome,
             "late_reason": offer.late_reason,
             "first_offer": first,
+            # G16: the explanation stays on the offer row (the purge erases it), not here.
+            "reason_given": offer.late_reason_detail is not None,
         },
-        # The lateness detail is the practitioner's explanation: it belongs with the event.
-        reason=offer.late_reason_detail,
+        reason=offer.late_reason,
         now=now,
     )
     return offer
