@@ -66,17 +66,17 @@ def test_every_problem_at_once_named_by_field(client, api_user):
 def test_openapi_publishes_the_codes_and_the_phone_pattern(client):
     schemas = client.get("/api/v1/openapi.json").json["components"]["schemas"]
     victim = schemas["Victim"]["properties"]
-    ethnicity = [o for o in victim["ethnicity"]["anyOf"] if "enum" in o][0]["enum"]
+    ethnicity = next(o for o in victim["ethnicity"]["anyOf"] if "enum" in o)["enum"]
     assert "white_gypsy_traveller" in ethnicity and "prefer_not_to_say" in ethnicity
     assert len(ethnicity) == 20
-    assert [o for o in victim["sexual_orientation"]["anyOf"] if "enum" in o][0]["enum"] == [
+    assert next(o for o in victim["sexual_orientation"]["anyOf"] if "enum" in o)["enum"] == [
         "heterosexual",
         "gay_lesbian",
         "bisexual",
         "other",
         "prefer_not_to_say",
     ]
-    phone = [o for o in victim["phone"]["anyOf"] if o.get("type") == "string"][0]
+    phone = next(o for o in victim["phone"]["anyOf"] if o.get("type") == "string")
     assert phone["maxLength"] == 40
     pattern = re.compile(victim["phone"]["pattern"])
     assert pattern.match("07700 900123") and not pattern.match("call me")
