@@ -31,6 +31,15 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from triage.equality import (
+    DISABILITY,
+    ETHNICITIES,
+    PHONE_MAX,
+    PHONE_PATTERN,
+    SAFE_TIMES_MAX,
+    SEXUAL_ORIENTATIONS,
+    TRANS,
+)
 from triage.models.referral import SOURCE_AGENCIES
 from triage.rules import ANSWERS
 from triage.vocabulary import (
@@ -316,6 +325,51 @@ class Person(_Input):
     disabled: Flag = None
 
 
+# ---- the victim's equality codes and safe contact (optional; triage/equality.py) ----
+
+
+def _phone(value: str | None) -> str | None:
+    if value is not None and not re.match(PHONE_PATTERN, value):
+        raise PydanticCustomError(
+            "phone", "must be a UK phone number, like 07700 900123 or 020 7946 0000"
+        )
+    return value
+
+
+def _optional_choice(codes: Mapping[str, str], description: str) -> Any:
+    return Annotated[_choice(codes) | None, Field(description=description)]
+
+
+SafeFlag = Annotated[
+    Annotated[bool, Strict()] | None, Field(description="null = not known (don't know)")
+]
+
+
+class Victim(Person):
+    """The victim: a person, with equality codes and how to contact them safely. A code
+    sets its SafeLives flag (`racially_minoritised`, `lgbt`, `disabled`); a flag given
+    beside a code must agree with it."""
+
+    ethnicity: _optional_choice(ETHNICITIES, "ONS 2021 ethnic group; null = not recorded") = None
+    sexual_orientation: _optional_choice(SEXUAL_ORIENTATIONS, "null = not recorded") = None
+    trans: _optional_choice(TRANS, "Trans or has a trans history; null = not recorded") = None
+    disability: _optional_choice(DISABILITY, "Considers themselves disabled") = None
+    phone: Annotated[
+        _optional_text(PHONE_MAX),
+        AfterValidator(_phone),
+        Field(
+            description="A UK phone number, e.g. 07700 900123",
+            json_schema_extra={"pattern": r"^\s*$|" + PHONE_PATTERN},
+        ),
+    ] = None
+    safe_to_call: SafeFlag = None
+    safe_to_leave_message: SafeFlag = None
+    safe_to_write: SafeFlag = None
+    safe_times: Annotated[
+        _optional_text(SAFE_TIMES_MAX), Field(description="When it is safe to make contact")
+    ] = None
+
+
 class Facts(_Input):
     """What the rules assess, beside the checklist answers' dates."""
 
@@ -363,7 +417,7 @@ class ReferralCreate(Facts):
             "defaults to now; never in the future."
         ),
     ] = None
-    victim: Person
+    victim: Victim
     perpetrator: Annotated[
         Person | None,
         Field(description="Not the victim (the same name and date of birth is refused)."),

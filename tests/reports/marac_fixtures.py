@@ -109,7 +109,13 @@ def build() -> dict:
             london(2026, 3, 25, 11, 0),
             ["professional_judgement"],
             children=1,
-            victim=person(gender="female", date_of_birth=date(2008, 3, 27)),
+            # Declined two equality questions: "prefer not to say", not "not recorded".
+            victim=person(
+                gender="female",
+                date_of_birth=date(2008, 3, 27),
+                ethnicity="prefer_not_to_say",
+                disability="prefer_not_to_say",
+            ),
         ),
         # Fri 27 Mar -> Thu 2 Apr: 4. 16 on the meeting day; perpetrator 18 the day after.
         "L5": _case(
@@ -134,7 +140,9 @@ def build() -> dict:
             london(2026, 3, 31, 9, 0),
             ["visible_high_risk"],
             status="heard",
-            victim=person(gender="non_binary", date_of_birth=None),
+            victim=person(
+                gender="non_binary", date_of_birth=None, sexual_orientation="prefer_not_to_say"
+            ),
             perpetrator=person(date_of_birth=date(1970, 1, 1)),
         ),
         # Thu 2 Apr -> Thu 9 Apr, over Good Friday and Easter Monday: 3.
@@ -176,7 +184,8 @@ MARAC = {
     # 6 cases in 21 days -> 104.29 a year -> x 10,000 / 82,000
     "cases_per_10k_women_per_year": 12.7,
 }
-# The SafeLives return per meeting, then in total: (value, not recorded) where it applies.
+# The SafeLives return per meeting, then in total: (value, not recorded) where it applies,
+# and the "prefer not to say" counts of the three flags derived from equality codes.
 RETURN = {
     "2026-03-26": {
         "cases": 2,
@@ -189,18 +198,20 @@ RETURN = {
         "male": (1, 0),
         "aged_16_17": (1, 0),
         "perpetrator_under_18": (1, 0),
+        "prefer_not_to_say": {"racially_minoritised": 0, "lgbt": 0, "disabled": 0},
     },
     "2026-04-02": {
         "cases": 3,
         "repeats": 1,
         "children": 4,
         "not_police": 1,
-        "racially_minoritised": (1, 2),
-        "lgbt": (0, 2),
-        "disabled": (1, 2),
+        "racially_minoritised": (1, 1),
+        "lgbt": (0, 1),
+        "disabled": (1, 1),
         "male": (0, 0),
         "aged_16_17": (1, 1),
         "perpetrator_under_18": (1, 1),
+        "prefer_not_to_say": {"racially_minoritised": 1, "lgbt": 1, "disabled": 1},
     },
     "2026-04-09": {
         "cases": 1,
@@ -213,17 +224,19 @@ RETURN = {
         "male": (1, 0),
         "aged_16_17": (0, 0),
         "perpetrator_under_18": (0, 0),
+        "prefer_not_to_say": {"racially_minoritised": 0, "lgbt": 0, "disabled": 0},
     },
     "total": {
         "cases": 6,
         "repeats": 2,
         "children": 6,
         "not_police": 2,
-        "racially_minoritised": (2, 3),
-        "lgbt": (1, 4),
-        "disabled": (2, 3),
+        "racially_minoritised": (2, 2),
+        "lgbt": (1, 3),
+        "disabled": (2, 2),
         "male": (2, 0),
         "aged_16_17": (2, 1),
         "perpetrator_under_18": (2, 1),
+        "prefer_not_to_say": {"racially_minoritised": 1, "lgbt": 1, "disabled": 1},
     },
 }

@@ -60,7 +60,9 @@ def test_exact_figures_in_files_and_page_when_suppression_is_off(app, client, na
         "Victims aged 16-17: not recorded": ["1", "0", "1"],
         "Perpetrators aged 17 or under": ["1", "0", "1"],
         "Victims who are disabled": ["1", "1", "2"],
-        "Victims who are disabled: not recorded": ["2", "0", "2"],
+        "Victims who are disabled: not recorded": ["1", "0", "1"],
+        "Victims who are disabled: prefer not to say": ["1", "0", "1"],
+        "Victims who are LGBT+: prefer not to say": ["1", "0", "1"],
     }
     for label, values in expected.items():
         assert table[label] == values, label

@@ -36,15 +36,17 @@ _LAST_CODE_POINT = 0x1FFFF  # nothing beyond the first two planes normalises to 
 
 
 def input_schemas(ruleset: RuleSet) -> dict[str, Any]:
-    """{"ReferralCreate", "AssessRequest", "Person"}, for the rule set in use."""
+    """{"ReferralCreate", "AssessRequest", "Person", "Victim"}, for the rule set in use."""
     schemas: dict[str, Any] = {}
     for model in (ReferralCreate, AssessRequest):
         schema = model.model_json_schema(ref_template=REF)
         schemas.update(schema.pop("$defs", {}))
         _rule_set_codes(schema, ruleset)
         schemas[model.__name__] = schema
-    for name in ("first_name", "last_name"):
-        schemas["Person"]["properties"][name]["pattern"] = name_pattern()
+    for person in ("Person", "Victim"):  # the victim is a person with more fields
+        for name in ("first_name", "last_name"):
+            if person in schemas:
+                schemas[person]["properties"][name]["pattern"] = name_pattern()
     judgement_needs_reason(schemas["ReferralCreate"])
     judgement_needs_reason(schemas["AssessRequest"])
     answers_need_who_and_when(schemas["ReferralCreate"])

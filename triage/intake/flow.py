@@ -10,6 +10,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from triage.intake import forms
+from triage.intake.victim_fields import victim_extras
 from triage.rules import RuleSet
 from triage.services.people import match_key
 from triage.services.person_details import Viewer
@@ -139,10 +140,6 @@ def validated_forms(draft: dict, ruleset: RuleSet) -> dict[str, Any]:
     return valid
 
 
-def _flag(value: str | None) -> bool | None:
-    return {"yes": True, "no": False}.get(value or "")
-
-
 def _person(form, role: str) -> dict[str, Any]:
     person = {
         "first_name": form[f"{role}_first_name"].data,
@@ -153,8 +150,7 @@ def _person(form, role: str) -> dict[str, Any]:
     }
     if role == "victim":
         person["address"] = form.victim_address.data or None
-        for key in ("racially_minoritised", "lgbt", "disabled"):
-            person[key] = _flag(form[f"victim_{key}"].data)
+        person.update(victim_extras(form))
     return person
 
 

@@ -27,13 +27,13 @@ from triage import vocabulary
 from triage.field_validation import limit
 from triage.intake.form_fields import (
     YES_NO,
-    YES_NO_UNKNOWN,
     DateParts,
     SectionForm,
     choices,
     required,
     whole_number,
 )
+from triage.intake.victim_fields import VictimEqualityFields, VictimSafeContactFields
 from triage.models.referral import SOURCE_AGENCIES
 from triage.referral_input import Person, ReferralCreate
 from triage.rules import RuleSet
@@ -174,7 +174,7 @@ def _postcode() -> StringField:
     )
 
 
-class VictimForm(SectionForm):
+class VictimForm(VictimEqualityFields, VictimSafeContactFields, SectionForm):
     victim_first_name = _name("Victim's first name")
     victim_last_name = _name("Victim's last name")
     victim_date_of_birth = _date_of_birth()
@@ -188,24 +188,6 @@ class VictimForm(SectionForm):
             Optional(),
             *free_text(limit(Person, "address"), "Victim's address", multiline=True),
         ],
-    )
-    victim_racially_minoritised = RadioField(
-        "Is the victim from a racially minoritised community?",
-        choices=choices(YES_NO_UNKNOWN),
-        widget=GovRadioInput(),
-        validators=[Optional()],
-    )
-    victim_lgbt = RadioField(
-        "Does the victim identify as LGBT+?",
-        choices=choices(YES_NO_UNKNOWN),
-        widget=GovRadioInput(),
-        validators=[Optional()],
-    )
-    victim_disabled = RadioField(
-        "Does the victim have a disability?",
-        choices=choices(YES_NO_UNKNOWN),
-        widget=GovRadioInput(),
-        validators=[Optional()],
     )
 
     def validate_victim_first_name(self, field):

@@ -36,6 +36,10 @@ DETAIL_FIELDS = (
     "racially_minoritised",
     "lgbt",
     "disabled",
+    "ethnicity",
+    "sexual_orientation",
+    "trans",
+    "disability",
     "phone",
     "safe_to_call",
     "safe_to_leave_message",
@@ -77,6 +81,12 @@ class PersonDetails(db.Model):
     racially_minoritised: Mapped[bool | None] = mapped_column(Boolean)
     lgbt: Mapped[bool | None] = mapped_column(Boolean)
     disabled: Mapped[bool | None] = mapped_column(Boolean)
+    # The codes the flags are derived from (triage/equality.py); None = not recorded, kept
+    # apart from "prefer_not_to_say".
+    ethnicity: Mapped[str | None] = mapped_column(String(40))
+    sexual_orientation: Mapped[str | None] = mapped_column(String(20))
+    trans: Mapped[str | None] = mapped_column(String(20))
+    disability: Mapped[str | None] = mapped_column(String(20))
     # Safe contact (victims): None = not recorded. Shown only to those who contact victims.
     phone: Mapped[str | None] = mapped_column(String(40))
     safe_to_call: Mapped[bool | None] = mapped_column(Boolean)

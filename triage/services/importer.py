@@ -28,7 +28,13 @@ from triage.models import Referral
 from triage.rules import RuleSet
 from triage.services import audit
 from triage.services.actor import Actor
-from triage.services.import_rows import PERSON_COLUMNS, column_for, readable_cells, row_to_data
+from triage.services.import_rows import (
+    PERSON_COLUMNS,
+    VICTIM_COLUMNS,
+    column_for,
+    readable_cells,
+    row_to_data,
+)
 from triage.services.intake_validation import IntakeInvalid
 from triage.services.referral_creation import create_referral
 from triage.settings import Settings
@@ -115,6 +121,8 @@ def expected_columns(ruleset: RuleSet) -> list[str]:
     columns = list(SIMPLE_COLUMNS[:5])
     for role in ("victim", "perpetrator"):
         columns += [f"{role}_{name}" for name in PERSON_COLUMNS]
+        if role == "victim":
+            columns += VICTIM_COLUMNS  # optional equality and safe-contact columns
     columns += list(SIMPLE_COLUMNS[5:])
     columns += [f"dash_{q.number}" for q in ruleset.dash_questions]
     return columns

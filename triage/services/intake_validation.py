@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 from sqlalchemy import func, or_, select
 
+from triage.equality import derived_flags
 from triage.extensions import db
 from triage.field_validation import check_fields
 from triage.models import Referral
@@ -101,6 +102,7 @@ def check_referral(
     _check_sender(errors, clean)
     for role in ROLES:
         _check_person(errors, role, clean, received_day)
+    _derive_equality_flags(errors, clean.get("victim"))
     _check_checklist(errors, data, clean, ruleset, received_day, now.astimezone(LONDON).date())
     victim, perpetrator = _resolve_people(errors, data, clean, viewer)
     facts = _facts(data, clean, received_at, victim, perpetrator)
@@ -180,6 +182,25 @@ def _check_person(errors: Errors, role: str, clean: dict[str, Any], today: date)
         )
     if len(errors.items) > before:
         clean[role] = None
+
+
+_DISAGREES = {
+    "racially_minoritised": "Racially minoritised does not agree with the ethnic group given",
+    "lgbt": "LGBT+ does not agree with the sexual orientation or trans status given",
+    "disabled": "Disabled does not agree with the disability answer given",
+}
+
+
+def _derive_equality_flags(errors: Errors, victim: dict[str, Any] | None) -> None:
+    """The SafeLives flags follow the victim's equality codes; a flag given beside a code
+    must agree with it (an API client may still send the flags alone)."""
+    if victim is None:
+        return
+    for flag, value in derived_flags(victim).items():
+        given = victim.get(flag)
+        if given is not None and given != value:
+            errors.add(f"victim.{flag}", _DISAGREES[flag])
+        victim[flag] = value
 
 
 def _check_checklist(

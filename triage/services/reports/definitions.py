@@ -12,7 +12,7 @@ from triage.rules import MARAC_CRITERIA  # noqa: F401  (re-exported: the criteri
 from triage.workdays import WorkingCalendar
 
 # Bump when a definition changes: every page and file carries it, so a figure can be traced.
-DEFINITIONS_VERSION = "2026-12-01.1"
+DEFINITIONS_VERSION = "2026-12-01.2"  # .2: "prefer not to say" apart from not recorded
 
 # An offer "reached the victim" with these outcomes; any outcome counts as an attempt.
 REACHED_OUTCOMES = ("accepted", "declined")

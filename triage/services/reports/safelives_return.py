@@ -3,8 +3,9 @@ the cases discussed, repeats, children in the households, referrals from partner
 other than the police, and the victims who are racially minoritised, LGBT+, disabled, male
 or aged 16-17, and the perpetrators aged 17 or under (docs/reports.md).
 
-Each equality figure comes with its "not recorded" count: the intake does not yet ask for
-ethnicity, sexual orientation or disability, so most cases are "not recorded" there."""
+Each equality figure comes with its "not recorded" count; the three flags derived from the
+victim's equality codes (triage/equality.py) also with a "prefer not to say" count, which is
+not part of "not recorded"."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import CTE, Date, case, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
+from triage.equality import PREFER_NOT
 from triage.models import PersonDetails
 from triage.services.reports.definitions import DEFINITIONS_VERSION, DateRange, ReportSettings
 from triage.services.reports.marac_performance import heard_cases
@@ -33,18 +35,23 @@ FIELDS: tuple[tuple[str, str, bool], ...] = (
     ("perpetrator_under_18", "Perpetrators aged 17 or under", True),
 )
 
+# The figures whose flag comes from a code that can be "prefer not to say".
+DECLINABLE = ("racially_minoritised", "lgbt", "disabled")
+
 
 @dataclass
 class ReturnRow:
     label: str  # the meeting's London date, or "Total"
     values: dict[str, int]
     not_recorded: dict[str, int]
+    prefer_not_to_say: dict[str, int]
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, _label, recorded in FIELDS:
             value = self.values[key]
             out[key] = [value, self.not_recorded[key]] if recorded else value
+        out["prefer_not_to_say"] = dict(self.prefer_not_to_say)
         return out
 
 
@@ -113,12 +120,7 @@ def safelives_return(
         "repeats": _sum(c.is_repeat),
         "children": func.coalesce(func.sum(c.children), 0),
         "not_police": _sum(c.source_agency.not_in(settings.police_sources)),
-        "racially_minoritised": _sum(victim.racially_minoritised.is_(True)),
-        "racially_minoritised_nr": _sum(victim.racially_minoritised.is_(None)),
-        "lgbt": _sum(victim.lgbt.is_(True)),
-        "lgbt_nr": _sum(victim.lgbt.is_(None)),
-        "disabled": _sum(victim.disabled.is_(True)),
-        "disabled_nr": _sum(victim.disabled.is_(None)),
+        **_declinable(victim),
         "male": _sum(victim.gender == "male"),
         "male_nr": _sum(victim.gender.is_(None)),
         "aged_16_17": _sum((dob > born_18) & (dob <= born_16)),
@@ -143,13 +145,33 @@ def safelives_return(
     )
 
 
+def _declinable(victim) -> dict[str, Any]:
+    """Yes, not recorded (no flag and no "prefer not to say"), and "prefer not to say" (no
+    flag: the code that gives it was declined) for the three derived flags."""
+    declined = {
+        "racially_minoritised": victim.ethnicity == PREFER_NOT,
+        "lgbt": (victim.sexual_orientation == PREFER_NOT) | (victim.trans == PREFER_NOT),
+        "disabled": victim.disability == PREFER_NOT,
+    }
+    columns: dict[str, Any] = {}
+    for key in DECLINABLE:
+        flag = getattr(victim, key)
+        said_no = func.coalesce(declined[key], False).is_(False)
+        columns[key] = _sum(flag.is_(True))
+        columns[f"{key}_nr"] = _sum(flag.is_(None) & said_no)
+        columns[f"{key}_pnts"] = _sum(flag.is_(None) & ~said_no)
+    return columns
+
+
 def _row(label: str, mapping) -> ReturnRow:
     values = {key: int(mapping[key] or 0) for key, _l, _r in FIELDS}
     not_recorded = {key: int(mapping[f"{key}_nr"] or 0) for key, _l, r in FIELDS if r}
-    return ReturnRow(label, values, not_recorded)
+    declined = {key: int(mapping[f"{key}_pnts"] or 0) for key in DECLINABLE}
+    return ReturnRow(label, values, not_recorded, declined)
 
 
 def _total(rows: list[ReturnRow]) -> ReturnRow:
     values = {key: sum(r.values[key] for r in rows) for key, _l, _r in FIELDS}
     not_recorded = {key: sum(r.not_recorded[key] for r in rows) for key, _l, rec in FIELDS if rec}
-    return ReturnRow("Total", values, not_recorded)
+    declined = {key: sum(r.prefer_not_to_say[key] for r in rows) for key in DECLINABLE}
+    return ReturnRow("Total", values, not_recorded, declined)

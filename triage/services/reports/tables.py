@@ -14,6 +14,7 @@ from triage.services.reports.definitions import (
     MARAC_CRITERIA,
 )
 from triage.services.reports.marac_performance import MaracReport
+from triage.services.reports.safelives_return import DECLINABLE as SAFELIVES_DECLINABLE
 from triage.services.reports.safelives_return import FIELDS as SAFELIVES_FIELDS
 from triage.services.reports.safelives_return import SafeLivesReturn
 from triage.services.reports.timeliness import MCIC_LABELS, Figures, TimelinessReport
@@ -195,6 +196,13 @@ def safelives_tables(
                 [
                     f"{label}: not recorded",
                     *(suppression.count(r.not_recorded[key], below) for r in columns),
+                ]
+            )
+        if key in SAFELIVES_DECLINABLE:
+            table.rows.append(
+                [
+                    f"{label}: prefer not to say",
+                    *(suppression.count(r.prefer_not_to_say[key], below) for r in columns),
                 ]
             )
     return ReportTables(
