@@ -139,6 +139,7 @@ class BaseConfig:
             ),
             "MARAC_CAPACITY": _env_int("MARAC_CAPACITY", cls.MARAC_CAPACITY),
             "PROXY_COUNT": _env_int("PROXY_COUNT", cls.PROXY_COUNT),
+            "RATELIMIT_LOGIN": _env("RATELIMIT_LOGIN", cls.RATELIMIT_LOGIN),
             "RATELIMIT_API": _env("RATELIMIT_API", cls.RATELIMIT_API),
             "RATELIMIT_API_USER": _env("RATELIMIT_API_USER", cls.RATELIMIT_API_USER),
             "RATELIMIT_EXPORT": _env("RATELIMIT_EXPORT", cls.RATELIMIT_EXPORT),

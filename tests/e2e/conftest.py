@@ -73,7 +73,12 @@ def live_server(tmp_path_factory) -> Iterator[dict]:
         for key, value in os.environ.items()
         if key not in {"DATABASE_URL", "REDIS_URL", "TRIAGE_INSTANCE_PATH"}
     }
-    env.update(TRIAGE_ENV="development", TRIAGE_INSTANCE_PATH=str(instance))
+    # Every test signs in from 127.0.0.1: more than a person's per-IP sign-in limit allows.
+    env.update(
+        TRIAGE_ENV="development",
+        TRIAGE_INSTANCE_PATH=str(instance),
+        RATELIMIT_LOGIN="600 per minute",
+    )
     _flask(env, "db", "upgrade")
     _flask(env, "triage", "seed-demo")
     port = _free_port()

@@ -22,8 +22,16 @@ def sign_in_as(page, local_part: str, flask_cli) -> None:
     page.get_by_label("Password", exact=True).fill(demo_password(local_part))
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/sign-in/code"))
-    for _attempt in range(3):
-        code = flask_cli("triage", "demo-code", email).strip().split()[-1]
+    for _attempt in range(4):
+        try:
+            code = flask_cli("triage", "demo-code", email).strip().split()[-1]
+        except AssertionError as refused:
+            # Other tests signed in as this demo user in the same 30 seconds and used up its
+            # codes for now: wait for the next step, as a person with the app would.
+            if "used up" not in str(refused):
+                raise
+            time.sleep(30 - time.time() % 30 + 0.5)
+            continue
         page.get_by_label(re.compile("code", re.IGNORECASE)).first.fill(code)
         page.get_by_role("button", name="Continue").click()
         page.wait_for_load_state()
