@@ -62,6 +62,15 @@ def _consistent_referral(body: dict, now: datetime) -> None:
     if isinstance(body.get("police_reference"), str) and body["police_reference"].strip():
         body["police_reference"] = f"ST-{uuid.uuid4().hex[:12]}"
     victim, perpetrator = body.get("victim"), body.get("perpetrator")
+    if isinstance(victim, dict):  # a SafeLives flag given beside its code must agree with it
+        for code, flag in (
+            ("ethnicity", "racially_minoritised"),
+            ("sexual_orientation", "lgbt"),
+            ("trans", "lgbt"),
+            ("disability", "disabled"),
+        ):
+            if victim.get(code) is not None:
+                victim.pop(flag, None)
     if isinstance(perpetrator, dict) and isinstance(victim, dict):
         names = ("first_name", "last_name")
         if match_key(*(victim[n] for n in names)) == match_key(*(perpetrator[n] for n in names)):
