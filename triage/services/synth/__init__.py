@@ -12,6 +12,7 @@ name in `TABLES`.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -80,7 +81,10 @@ def build(*, referrals: int, days: int, seed: int, now: datetime, settings: Sett
     calendar = current_calendar(settings.calendar)
     start = now - timedelta(days=days)
     staff = _staff(writer, ids, chain, start)
-    meetings = Meetings(ids.next["marac_meetings"], start, now, calendar)
+    # Enough weekly meetings for the volume (about a third of referrals meet the criteria;
+    # 25 places each, some pushed to the next week, as in a busy area).
+    per_week = max(1, math.ceil(referrals / days * 7 * 0.35 / 22))
+    meetings = Meetings(ids.next["marac_meetings"], start, now, calendar, per_week)
     ids.next["marac_meetings"] += len(meetings.rows)
     _meetings(writer, chain, meetings)
     ruleset = active_ruleset()

@@ -324,7 +324,7 @@ class CaseMaker:
             row = {
                 "id": ids.take("due_actions"), "kind": kind, "referral_id": referral["id"],
                 "due_at": due_at, "key": due_action_key(referral["id"], kind, due_at),
-                "status": "pending", "attempts": 0, "last_error": None, "result": None,
+                "status": "enqueued", "attempts": 0, "last_error": None, "result": None,
                 "enqueued_at": received, "done_at": None, "created_at": received,
             }  # fmt: skip
             planned[kind] = due_at.isoformat()
