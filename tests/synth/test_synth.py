@@ -6,7 +6,7 @@ that verifies, determinism for a seed, and the refusals."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -138,3 +138,20 @@ def test_the_command_builds_and_reports(app, app_ctx):
     assert "50 referrals in" in result.output
     assert _count(Referral) == 50
     assert audit.verify_stored_chain().ok
+
+
+def test_a_regions_volume_gets_several_meetings_a_week(app_ctx):
+    from triage.services.calendar import current_calendar
+    from triage.services.synth.meetings import CAPACITY, Meetings
+
+    calendar = current_calendar(app_settings().calendar)
+    meetings = Meetings(1, NOW - timedelta(days=60), NOW, calendar, per_week=3)
+    starts = [row["starts_at"] for row in meetings.rows]
+    assert len(starts) == len(set(starts))  # one meeting per time
+    slots = [row["scheduled_for"] for row in meetings.rows if row["scheduled_for"]]
+    assert len(slots) == len(set(slots)) == len(starts) // 3  # one schedule slot a week
+    at = NOW - timedelta(days=30)
+    placed = [meetings.allocate(at) for _ in range(3 * CAPACITY + 1)]
+    first_ids = {meeting["id"] for meeting, _ in placed[:CAPACITY]}
+    assert len(first_ids) == 1 and all(row[0]["cutoff_at"] > at for row in placed)
+    assert placed[-1][1] is not None  # the fourth meeting's case was pushed from a full one

@@ -2,7 +2,8 @@
 with the default cut-off (5 working days before) and capacity (25 cases); a listing goes to
 the earliest meeting whose cut-off has not passed and that has room, as `marac_listing`
 allocates, and a full meeting pushes it to the next. A larger area (a region's volume) holds
-several meetings each Thursday (`per_week`), an hour apart, as several MARACs would."""
+several meetings each Thursday (`per_week`), an hour apart, as several MARACs would (the
+schedule's slot names the first; the others are added meetings, `scheduled_for` empty)."""
 
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ class Meetings:
         self.rows.append(
                 {"id": first_id + len(self.rows), "starts_at": starts, "cutoff_at": cutoff,
                  "capacity": CAPACITY, "status": "held" if starts <= end else "scheduled",
-                 "note": None, "scheduled_for": day, "created_at": starts - timedelta(days=56)},
+                 "note": None, "scheduled_for": day if slot == 0 else None,
+                 "created_at": starts - timedelta(days=56)},
         )  # fmt: skip
         self.used.append(0)
 
