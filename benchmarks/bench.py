@@ -14,6 +14,7 @@ in the machine's load falls on both.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -181,10 +182,12 @@ def load(port: int, paths: list[str], *, method="GET", body=None, headers=(), ra
         os.unlink(body)
     result = json.loads(done.stdout.strip().splitlines()[-1])
     if result["errors"]:
-        raise SystemExit(
-            f"load on {paths[0]}: {result['errors']} errors, e.g. {result['first_error']}"
-        )
+        raise BenchFailure(f"{result['errors']} errors, e.g. {result['first_error']}")
     return result
+
+
+class BenchFailure(RuntimeError):
+    """A figure that could not be measured (errors or time-outs): shown in the table."""
 
 
 def bodies_file(rng: random.Random, serial: list[int], count: int) -> str:
@@ -202,6 +205,7 @@ def bodies_file(rng: random.Random, serial: list[int], count: int) -> str:
 class Figures:
     def __init__(self) -> None:
         self.values: dict[str, dict] = {}
+        self.failures: dict[str, str] = {}
 
     def add(self, name: str, unit: str, value: float, baseline_name: str, baseline: float,
             better: str = "higher") -> None:  # fmt: skip
@@ -211,6 +215,9 @@ class Figures:
         )  # fmt: skip
         entry["runs"].append(value)
         entry["baseline_runs"].append(baseline)
+
+    def fail(self, name: str, why: str) -> None:
+        self.failures[name] = why
 
     def table(self) -> str:
         head = (
@@ -228,6 +235,8 @@ class Figures:
                 f"{name + ' (' + e['unit'] + ')':34} {m:>10.1f} {spread:>17} "
                 f"{e['baseline']:>34} {b:>10.1f} {ratio:>7}"
             )
+        for name, why in self.failures.items():
+            lines.append(f"{name:34} NOT MEASURED: {why}")
         lines.append("ratio: how many times slower than the baseline (1.0x = as fast)")
         return "\n".join(lines)
 
@@ -246,7 +255,9 @@ def http_figures(figures: Figures, env: dict, token: str, cookies: dict, ids: di
              expect=201, seconds=2)  # fmt: skip
         load(triage_port, ["/screening/", f"/referrals/{ids['referral']}"], headers=[screener],
              seconds=2)  # fmt: skip
-        load(triage_port, [f"/marac/meetings/{ids['meeting']}"], headers=[coordinator], seconds=2)
+        with contextlib.suppress(BenchFailure):  # measured, and reported, in the runs
+            load(triage_port, [f"/marac/meetings/{ids['meeting']}"], headers=[coordinator],
+                 seconds=2)  # fmt: skip
         load(baseline_port, ["/table"], seconds=1)
         for _run in range(RUNS):
             body = bodies_file(rng, serial, 6000)
@@ -271,7 +282,11 @@ def http_figures(figures: Figures, env: dict, token: str, cookies: dict, ids: di
                 ("case page", f"/referrals/{ids['referral']}", screener),
                 ("MARAC agenda", f"/marac/meetings/{ids['meeting']}", coordinator),
             ):
-                page = load(triage_port, [path], headers=[cookie])
+                try:
+                    page = load(triage_port, [path], headers=[cookie])
+                except BenchFailure as failure:
+                    figures.fail(f"page: {name}", str(failure))
+                    continue
                 figures.add(f"page: {name}", "req/s", page["rps"], "200-row Jinja table",
                             table["rps"])  # fmt: skip
     finally:
@@ -370,7 +385,8 @@ def main() -> None:
           f"{THREADS} client threads, gunicorn 2 sync workers\n")  # fmt: skip
     print(figures.table())
     result = {"machine": machine, "scale": SCALE, "runs": RUNS, "at": _now().isoformat(),
-              "figures": figures.values}  # fmt: skip
+              "figures": figures.values,
+              "failures": figures.failures}  # fmt: skip
     out.write_text(json.dumps(result, indent=2))
     print(f"\nresults: {out}")
 

@@ -60,14 +60,20 @@ def main() -> None:
             path = args.path[i % len(args.path)]
             body = bodies[i % len(bodies)] if bodies else None
             started = time.perf_counter()
-            conn.request(args.method, path, body, headers)
-            response = conn.getresponse()
-            response.read()
+            try:
+                conn.request(args.method, path, body, headers)
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException) as exc:  # e.g. a worker timed out
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
+                status = type(exc).__name__
             elapsed = time.perf_counter() - started
             with lock:
                 latencies.append(elapsed)
-                if response.status != args.expect:
-                    errors.append(f"{response.status} {path}")
+                if status != args.expect:
+                    errors.append(f"{status} {path}")
         conn.close()
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(args.threads)]
