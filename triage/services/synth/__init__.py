@@ -103,6 +103,8 @@ def build(*, referrals: int, days: int, seed: int, now: datetime, settings: Sett
     chain.release(None)
     writer.write(AuditEvent.__table__, chain.take())
     writer.reset_sequences(t.__table__ for t in TABLES)
+    if writer.postgres:
+        connection.execute(text("ANALYZE"))  # the planner's statistics for the new rows
     return Report(dict(writer.written), chain.seq)
 
 
