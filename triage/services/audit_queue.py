@@ -6,8 +6,10 @@ inside it), so the chain lock is held only for that INSERT and the COMMIT, not f
 of the request. An event recorded inside a savepoint that is rolled back (`attempt(...)`) is
 dropped with it; a rollback of the whole transaction drops them all.
 
-Reading the trail in the same transaction still sees what was recorded: a SELECT on the
-audit table appends the queue first (read your own writes).
+Reading the trail in the same transaction still sees what was recorded: a SELECT whose
+entity is `AuditEvent` (or a Core SELECT from its table) appends the queue first (read your
+own writes); code that reads the table otherwise (raw SQL, a join from another entity)
+calls `audit.flush_queued()` first.
 """
 
 from __future__ import annotations
@@ -102,9 +104,11 @@ def _before_select(state: ORMExecuteState) -> None:
     if not state.is_select or not state.session.info.get(_QUEUE) or not _reads:
         return
     table = _reads[0]
-    mappers = [mapper.local_table for mapper in state.all_mappers]
-    froms = getattr(state.statement, "get_final_froms", lambda: [])()
-    if any(t is table for t in mappers) or any(
-        getattr(f, "name", None) == table.name for f in froms
-    ):
+    mappers = state.all_mappers
+    if mappers:  # an ORM query: its entities name the tables (cheap)
+        hit = any(mapper.local_table is table for mapper in mappers)
+    else:  # Core, e.g. select(func.count()).select_from(table): look at its FROM list
+        froms = getattr(state.statement, "get_final_froms", lambda: [])()
+        hit = any(getattr(f, "name", None) == table.name for f in froms)
+    if hit:
         write_queued(state.session)
