@@ -292,7 +292,11 @@ def http_figures(figures: Figures, env: dict, token: str, cookies: dict, ids: di
     finally:
         for process in (triage, baseline):
             process.terminate()
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a worker stuck in a slow page
+                process.kill()
+                process.wait()
 
 
 def job_figures(figures: Figures, app, url: str) -> None:
