@@ -2,14 +2,14 @@
 of person matching, which scanned every referral / person row (issue 11: the intake's cost
 grew with the size of the database)
 
-Revision ID: 0010_intake_lookup_indexes
-Revises: 0009_audit_chain_version
+Revision ID: 0012_intake_lookup_indexes
+Revises: 0009_audit_chain_version (main has since added 0010 and 0011: rechain after its head)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_intake_lookup_indexes"
+revision = "0012_intake_lookup_indexes"
 down_revision = "0009_audit_chain_version"
 branch_labels = None
 depends_on = None
