@@ -34,7 +34,7 @@ class Referral(db.Model):
     __table_args__ = (
         Index("ix_referrals_received_at", "received_at"),
         Index("ix_referrals_status_due", "status", "offer_due_at"),
-        # The duplicate check compares references without case (migration 0010).
+        # The duplicate check compares references without case (migration 0012).
         Index("ix_referrals_police_reference_lower", text("lower(police_reference)")),
     )
 
