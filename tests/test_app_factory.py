@@ -13,15 +13,17 @@ from config import (
     database_url_for_sqlalchemy,
     transport_problems,
 )
+from triage.totp_keys import new_key
 
 
 def test_production_refuses_to_start_without_its_own_secrets(monkeypatch):
-    for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL"):
+    for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "TOTP_ENCRYPTION_KEY"):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(RuntimeError) as excinfo:
         ProductionConfig.from_environment()
     message = str(excinfo.value)
     assert "SECRET_KEY" in message
+    assert "TOTP_ENCRYPTION_KEY" in message
     assert "DATABASE_URL" in message
     assert "REDIS_URL" in message
 
@@ -34,8 +36,18 @@ def test_production_refuses_a_default_looking_secret(monkeypatch):
         ProductionConfig.from_environment()
 
 
+def test_production_refuses_a_malformed_totp_key(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("DATABASE_URL", "postgres://db/triage?sslmode=verify-full")
+    monkeypatch.setenv("REDIS_URL", "rediss://cache:6379/0")
+    monkeypatch.setenv("TOTP_ENCRYPTION_KEY", "too-short")
+    with pytest.raises(RuntimeError, match=r"TOTP_ENCRYPTION_KEY: a TOTP encryption key must be"):
+        ProductionConfig.from_environment()
+
+
 def test_production_accepts_real_settings(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("TOTP_ENCRYPTION_KEY", new_key())
     monkeypatch.setenv("DATABASE_URL", "postgres://db/triage?sslmode=verify-full")
     monkeypatch.setenv("REDIS_URL", "rediss://cache:6379/0")
     values = ProductionConfig.from_environment()
@@ -56,6 +68,7 @@ def test_production_accepts_real_settings(monkeypatch):
 )
 def test_production_refuses_plain_transport_off_the_machine(monkeypatch, name, url, problem):
     monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("TOTP_ENCRYPTION_KEY", new_key())
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/triage?sslmode=require")
     monkeypatch.setenv("REDIS_URL", "rediss://cache:6379/0")
     monkeypatch.delenv("ALLOW_INSECURE_TRANSPORT", raising=False)

@@ -32,6 +32,7 @@ BLUEPRINTS = {
     "offers",
     "ops",
     "people",
+    "reports",
     "rulesets",
     "screening",
     "web",

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from config import BaseConfig, config_class, database_url_for_sqlalchemy
+from triage.totp_keys import new_key
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,15 +48,19 @@ def register_config(app: Flask, config, overrides: dict) -> None:
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app)
+    if not app.config.get("TOTP_ENCRYPTION_KEY"):
+        app.config["TOTP_ENCRYPTION_KEY"] = _instance_secret(app, "totp_key", new_key)
     if cls.ENV_NAME == "production":
         app.debug = False  # never, whatever FLASK_DEBUG says
 
 
-def _instance_secret(app: Flask) -> str:
+def _instance_secret(
+    app: Flask, name: str = "secret_key", make: Callable[[], str] | None = None
+) -> str:
     """Development only: a random key kept in the instance folder, never in the repository."""
-    path = Path(app.instance_path) / "secret_key"
+    path = Path(app.instance_path) / name
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
+        path.write_text(make() if make else secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -135,6 +141,9 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
         nav.extend(getattr(module, "NAV", []))
     # Rule-set administration and replay, bulk import, JSON API.
+    from triage.api import contacts as _api_contacts  # noqa: F401 (its routes join api_views.bp)
+    from triage.api import reports as _api_reports  # noqa: F401  (adds the report routes to api.bp)
+    from triage.api import screening as _api_screening  # noqa: F401  (adds its routes)
     from triage.api import views as api_views
     from triage.imports import views as imports_views
     from triage.rulesets import views as rulesets_views
@@ -145,20 +154,27 @@ def register_blueprints(app: Flask) -> None:
     # S2S morning list, support offers, MARAC meetings and agendas.
     from triage.marac import views as marac_views
     from triage.offers import views as offers_views
+    from triage.screening import decisions as decision_views
     from triage.screening import views as screening_views
 
-    for module in (screening_views, offers_views, marac_views):
+    for module in (screening_views, decision_views, offers_views, marac_views):
         app.register_blueprint(module.bp)
         nav.extend(getattr(module, "NAV", []))
     # Audit history and chain verification; closing referrals and subject-access export;
     # the screening team's possible-earlier-referral tasks.
     from triage.audit_admin import views as audit_admin_views
+    from triage.cases import views as cases_views
     from triage.lifecycle import views as lifecycle_views
     from triage.people import views as people_views
 
-    for module in (audit_admin_views, lifecycle_views, people_views):
+    for module in (audit_admin_views, lifecycle_views, people_views, cases_views):
         app.register_blueprint(module.bp)
         nav.extend(getattr(module, "NAV", []))
+    # Manager reports (issue 10): timeliness, MARAC performance, the SafeLives return.
+    from triage.reports import views as reports_views
+
+    app.register_blueprint(reports_views.bp)
+    nav.extend(reports_views.NAV)
     app.extensions["triage_nav"] = nav
 
 

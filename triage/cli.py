@@ -28,7 +28,12 @@ def _settings() -> Settings:
 @click.option("--agency", default="")
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES))
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def create_user(email, name, agency, roles, password_stdin):
+@click.option(
+    "--must-change-password",
+    is_flag=True,
+    help="The password is for someone else: they must change it when they first sign in.",
+)
+def create_user(email, name, agency, roles, password_stdin, must_change_password):
     """Create a user with one or more roles."""
     from triage.services.accounts import AccountError
     from triage.services.accounts import create_user as create
@@ -46,6 +51,7 @@ def create_user(email, name, agency, roles, password_stdin):
             password=password,
             actor=Actor.system("cli"),
             now=utcnow(),
+            must_change_password=must_change_password,
         )
     except AccountError as exc:
         db.session.rollback()
@@ -162,10 +168,27 @@ def demo_code(email):
     if user is None:
         raise click.ClickException("No demo account with that e-mail address")
     try:
-        code = code_for(user, utcnow())
+        code = code_for(user, utcnow(), keys=_settings().totp_keys)
     except DemoRefused as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Code for {user.email}: {code}")
+
+
+@triage_cli.command("rotate-totp-key")
+def rotate_totp_key():
+    """Re-encrypt every TOTP secret under the current TOTP_ENCRYPTION_KEY (and encrypt any
+    still in clear). Run after a new key is set with the old one in TOTP_ENCRYPTION_OLD_KEYS;
+    then the old key can be dropped (docs/operations.md)."""
+    from triage.services.mfa import rotate_secrets
+    from triage.totp_keys import TotpKeyError
+
+    keys = _settings().totp_keys
+    try:
+        count = rotate_secrets(keys, Actor.system("cli"), now=utcnow())
+    except TotpKeyError as exc:
+        raise click.ClickException(f"{exc}: add it to TOTP_ENCRYPTION_OLD_KEYS") from exc
+    db.session.commit()
+    click.echo(f"Re-encrypted {count} TOTP secret(s) under key {keys.current_id}")
 
 
 @triage_cli.command("verify-audit")
@@ -333,3 +356,26 @@ def replay(ruleset_file, version, date_from, date_to):
     db.session.commit()  # the audit event of the run; no referral is changed
     for line in replaying.report_lines(report):
         click.echo(line)
+
+
+@triage_cli.command("recompute-working-hours")
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Recompute every offer under today's calendar, not only those without a value.",
+)
+def recompute_working_hours(refresh):
+    """Fill (or refresh) each offer's stored working hours, used by the reports."""
+    from triage.services.calendar import current_calendar
+    from triage.services.reports import working_hours
+    from triage.timeutil import utcnow
+
+    result = working_hours.recompute(
+        db.session,
+        calendar=current_calendar(_settings().calendar),
+        refresh=refresh,
+        actor=Actor.system("cli"),
+        now=utcnow(),
+    )
+    db.session.commit()
+    click.echo(f"Examined {result.examined} offers; {result.changed} changed")

@@ -25,6 +25,9 @@ class MaracSettings:
     capacity: int = 25
     cutoff_working_days: int = 5
     weeks_ahead: int = 12  # how far ahead meetings are generated
+    # After the meeting (DOMAIN.md): minutes and actions to agencies, IDVA feedback to victim.
+    minutes_working_days: int = 3
+    feedback_working_days: int = 2
 
     def __post_init__(self) -> None:
         if not 0 <= self.weekday <= 6:
@@ -33,6 +36,8 @@ class MaracSettings:
             raise ValueError("MARAC_CAPACITY must be at least 1")
         if self.cutoff_working_days < 1:
             raise ValueError("MARAC_CUTOFF_WORKING_DAYS must be at least 1")
+        if self.minutes_working_days < 1 or self.feedback_working_days < 1:
+            raise ValueError("MARAC follow-up deadlines must be at least 1 working day")
 
     @classmethod
     def from_config(cls, config: dict) -> MaracSettings:
@@ -47,7 +52,25 @@ class MaracSettings:
             capacity=int(config.get("MARAC_CAPACITY", 25)),
             cutoff_working_days=int(config.get("MARAC_CUTOFF_WORKING_DAYS", 5)),
             weeks_ahead=int(config.get("MARAC_SCHEDULE_WEEKS_AHEAD", 12)),
+            minutes_working_days=int(config.get("MARAC_MINUTES_WORKING_DAYS", 3)),
+            feedback_working_days=int(config.get("MARAC_FEEDBACK_WORKING_DAYS", 2)),
         )
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """One follow-up deadline after a meeting: a reminder at opening time on the day it falls
+    due, and the deadline itself (close of business), when a miss escalates."""
+
+    remind_at: datetime
+    due_at: datetime
+
+
+def follow_up(meeting_start: datetime, working_days: int, calendar: WorkingCalendar) -> FollowUp:
+    """The deadline `working_days` working days after the meeting's (London) day."""
+    day = calendar.add_working_days(calendar.local_date(meeting_start), working_days)
+    opening = datetime.combine(day, calendar.opening_time, tzinfo=calendar.timezone)
+    return FollowUp(remind_at=opening.astimezone(UTC), due_at=calendar.close_of_business_on(day))
 
 
 @dataclass(frozen=True)

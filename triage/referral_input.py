@@ -31,6 +31,15 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from triage.equality import (
+    DISABILITY,
+    ETHNICITIES,
+    PHONE_MAX,
+    PHONE_PATTERN,
+    SAFE_TIMES_MAX,
+    SEXUAL_ORIENTATIONS,
+    TRANS,
+)
 from triage.models.referral import SOURCE_AGENCIES
 from triage.rules import ANSWERS
 from triage.vocabulary import (
@@ -51,12 +60,25 @@ CALLOUTS_MAX = 1000
 CODE_MAX = 40
 CODES_MAX = 50
 QUESTION_NUMBER = r"^[1-9][0-9]?$"
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$")
+# Dates and times are taken between these years only (nothing real is outside them, and a
+# year 1 or 9999 cannot be moved to UTC); the published patterns say the same.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+_YEAR = "(19[0-9]{2}|20[0-9]{2}|2100)"
+DATE_PATTERN = f"^{_YEAR}-[0-9]{{2}}-[0-9]{{2}}$"
+# RFC 3339 as JSON Schema's "date-time" has it: seconds required, an offset or Z.
+DATETIME_PATTERN = (
+    f"^{_YEAR}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}(\\.[0-9]{{1,6}})?"
+    "(Z|[+-][0-9]{2}:[0-9]{2})$"
+)
+_DATE = re.compile(DATE_PATTERN)
+_DATETIME = re.compile(DATETIME_PATTERN)
+_ANY_YEAR_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 # What `normalise_postcode` accepts, as a JSON Schema pattern (spaces anywhere; or blank).
+_SP = "[ \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"
 POSTCODE_PATTERN = (
-    r"^\s*$|^\s*([A-Za-z]\s*){1,2}[0-9]\s*([A-Za-z0-9]\s*)?[0-9]\s*[A-Za-z]\s*[A-Za-z]\s*$"
+    f"^{_SP}*$|^{_SP}*([A-Za-z]{_SP}*){{1,2}}[0-9]{_SP}*([A-Za-z0-9]{_SP}*)?[0-9]{_SP}*"
+    f"[A-Za-z]{_SP}*[A-Za-z]{_SP}*$"
 )
 
 
@@ -65,12 +87,16 @@ POSTCODE_PATTERN = (
 
 def normalise_postcode(value: str) -> str | None:
     """'e151aa' -> 'E15 1AA'; None if it is not the shape of a UK postcode."""
-    match = _POSTCODE.match(re.sub(r"\s+", "", value.upper()))
+    compact = re.sub(_SP, "", value)
+    if not re.fullmatch(r"[A-Za-z0-9]+", compact):  # ASCII only, as the pattern says
+        return None
+    match = _POSTCODE.match(compact.upper())
     return f"{match.group(1)} {match.group(2)}" if match else None
 
 
 def _blank_is_none(value: object) -> object:
-    return None if value is None or (isinstance(value, str) and not value.strip()) else value
+    blank = isinstance(value, str) and not value.strip(_SPACE_CHARS)
+    return None if value is None or blank else value
 
 
 def _a_date(value: object) -> object:
@@ -78,23 +104,41 @@ def _a_date(value: object) -> object:
     if isinstance(value, datetime):
         raise PydanticCustomError("date_not_datetime", "must be a date, not a date and time")
     if isinstance(value, date):
-        return value
-    if isinstance(value, str) and _DATE.match(value.strip()):
+        return _in_range(value)
+    if isinstance(value, str) and _DATE.match(value):
         try:
-            return date.fromisoformat(value.strip())
+            return date.fromisoformat(value)
         except ValueError:
             pass
+    if isinstance(value, str) and _ANY_YEAR_DATE.match(value):
+        raise _out_of_range()
     raise PydanticCustomError("date_format", "must be a date as YYYY-MM-DD")
+
+
+def _out_of_range() -> PydanticCustomError:
+    return PydanticCustomError("date_range", f"must be between {FIRST_YEAR} and {LAST_YEAR}")
+
+
+def _in_range(value: date) -> date:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise _out_of_range()
+    return value
 
 
 def _a_moment(value: object) -> object:
     """An aware datetime, or an ISO 8601 string with a UTC offset."""
-    if isinstance(value, str) and _DATETIME.match(value.strip()):
+    if isinstance(value, str) and _DATETIME.match(value):
         # 30 February matches the pattern: it stays text and is reported below.
         with contextlib.suppress(ValueError):
-            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    elif isinstance(value, str) and re.match(r"^\d{4}-\d{2}-\d{2}T[\d:.]+$", value.strip()):
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    elif isinstance(value, str) and re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+$", value):
         raise PydanticCustomError("naive_datetime", "must carry a time zone")
+    elif (
+        isinstance(value, str)
+        and _ANY_YEAR_DATE.match(value)
+        and not FIRST_YEAR <= int(value[:4]) <= LAST_YEAR
+    ):
+        raise _out_of_range()
     if not isinstance(value, datetime):
         raise PydanticCustomError(
             "datetime_format",
@@ -102,6 +146,7 @@ def _a_moment(value: object) -> object:
         )
     if value.tzinfo is None or value.utcoffset() is None:
         raise PydanticCustomError("naive_datetime", "must carry a time zone")
+    _in_range(value.date())
     return value.astimezone(UTC)
 
 
@@ -126,22 +171,81 @@ def _question_key(value: object) -> object:
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-def _text(max_length: int) -> Any:
-    return Annotated[str, Strict(), StringConstraints(strip_whitespace=True, max_length=max_length)]
+# Characters refused in text (issue 12): C0 and C1 controls (newline, carriage return and
+# tab are allowed in multi-line fields), and in one-line fields (names, references) the
+# bidirectional overrides and isolates that make a name display as something else.
+CONTROL = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f"
+LINE_BREAKS = "\\t\\n\\r"
+BIDI = "\\u202a-\\u202e\\u2066-\\u2069"
+# Blank means only these (ECMAScript's whitespace, spelt out so that the published pattern
+# and the server mean the same characters).
+SPACES = "\\t\\n\\u000b\\u000c\\r " + _SP[1:-1]
+_SPACE_CHARS = (
+    "".join(
+        chr(c) for c in (*range(9, 14), 32, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029)
+    )
+    + "\u202f\u205f\u3000\ufeff"
+)
+_CONTROL_RE = re.compile(f"[{CONTROL}]")
+_LINE_BREAK_RE = re.compile(f"[{LINE_BREAKS}]")
+_BIDI_RE = re.compile(f"[{BIDI}]")
 
 
-def _required_text(max_length: int) -> Any:
-    """Text that must be given: blank (spaces only) is not given."""
+def text_pattern(*, multiline: bool, required: bool) -> str:
+    """The JSON Schema pattern of a text field: what `_clean_text` accepts, exactly."""
+    allowed = f"[^{CONTROL}]" if multiline else f"[^{CONTROL}{LINE_BREAKS}{BIDI}]"
+    if not required:
+        return f"^{allowed}*$"
+    solid = f"[^{CONTROL}{SPACES}{BIDI}]" if not multiline else f"[^{CONTROL}{SPACES}]"
+    return f"^{allowed}*{solid}{allowed}*$"
+
+
+def text_problem(value: str, *, multiline: bool) -> str | None:
+    """Why this text is refused (an error kind), or None: the one rule every door uses."""
+    if _CONTROL_RE.search(value) or (not multiline and _LINE_BREAK_RE.search(value)):
+        return "control_characters"
+    if not multiline and _BIDI_RE.search(value):
+        return "bidi_characters"
+    return None
+
+
+_TEXT_MESSAGES = {
+    "control_characters": "must not contain control characters",
+    "bidi_characters": "must not contain right-to-left or left-to-right override characters",
+}
+
+
+def _clean_text(multiline: bool, required: bool) -> Any:
+    def clean(value: str) -> str:
+        kind = text_problem(value, multiline=multiline)
+        if kind:
+            raise PydanticCustomError(kind, _TEXT_MESSAGES[kind])
+        value = value.strip(_SPACE_CHARS)
+        if required and not value:
+            raise PydanticCustomError("required", "is required")
+        return value
+
+    return clean
+
+
+def _text(max_length: int, *, multiline: bool = False, required: bool = False) -> Any:
+    """Text, its length counted as given (before trimming, as JSON Schema counts it)."""
     return Annotated[
         str,
         Strict(),
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
-        Field(json_schema_extra={"pattern": r"\S"}),
+        StringConstraints(max_length=max_length),
+        AfterValidator(_clean_text(multiline, required)),
+        Field(json_schema_extra={"pattern": text_pattern(multiline=multiline, required=required)}),
     ]
 
 
-def _optional_text(max_length: int) -> Any:
-    return Annotated[_text(max_length) | None, BeforeValidator(_blank_is_none)]
+def _required_text(max_length: int) -> Any:
+    """One-line text that must be given: blank (spaces only) is not given."""
+    return _text(max_length, required=True)
+
+
+def _optional_text(max_length: int, *, multiline: bool = False) -> Any:
+    return Annotated[_text(max_length, multiline=multiline) | None, BeforeValidator(_blank_is_none)]
 
 
 def _unique(codes: list[str] | None) -> list[str] | None:
@@ -166,12 +270,28 @@ def _required_choice(codes: Mapping[str, str]) -> Any:
 
 _UNIQUE = {"uniqueItems": True}
 Flag = Annotated[Annotated[bool, Strict()] | None, Field(description="null = not known")]
-ADate = Annotated[date, BeforeValidator(_a_date)]
-Moment = Annotated[datetime, BeforeValidator(_a_moment)]
+ADate = Annotated[
+    date, BeforeValidator(_a_date), Field(json_schema_extra={"pattern": DATE_PATTERN})
+]
+Moment = Annotated[
+    datetime, BeforeValidator(_a_moment), Field(json_schema_extra={"pattern": DATETIME_PATTERN})
+]
 QuestionKey = Annotated[
     str, BeforeValidator(_question_key), StringConstraints(pattern=QUESTION_NUMBER)
 ]
-Whole = Annotated[int, Strict()]
+
+
+def _integral(value: object) -> object:
+    """JSON Schema counts 2.0 as an integer (JSON has one number type): so does the server."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def whole(minimum: int, maximum: int | None = None) -> Any:
+    """A whole number within its bounds (the bounds inside, so the schema states them)."""
+    bounds = Field(ge=minimum) if maximum is None else Field(ge=minimum, le=maximum)
+    return Annotated[int, Strict(), bounds, BeforeValidator(_integral)]
 
 
 # --------------------------------------------------------------------------- the models
@@ -186,7 +306,10 @@ class Person(_Input):
 
     first_name: _required_text(NAME_MAX)
     last_name: _required_text(NAME_MAX)
-    date_of_birth: ADate | None = None
+    date_of_birth: Annotated[
+        ADate | None,
+        Field(description="Not after the day received; the victim must be aged 16 or over on it."),
+    ] = None
     postcode: Annotated[
         _optional_text(POSTCODE_MAX),
         AfterValidator(_postcode),
@@ -196,10 +319,55 @@ class Person(_Input):
         ),
     ] = None
     gender: _choice(GENDERS) | None = None
-    address: _optional_text(ADDRESS_MAX) = None
+    address: _optional_text(ADDRESS_MAX, multiline=True) = None
     racially_minoritised: Flag = None
     lgbt: Flag = None
     disabled: Flag = None
+
+
+# ---- the victim's equality codes and safe contact (optional; triage/equality.py) ----
+
+
+def _phone(value: str | None) -> str | None:
+    if value is not None and not re.match(PHONE_PATTERN, value):
+        raise PydanticCustomError(
+            "phone", "must be a UK phone number, like 07700 900123 or 020 7946 0000"
+        )
+    return value
+
+
+def _optional_choice(codes: Mapping[str, str], description: str) -> Any:
+    return Annotated[_choice(codes) | None, Field(description=description)]
+
+
+SafeFlag = Annotated[
+    Annotated[bool, Strict()] | None, Field(description="null = not known (don't know)")
+]
+
+
+class Victim(Person):
+    """The victim: a person, with equality codes and how to contact them safely. A code
+    sets its SafeLives flag (`racially_minoritised`, `lgbt`, `disabled`); a flag given
+    beside a code must agree with it."""
+
+    ethnicity: _optional_choice(ETHNICITIES, "ONS 2021 ethnic group; null = not recorded") = None
+    sexual_orientation: _optional_choice(SEXUAL_ORIENTATIONS, "null = not recorded") = None
+    trans: _optional_choice(TRANS, "Trans or has a trans history; null = not recorded") = None
+    disability: _optional_choice(DISABILITY, "Considers themselves disabled") = None
+    phone: Annotated[
+        _optional_text(PHONE_MAX),
+        AfterValidator(_phone),
+        Field(
+            description="A UK phone number, e.g. 07700 900123",
+            json_schema_extra={"pattern": r"^\s*$|" + PHONE_PATTERN},
+        ),
+    ] = None
+    safe_to_call: SafeFlag = None
+    safe_to_leave_message: SafeFlag = None
+    safe_to_write: SafeFlag = None
+    safe_times: Annotated[
+        _optional_text(SAFE_TIMES_MAX), Field(description="When it is safe to make contact")
+    ] = None
 
 
 class Facts(_Input):
@@ -214,10 +382,8 @@ class Facts(_Input):
         ),
     ] = None
     police_callouts_12m: Annotated[
-        Whole,
+        whole(0, CALLOUTS_MAX),
         Field(
-            ge=0,
-            le=CALLOUTS_MAX,
             description="Police call-outs for domestic abuse to this victim in the last 12 "
             "months. Missing means 0; null is refused (an unknown count is not zero).",
         ),
@@ -227,7 +393,7 @@ class Facts(_Input):
         Field(description="The practitioner judges the case high risk whatever the score."),
     ] = None
     professional_judgement_reason: Annotated[
-        _optional_text(JUDGEMENT_REASON_MAX),
+        _optional_text(JUDGEMENT_REASON_MAX, multiline=True),
         Field(description="Required when professional_judgement is true."),
     ] = None
     victim_needs: _codes("Victim's complex needs, codes of the rule set.") = None
@@ -251,11 +417,14 @@ class ReferralCreate(Facts):
             "defaults to now; never in the future."
         ),
     ] = None
-    victim: Person
-    perpetrator: Person | None = None
-    children_in_household: Annotated[Whole, Field(ge=0, le=CHILDREN_MAX)] = 0
+    victim: Victim
+    perpetrator: Annotated[
+        Person | None,
+        Field(description="Not the victim (the same name and date of birth is refused)."),
+    ] = None
+    children_in_household: whole(0, CHILDREN_MAX) = 0
     dash_details: Annotated[
-        dict[QuestionKey, _text(ANSWER_DETAIL_MAX)] | None,
+        dict[QuestionKey, _text(ANSWER_DETAIL_MAX, multiline=True)] | None,
         Field(
             description="Question number to free-text detail for that answer.",
             json_schema_extra={"propertyNames": {"pattern": QUESTION_NUMBER}},
@@ -270,7 +439,8 @@ class ReferralCreate(Facts):
         Field(description="Required when any answer is given; not after the day received."),
     ] = None
     detail: Annotated[
-        _optional_text(DETAIL_MAX), Field(description="Detail of the incident (free text).")
+        _optional_text(DETAIL_MAX, multiline=True),
+        Field(description="Detail of the incident (free text)."),
     ] = None
     consent_basis: _required_choice(CONSENT_BASES)
 
@@ -278,8 +448,8 @@ class ReferralCreate(Facts):
 class ReferralInput(ReferralCreate):
     """The web form's referral: a near match the practitioner confirmed is named by id."""
 
-    victim_person_id: Annotated[Whole, Field(ge=1)] | None = None
-    perpetrator_person_id: Annotated[Whole, Field(ge=1)] | None = None
+    victim_person_id: whole(1) | None = None
+    perpetrator_person_id: whole(1) | None = None
 
 
 class AssessRequest(Facts):
@@ -290,6 +460,6 @@ class AssessRequest(Facts):
         Moment | None,
         Field(
             description="When this victim and perpetrator were last referred to MARAC, if "
-            "ever (for the repeat criterion)."
+            "ever (for the repeat criterion); not after received_at."
         ),
     ] = None

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from triage.marac_rules import MaracSettings
+from triage.totp_keys import TotpKeyring
 
 # Checkpoints are signed with a key derived from SECRET_KEY (unless one is configured), so the
 # session-signing key itself never signs them.
@@ -43,6 +44,9 @@ class Settings:
     audit_checkpoint_path: Path
     audit_checkpoint_key: bytes
     rq_queues: tuple[str, ...]
+    totp_keys: TotpKeyring
+    # How far ahead of our clock a referral's "received at" may be (a sender's fast clock).
+    received_clock_skew: timedelta = timedelta(minutes=5)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], instance_path: str | Path) -> Settings:
@@ -62,6 +66,8 @@ class Settings:
             audit_checkpoint_path=_checkpoint_path(config, instance_path),
             audit_checkpoint_key=_checkpoint_key(config),
             rq_queues=tuple(config["RQ_QUEUES"]),
+            received_clock_skew=config.get("RECEIVED_CLOCK_SKEW", timedelta(minutes=5)),
+            totp_keys=TotpKeyring.from_config(config),
         )
 
     @property

@@ -12,7 +12,7 @@ from types import ModuleType
 
 from rq.cron import CronScheduler
 
-from workers import jobs
+from workers import jobs, report_jobs
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,10 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("audit-checkpoint", jobs.write_audit_checkpoint, "default", 120, cron="7 * * * *"),
     # Erase referrals past their retention date (03:30 UTC, after meeting generation).
     PeriodicJob("purge-expired", jobs.purge_expired_records, "default", 1800, cron="30 3 * * *"),
+    # Delete prepared report files past their time to live (REPORT_EXPORT_TTL).
+    PeriodicJob(
+        "purge-report-exports", report_jobs.purge_expired_exports, "default", 120, interval=300
+    ),
 )
 
 

@@ -115,13 +115,18 @@ def test_a_screener_closes_a_referral_through_the_route(app, client, login_as):
     token = csrf_token(client, url)
     empty = client.post(url, data={"reason": "", "csrf_token": token})
     assert empty.status_code == 400
-    done = client.post(url, data={"reason": "Support ended", "csrf_token": token})
+    data = {"reason": "support_completed", "detail": "Ended well", "csrf_token": token}
+    shown = client.post(url, data=data)  # the confirmation page: nothing closed yet
+    assert shown.status_code == 200 and "You are closing" in shown.text
+    done = client.post(url, data={**data, "confirmed": "yes"})
     assert done.status_code == 302
     with app.app_context():
         referral = db.session.get(Referral, referral_id)
         assert referral.status == "closed" and referral.retention_until is not None
         (event,) = _events("referral.close")
-        assert event.reason == "Support ended"
+        # The reason's code only: free text never goes into the audit trail.
+        assert event.reason is None and event.details["reason_code"] == "support_completed"
+        assert "Ended well" not in str(event.details)
     assert "Kept until" in client.get(url).text
 
 

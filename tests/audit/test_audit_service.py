@@ -17,6 +17,7 @@ from triage.extensions import db
 from triage.models import AuditEvent, DueAction, Referral
 from triage.services import accounts, audit, lifecycle, subject_access
 from triage.services.actor import Actor
+from triage.services.calendar import current_calendar
 
 WEB_ACTOR = Actor("user", "7", request_id="req-123", ip="203.0.113.9", user_id=7)
 
@@ -29,7 +30,7 @@ def test_an_event_carries_time_actor_action_object_details_reason_request_and_ip
         object_type="referral",
         object_id=12,
         details={"reference": "R000012"},
-        reason="Support ended",
+        reason="support_ended",
         now=datetime(2026, 3, 2, 10, 0, 0, 999, tzinfo=UTC),
     )
     # Queued until the commit; a read of the trail in the same transaction appends it first.
@@ -44,7 +45,7 @@ def test_an_event_carries_time_actor_action_object_details_reason_request_and_ip
         "referral",
         "12",
     )
-    assert stored.details == {"reference": "R000012"} and stored.reason == "Support ended"
+    assert stored.details == {"reference": "R000012"} and stored.reason == "support_ended"
     assert (stored.request_id, stored.ip) == ("req-123", "203.0.113.9")
     assert stored.hash == audit.chain_hash(stored.prev_hash, stored)
 
@@ -92,7 +93,7 @@ def test_a_failed_audit_write_leaves_no_data_change(app, committed, monkeypatch)
         with pytest.raises(IntegrityError):
             lifecycle.close_referral(
                 referral_id,
-                reason="Support ended",
+                reason="support_completed",
                 actor=ACTOR,
                 now=NOW,
                 years=app_settings().retention_years,
@@ -143,7 +144,7 @@ def _offer_record():
     from triage.services import offers
 
     referral = make_referral()
-    offer = offers.record_offer(
+    offer = offers.record_contact(
         referral.id,
         made_at=NOW,
         method="phone",
@@ -152,6 +153,7 @@ def _offer_record():
         late_reason=None,
         actor=ACTOR,
         now=NOW,
+        calendar=current_calendar(app_settings().calendar),
     )
     return "referral", offer.referral_id
 
@@ -184,7 +186,7 @@ def _referral_close():
     referral = make_referral()
     lifecycle.close_referral(
         referral.id,
-        reason="Support ended",
+        reason="support_completed",
         actor=ACTOR,
         now=NOW,
         years=app_settings().retention_years,
@@ -196,7 +198,7 @@ def _referral_erase():
     referral = make_referral()
     lifecycle.close_referral(
         referral.id,
-        reason="Support ended",
+        reason="support_completed",
         actor=ACTOR,
         now=NOW,
         years=app_settings().retention_years,
@@ -209,7 +211,7 @@ def _person_anonymise():
     referral = make_referral(with_perpetrator=False)
     lifecycle.close_referral(
         referral.id,
-        reason="Support ended",
+        reason="support_completed",
         actor=ACTOR,
         now=NOW,
         years=app_settings().retention_years,

@@ -137,7 +137,7 @@ def test_each_checkpoint_ships_the_new_events_as_metadata_only_log_lines(
     first = append_events(2)
     audit_checkpoint.write_checkpoint(NOW, settings=app_settings())
     later = audit.record(
-        "referral.close", ACTOR, object_type="referral", object_id=5, reason="Moved to Leeds"
+        "referral.close", ACTOR, object_type="referral", object_id=5, reason="moved_away"
     )
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="triage.audit.events"):

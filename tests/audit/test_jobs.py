@@ -33,7 +33,7 @@ def test_purge_job_erases_what_is_past_retention(app_ctx):
     referral = make_referral()
     lifecycle.close_referral(
         referral.id,
-        reason="Support ended",
+        reason="support_completed",
         actor=ACTOR,
         now=_long_ago(),
         years=app_settings().retention_years,

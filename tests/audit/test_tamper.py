@@ -118,7 +118,7 @@ def test_the_app_role_may_only_select_and_insert_on_the_audit_table():
             with pytest.raises(DBAPIError, match="permission denied"), db.session.begin_nested():
                 db.session.execute(text(sql))
         # The rest of the data stays writable for the app.
-        db.session.execute(text("UPDATE person_details SET gender = gender"))
+        db.session.execute(text("UPDATE persons SET match_name = match_name"))
     finally:
         db.session.execute(text("RESET ROLE"))
     assert audit.verify_stored_chain().ok

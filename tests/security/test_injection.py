@@ -131,6 +131,13 @@ def test_stored_xss_payloads_render_inert(app, client, login_as):
     problems, escaped_on = [], []
     for route, url, response in _pages(app, client, world):
         body = response.get_data(as_text=True)
+        if response.mimetype == "text/csv":
+            # A download, never rendered: text as typed (formula-neutralised), not HTML.
+            if not response.headers.get("Content-Disposition", "").startswith("attachment"):
+                problems.append(f"{url}: CSV served inline")
+            if response.headers.get("X-Content-Type-Options") != "nosniff":
+                problems.append(f"{url}: CSV without nosniff")
+            continue
         if route.is_api or response.mimetype == "application/json":
             if response.mimetype != "application/json":
                 problems.append(f"{url}: API answered {response.mimetype}")

@@ -110,3 +110,15 @@ def test_a_405_says_which_methods_the_url_allows(client, api_user):  # noqa: F81
     api = client.put("/api/v1/referrals", headers=user.headers)
     assert api.status_code == 405
     assert "POST" in api.headers["Allow"]
+
+
+def test_a_nul_in_an_api_query_is_a_field_error(client, api_user):  # noqa: F811
+    user = api_user("manager")
+    response = client.get(
+        "/api/v1/reports/timeliness?from=2026-01-01&to=2026-01-31&as_of=x%00y",
+        headers=user.headers,
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == [
+        {"field": "as_of", "message": "must not contain NUL characters"}
+    ]

@@ -10,6 +10,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from tests.factories import make_user
+from tests.settings_support import app_settings
 from tests.web.test_sign_in import (
     TEST_TOTP_SECRET,
     add_user,
@@ -22,7 +23,7 @@ from tests.web.test_sign_in import (
 from triage.extensions import db
 from triage.models import AuthSession, User
 from triage.models.user import RecoveryCode
-from triage.services import mfa
+from triage.services import mfa, recovery_codes
 
 T0 = "2026-11-25 10:00:07 +0000"
 T0_EPOCH = int(datetime.fromisoformat("2026-11-25T10:00:07+00:00").timestamp())
@@ -65,7 +66,12 @@ def test_first_sign_in_enrols_with_qr_code_and_shows_recovery_codes_once(app, cl
         assert "<script>" not in page.text.replace(" ", "")
         with app.app_context():
             pending = db.session.scalar(select(AuthSession).order_by(AuthSession.id.desc()))
-            secret = pending.pending_totp_secret
+            keys = app_settings().totp_keys
+            assert pending.pending_totp_key_id == keys.current_id  # encrypted while pending
+            secret = keys.open(
+                pending.pending_totp_secret, pending.pending_totp_key_id, owner=user_id
+            )
+            assert secret not in pending.pending_totp_secret
         assert " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)) in page.text
         assert client.get("/sign-in/set-up").text.count(secret[:4]) >= 1  # same secret again
 
@@ -87,7 +93,9 @@ def test_first_sign_in_enrols_with_qr_code_and_shows_recovery_codes_once(app, cl
         assert client.get("/").status_code == 200
     with app.app_context():
         user = db.session.get(User, user_id)
-        assert user.totp_secret == secret
+        # G3: stored encrypted under the current key, readable only with it.
+        assert secret not in user.totp_secret and user.totp_key_id == keys.current_id
+        assert mfa.stored_secret(user, keys) == secret
         stored = db.session.scalars(
             select(RecoveryCode.code_hash).where(RecoveryCode.user_id == user_id)
         ).all()
@@ -136,7 +144,7 @@ def test_codes_within_one_step_of_drift_are_accepted(app, client):
 def test_recovery_code_works_once(app, client):
     user_id = add_user(app, roles=["screener"], email="lost@example.test")
     with app.app_context():
-        codes = mfa.new_recovery_codes(db.session.get(User, user_id), now=_now())
+        codes = recovery_codes.issue(db.session.get(User, user_id), now=_now())
         db.session.commit()
     password_step(client, "lost@example.test")
     response = code_step(client, codes[3].upper().replace("-", " "))  # typed loosely
@@ -212,7 +220,7 @@ def test_password_step_expires_after_ten_minutes(app, client):
 def test_admin_reset_makes_the_user_enrol_again(app, client, login_as):
     with app.app_context():
         target = make_user(roles=["idva"], totp_secret=TEST_TOTP_SECRET)
-        mfa.new_recovery_codes(target, now=_now())
+        recovery_codes.issue(target, now=_now())
         db.session.commit()
         target_id, email = target.id, target.email
     other = app.test_client()

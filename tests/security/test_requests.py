@@ -1,5 +1,6 @@
 """Requests that must change nothing: a POST without its CSRF token (400, every table as it
-was), and any GET by any role (only the session's last activity and view events move)."""
+was but for the one `csrf.failed` audit event, G14), and any GET by any role (only the
+session's last activity and view events move)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from triage.models import AuditEvent
 from triage.permissions.capabilities import ROLE_CAPABILITIES
 
 ROLES = sorted(ROLE_CAPABILITIES)
-# Audit events a read may add: views, disclosures and refusals (never a change of data).
-READ_EVENT = re.compile(r"(^access\.denied$|\.view$|\.view\.)")
+# Audit events a read may add: views, disclosures (a print or export of what was shown) and
+# refusals (never a change of data).
+READ_EVENT = re.compile(r"(^access\.denied$|\.view$|\.view\.|\.print$|\.export$)")
 _FIELD = re.compile(r"<(input|select|textarea)\b([^>]*)>", re.I)
 _ATTR = re.compile(r'(\w[\w-]*)="([^"]*)"')
 
@@ -55,16 +57,30 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(app, client, log
             page = client.get(url) if _has_get(app, route) else None
             data = form_data(page.text) if page is not None and page.status_code == 200 else {}
             data.pop("csrf_token", None)
-            before = snapshot(app)
+            before = snapshot(app, skip_tables=AUDIT)
+            seq = _max_audit_seq(app)
             response = client.post(url, data=data)
-            after = snapshot(app)
+            after = snapshot(app, skip_tables=AUDIT)
             where = f"POST {url} [{variant}] -> {response.status_code}"
             if response.status_code != 400:
                 problems.append(f"{where}: expected 400 without a CSRF token")
             if changed(before, after):
                 problems.append(f"{where}: changed {changed(before, after)}")
+            events = _events_after(app, seq)
+            expected = [("csrf.failed", {"endpoint": route.endpoint, "method": "POST"}, None)]
+            if events != expected:
+                problems.append(f"{where}: audit events {events}, expected {expected}")
     assert client.get("/").status_code == 200  # sign-out without a token did not sign out
     assert problems == [], "\n".join(problems)
+
+
+AUDIT = frozenset({"audit_events"})
+
+
+def _events_after(app, seq: int) -> list[tuple]:
+    with app.app_context():
+        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.seq > seq)).all()
+        return [(e.action, e.details, e.reason) for e in rows]
 
 
 def _sign_out_route(app):
@@ -116,3 +132,20 @@ def test_every_get_leaves_the_database_unchanged(app, client, login_as, role):
             if writes:
                 problems.append(f"{where}: recorded {writes}")
     assert problems == [], "\n".join(problems)
+
+
+def test_a_csrf_failure_is_audited_without_the_form_and_kept(app, client):
+    """G14: the refused sign-in is rolled back, but its `csrf.failed` event is committed by
+    the request boundary; the event names the endpoint and method, never what was typed."""
+    seq = _max_audit_seq(app)
+    response = client.post(
+        "/sign-in", data={"email": "someone@example.test", "password": "Hunter2-secret-typed"}
+    )
+    assert response.status_code == 400
+    events = _events_after(app, seq)
+    assert events == [("csrf.failed", {"endpoint": "auth.sign_in", "method": "POST"}, None)]
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.seq > seq))
+        stored = repr((event.details, event.reason, event.object_id))
+        assert "someone@" not in stored and "Hunter2" not in stored
+        assert event.actor_type == "anonymous"

@@ -249,6 +249,7 @@ def _production_app(app, monkeypatch):
     from triage import create_app
 
     monkeypatch.setenv("SECRET_KEY", "p" * 48)
+    monkeypatch.setenv("TOTP_ENCRYPTION_KEY", app.config["TOTP_ENCRYPTION_KEY"])
     monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
     monkeypatch.setenv("REDIS_URL", app.config["REDIS_URL"])
     return create_app("production")

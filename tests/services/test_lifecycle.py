@@ -29,7 +29,7 @@ def test_closing_sets_closed_at_and_the_retention_date_and_is_audited_with_the_r
     referral = make_referral()
     lifecycle.close_referral(
         referral.id,
-        reason="Support ended",
+        reason="support_completed",
         actor=ACTOR,
         now=NOW,
         years=app_settings().retention_years,
@@ -38,7 +38,9 @@ def test_closing_sets_closed_at_and_the_retention_date_and_is_audited_with_the_r
     assert referral.closed_at == NOW
     assert referral.retention_until == date(2032, 3, 2)  # six years, the default
     (event,) = _events("referral.close")
-    assert event.object_id == str(referral.id) and event.reason == "Support ended"
+    assert event.object_id == str(referral.id) and event.reason is None
+    assert event.details["reason_code"] == "support_completed"
+    assert event.details["detail_given"] is False
     assert event.details["changes"]["status"] == {"from": "received", "to": "closed"}
 
 
@@ -46,7 +48,7 @@ def test_the_retention_period_is_configurable(app, monkeypatch):
     monkeypatch.setitem(app.config, "RETENTION_YEARS_AFTER_CLOSURE", 2)
     referral = make_referral()
     lifecycle.close_referral(
-        referral.id, reason="Moved away", actor=ACTOR, now=NOW, years=app_settings().retention_years
+        referral.id, reason="moved_away", actor=ACTOR, now=NOW, years=app_settings().retention_years
     )
     assert referral.retention_until == date(2028, 3, 2)
 
@@ -70,15 +72,19 @@ def test_closing_needs_a_reason_and_an_open_referral():
             referral.id, reason="  ", actor=ACTOR, now=NOW, years=app_settings().retention_years
         )
     lifecycle.close_referral(
-        referral.id, reason="Done", actor=ACTOR, now=NOW, years=app_settings().retention_years
+        referral.id, reason="duplicate", actor=ACTOR, now=NOW, years=app_settings().retention_years
     )
     with pytest.raises(lifecycle.LifecycleError, match="already closed"):
         lifecycle.close_referral(
-            referral.id, reason="Again", actor=ACTOR, now=NOW, years=app_settings().retention_years
+            referral.id,
+            reason="duplicate",
+            actor=ACTOR,
+            now=NOW,
+            years=app_settings().retention_years,
         )
     with pytest.raises(lifecycle.LifecycleError):
         lifecycle.close_referral(
-            999_999, reason="x", actor=ACTOR, now=NOW, years=app_settings().retention_years
+            999_999, reason="duplicate", actor=ACTOR, now=NOW, years=app_settings().retention_years
         )
 
 
@@ -97,7 +103,7 @@ def _closed(referral_kwargs=None, closed=NOW):
     db.session.flush()
     lifecycle.close_referral(
         referral.id,
-        reason="Support ended",
+        reason="support_completed",
         actor=ACTOR,
         now=closed,
         years=app_settings().retention_years,
@@ -239,7 +245,10 @@ def _with_marac_action(referral):
     meeting = MaracMeeting(starts_at=NOW + timedelta(days=3), cutoff_at=NOW, capacity=25)
     db.session.add(meeting)
     db.session.flush()
-    listing = MaracListing(meeting_id=meeting.id, referral_id=referral.id, move_reason="Moved")
+    # Heard, with its one action blocked: nothing keeps the case open at MARAC.
+    listing = MaracListing(
+        meeting_id=meeting.id, referral_id=referral.id, move_reason="Moved", status="heard"
+    )
     db.session.add(listing)
     db.session.flush()
     action = MaracAction(
@@ -259,7 +268,7 @@ def test_purge_erases_marac_move_reasons_and_action_text_but_keeps_the_facts():
     listing, action = _with_marac_action(referral)
     lifecycle.close_referral(
         referral.id,
-        reason="Support ended",
+        reason="support_completed",
         actor=ACTOR,
         now=NOW,
         years=app_settings().retention_years,
@@ -294,3 +303,79 @@ def test_purge_deletes_referral_drafts_nobody_has_saved_for_a_month():
     assert report.drafts == 1
     owners = db.session.scalars(select(ReferralDraft.user_id)).all()
     assert owners == [fresh_user.id]
+
+
+def test_only_the_lead_may_override_a_case_open_at_marac():
+    from tests.factories import make_user
+    from triage.models import MaracListing, MaracMeeting
+    from triage.services.actor import Actor
+
+    referral = make_referral()
+    meeting = MaracMeeting(starts_at=NOW + timedelta(days=9), cutoff_at=NOW, capacity=25)
+    db.session.add(meeting)
+    db.session.flush()
+    listing = MaracListing(meeting_id=meeting.id, referral_id=referral.id)
+    db.session.add(listing)
+    db.session.flush()
+    screener = Actor.for_user(make_user(roles=["screener"]))
+    with pytest.raises(lifecycle.CloseRefused) as refused:
+        lifecycle.close_referral(
+            referral.id, reason="duplicate", override=True, actor=screener, now=NOW, years=6
+        )
+    assert refused.value.blockers.listings == [listing]
+    assert referral.status == "received" and listing.status == "listed"
+    lead = Actor.for_user(make_user(roles=["s2s_lead"]))
+    lifecycle.close_referral(
+        referral.id, reason="duplicate", override=True, actor=lead, now=NOW, years=6
+    )
+    assert referral.status == "closed" and listing.status == "withdrawn"
+
+
+def test_the_purge_erases_the_closure_detail_but_keeps_its_code():
+    referral = make_referral()
+    lifecycle.close_referral(
+        referral.id,
+        reason="referred_elsewhere",
+        detail="Refuge in Leeds, arranged by her sister",
+        actor=ACTOR,
+        now=NOW,
+        years=6,
+    )
+    lifecycle.purge_expired(now=LATER, actor=ACTOR)
+    assert referral.closure_detail is None and referral.closure_reason == "referred_elsewhere"
+
+
+def test_a_reason_needing_detail_is_refused_without_it():
+    referral = make_referral()
+    with pytest.raises(lifecycle.LifecycleError, match="Details"):
+        lifecycle.close_referral(
+            referral.id, reason="referred_elsewhere", detail=" ", actor=ACTOR, now=NOW, years=6
+        )
+    with pytest.raises(lifecycle.LifecycleError, match="Reason for closing"):
+        lifecycle.close_referral(referral.id, reason="bored", actor=ACTOR, now=NOW, years=6)
+
+
+def test_a_case_closed_before_its_listing_job_runs_is_never_listed():
+    from tests.factories import make_user
+    from tests.intake_support import NOW as RECEIVED
+    from tests.intake_support import referral_data
+    from triage.models import DueAction, MaracListing
+    from triage.services.actor import Actor
+    from triage.services.due_action_run import run_due_action
+    from triage.services.referral_creation import create_referral
+
+    referrer = Actor.for_user(make_user(roles=["referrer"]))
+    referral = create_referral(
+        referral_data(yes=15), actor=referrer, now=RECEIVED, settings=app_settings()
+    ).referral
+    lifecycle.close_referral(referral.id, reason="duplicate", actor=ACTOR, now=RECEIVED, years=6)
+    action = db.session.scalar(
+        select(DueAction).where(
+            DueAction.referral_id == referral.id, DueAction.kind == "marac_listing"
+        )
+    )
+    result = run_due_action(action.id, now=RECEIVED, actor=ACTOR, settings=app_settings())
+    assert result["outcome"] == "referral closed"
+    assert not db.session.scalars(
+        select(MaracListing).where(MaracListing.referral_id == referral.id)
+    ).all()

@@ -7,10 +7,20 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from tests.factories import make_user
 from tests.marac_support import ACTOR, make_referral
+from tests.settings_support import app_settings
 from triage.extensions import db
-from triage.models import AuditEvent
-from triage.services.offers import OfferError, is_on_time, record_offer
+from triage.models import AuditEvent, Notification
+from triage.services.calendar import current_calendar
+from triage.services.notifications import notify
+from triage.services.offers import (
+    OfferError,
+    attempt_count,
+    is_on_time,
+    reached_victim,
+    record_contact,
+)
 
 RECEIVED = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)  # Monday 09:00 -> due Tuesday 17:00
 DUE = datetime(2026, 2, 3, 17, 0, tzinfo=UTC)
@@ -26,9 +36,10 @@ def _record(referral, **changes):
         "late_reason": None,
         "actor": ACTOR,
         "now": NOW,
+        "calendar": current_calendar(app_settings().calendar),
     }
     values.update(changes)
-    return record_offer(referral.id, **values)
+    return record_contact(referral.id, **values)
 
 
 def _events():
@@ -65,16 +76,68 @@ def test_one_second_late_requires_a_reason(app_ctx):
     [event] = _events()
     assert event.details["on_time"] is False
     assert event.details["late_reason"] == "not_contactable"
-    assert event.reason == "Three calls"
+    # G16: the explanation stays on the offer; the trail has only the code.
+    assert event.reason == "not_contactable" and event.details["reason_given"] is True
+    assert offer.late_reason_detail == "Three calls"
 
 
-def test_second_offer_keeps_the_status_and_is_audited(app_ctx):
+def test_an_attempt_keeps_the_case_waiting_and_the_later_offer_takes_it_off(app_ctx):
     referral = make_referral(RECEIVED)
-    _record(referral, outcome="no_contact")
-    _record(referral, made_at=DUE - timedelta(hours=1), outcome="accepted")
-    assert referral.status == "offer_made"
+    _record(referral, outcome="no_contact", made_at=DUE - timedelta(hours=3))
+    _record(referral, outcome="unsafe_to_contact", made_at=DUE - timedelta(hours=2))
+    assert referral.status == "received" and not reached_victim(referral)
+    assert attempt_count(referral) == 2
+    _record(referral, made_at=DUE - timedelta(hours=1), outcome="declined")
+    assert referral.status == "offer_made" and reached_victim(referral)
+    attempts = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "contact.attempt").order_by(AuditEvent.seq)
+    ).all()
+    assert [e.details["outcome"] for e in attempts] == ["no_contact", "unsafe_to_contact"]
+    assert [e.details["first_offer"] for e in attempts] == [False, False]
+    [offer_event] = _events()
+    assert offer_event.details["first_offer"] is True
+    _record(referral, made_at=DUE, outcome="accepted")
     assert [e.details["first_offer"] for e in _events()] == [True, False]
-    assert len(referral.offers) == 2
+    db.session.expire(referral)
+    assert len(referral.offers) == 4
+
+
+def test_an_attempt_after_the_due_time_needs_no_reason_but_a_late_offer_does(app_ctx):
+    referral = make_referral(RECEIVED)
+    late = DUE + timedelta(hours=2)
+    attempt = _record(referral, made_at=late, outcome="no_contact", late_reason="other")
+    assert attempt.late_reason is None and referral.late_reason is None
+    assert referral.offer_due_at == DUE  # the deadline never moves
+    with pytest.raises(OfferError) as problem:
+        _record(referral, made_at=late + timedelta(minutes=5), outcome="accepted")
+    assert set(problem.value.errors) == {"late_reason"}
+    offer = _record(referral, made_at=late + timedelta(minutes=5), late_reason="not_contactable")
+    assert offer.late_reason == "not_contactable" and referral.status == "offer_made"
+    assert referral.offer_due_at == DUE
+
+
+def test_an_offer_marks_the_overdue_notices_done_and_an_attempt_does_not(app_ctx):
+    user = make_user(roles=["s2s_lead"])
+    referral, other = make_referral(RECEIVED), make_referral(RECEIVED)
+    for ref in (referral, other):
+        notify([user], kind="offer_escalation", message="overdue", now=DUE, referral_id=ref.id)
+    notify([user], kind="other_kind", message="kept", now=DUE, referral_id=referral.id)
+    _record(referral, made_at=NOW, outcome="no_contact")
+    assert _unread(user) == {
+        (referral.id, "offer_escalation"),
+        (other.id, "offer_escalation"),
+        (referral.id, "other_kind"),
+    }
+    _record(referral, made_at=NOW, outcome="accepted", late_reason="not_contactable")
+    assert _unread(user) == {(other.id, "offer_escalation"), (referral.id, "other_kind")}
+
+
+def _unread(user) -> set[tuple[int, str]]:
+    db.session.expire_all()
+    rows = db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+    return {(n.referral_id, n.kind) for n in rows}
 
 
 @pytest.mark.parametrize(

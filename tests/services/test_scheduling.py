@@ -11,7 +11,8 @@ from tests.settings_support import app_settings
 from tests.workers.support import ACTOR, actions, audit_actions, make_referral
 from triage.extensions import db
 from triage.models import DueAction, Notification, Offer, OutboxMessage
-from triage.services import due_action_plan, due_action_run
+from triage.services import due_action_plan, due_action_run, offers
+from triage.services.calendar import current_calendar
 
 # Monday 23 November 2026, 10:00 London (GMT): the offer is due Tuesday 17:00.
 RECEIVED = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -196,3 +197,35 @@ def test_escalation_without_an_s2s_lead_goes_to_the_screeners(app_ctx):
     assert result["outcome"] == "escalated to screeners (no S2S lead)"
     assert result["notified"] == [screener.id]
     assert len(result["mail_ids"]) == 1
+
+
+@pytest.mark.parametrize("outcome", ["no_contact", "unsafe_to_contact"])
+def test_an_attempt_does_not_stop_the_reminder_or_the_escalation(app_ctx, outcome):
+    lead = make_user(roles=["s2s_lead"])
+    screener = make_user(roles=["screener"])
+    referral = make_referral(RECEIVED)
+    due_action_plan.plan_for_referral(referral, now=RECEIVED, actor=ACTOR, settings=app_settings())
+    offers.record_contact(
+        referral.id,
+        made_at=DUE - timedelta(hours=4),
+        method="phone",
+        outcome=outcome,
+        notes=None,
+        late_reason=None,
+        actor=ACTOR,
+        now=DUE - timedelta(hours=4),
+        calendar=current_calendar(app_settings().calendar),
+    )
+    assert referral.status == "received"
+    rows = actions(referral.id)
+    reminded = due_action_run.run_due_action(
+        rows["offer_reminder"].id,
+        now=DUE - timedelta(hours=2),
+        actor=ACTOR,
+        settings=app_settings(),
+    )
+    assert reminded["outcome"] == "reminded" and screener.id in reminded["notified"]
+    escalated = due_action_run.run_due_action(
+        rows["offer_escalation"].id, now=DUE, actor=ACTOR, settings=app_settings()
+    )
+    assert escalated["outcome"] == "escalated" and escalated["notified"] == [lead.id]

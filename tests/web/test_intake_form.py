@@ -42,9 +42,9 @@ VICTIM = {
     "victim_gender": "female",
     "victim_postcode": "E15 1AA",
     "victim_address": "",
-    "victim_racially_minoritised": "yes",
-    "victim_lgbt": "unknown",
-    "victim_disabled": "no",
+    "victim_ethnicity": "asian_pakistani",
+    "victim_sexual_orientation": "",
+    "victim_disability": "no",
 }
 PERPETRATOR = {
     "perpetrator_known": "yes",

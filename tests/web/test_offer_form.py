@@ -41,10 +41,10 @@ def _form(when, **changes):
 def test_screener_records_an_on_time_offer(app, client, login_as):
     login_as("screener")
     referral_id = _referral(app)
-    path = f"/referrals/{referral_id}/offer"
+    path = f"/referrals/{referral_id}/contact"
     page = client.get(path)
     assert page.status_code == 200
-    assert "Record a support offer" in page.text and "If the offer was late, why?" in page.text
+    assert "Record a contact" in page.text and "why was it late?" in page.text
     data = _form(utcnow() - timedelta(minutes=5), csrf_token=csrf_token(client, path))
     response = client.post(path, data=data)
     assert response.status_code == 302
@@ -59,7 +59,7 @@ def test_screener_records_an_on_time_offer(app, client, login_as):
 def test_post_without_csrf_is_refused(app, client, login_as):
     login_as("screener")
     referral_id = _referral(app)
-    response = client.post(f"/referrals/{referral_id}/offer", data=_form(utcnow()))
+    response = client.post(f"/referrals/{referral_id}/contact", data=_form(utcnow()))
     assert response.status_code == 400
     with app.app_context():
         assert db.session.scalars(select(Offer)).all() == []
@@ -68,7 +68,7 @@ def test_post_without_csrf_is_refused(app, client, login_as):
 def test_errors_are_summarised_and_typed_values_kept(app, client, login_as):
     login_as("screener")
     referral_id = _referral(app)
-    path = f"/referrals/{referral_id}/offer"
+    path = f"/referrals/{referral_id}/contact"
     data = _form(
         utcnow(),
         made_time="25:99",
@@ -80,7 +80,7 @@ def test_errors_are_summarised_and_typed_values_kept(app, client, login_as):
     assert page.status_code == 200
     assert "There is a problem" in page.text
     assert "Enter the time as hours and minutes" in page.text
-    assert "Select how the offer was made" in page.text
+    assert "Select how the contact was made" in page.text
     assert 'value="25:99"' in page.text and "Left a voicemail" in page.text
     assert 'href="#made_time"' in page.text
 
@@ -88,7 +88,7 @@ def test_errors_are_summarised_and_typed_values_kept(app, client, login_as):
 def test_a_late_offer_needs_a_reason_and_keeps_what_was_typed(app, client, login_as):
     login_as("screener")
     referral_id = _referral(app, days_ago=5)  # long overdue
-    path = f"/referrals/{referral_id}/offer"
+    path = f"/referrals/{referral_id}/contact"
     made = utcnow() - timedelta(hours=1)
     page = client.post(path, data=_form(made, csrf_token=csrf_token(client, path)))
     assert page.status_code == 200
@@ -115,7 +115,7 @@ def test_a_late_offer_needs_a_reason_and_keeps_what_was_typed(app, client, login
         [offer] = db.session.scalars(select(Offer)).all()
         assert (offer.late_reason, offer.late_reason_detail) == ("other", "Victim in hospital")
     page = client.get(path)
-    assert "Offers already recorded" in page.text and "Late: Other" in page.text
+    assert "Attempts and offers recorded" in page.text and "Late: Other" in page.text
 
 
 def test_an_idva_cannot_record_on_someone_elses_case_and_the_refusal_is_audited(
@@ -123,8 +123,8 @@ def test_an_idva_cannot_record_on_someone_elses_case_and_the_refusal_is_audited(
 ):
     login_as("idva")
     referral_id = _referral(app)
-    assert client.get(f"/referrals/{referral_id}/offer").status_code == 404
-    assert client.get("/referrals/999999/offer").status_code == 404
+    assert client.get(f"/referrals/{referral_id}/contact").status_code == 404
+    assert client.get("/referrals/999999/contact").status_code == 404
     with app.app_context():
         denied = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "access.denied").order_by(AuditEvent.seq)
@@ -145,20 +145,20 @@ def test_the_assigned_idva_may_record_and_others_may_not_open_the_form(app, clie
         db.session.get(Referral, referral_id).assigned_idva_id = idva_id
         db.session.commit()
     login_as(user_id=idva_id)
-    assert client.get(f"/referrals/{referral_id}/offer").status_code == 200
+    assert client.get(f"/referrals/{referral_id}/contact").status_code == 200
     login_as("marac_coordinator")
-    assert client.get(f"/referrals/{referral_id}/offer").status_code == 403
+    assert client.get(f"/referrals/{referral_id}/contact").status_code == 403
 
 
 def test_a_hand_made_post_without_the_date_parts_gets_an_error_not_a_crash(app, client, login_as):
     login_as("screener")
     referral_id = _referral(app)
-    path = f"/referrals/{referral_id}/offer"
+    path = f"/referrals/{referral_id}/contact"
     data = _form(utcnow(), csrf_token=csrf_token(client, path))
     del data["made_on"]
     page = client.post(path, data=data)
     assert page.status_code == 200
-    assert "Enter the date the offer was made" in page.text
+    assert "Enter the date of the contact" in page.text
     data["made_on"] = ["1", "2"]  # two parts of three
     page = client.post(path, data={**data, "csrf_token": csrf_token(client, path)})
     assert page.status_code == 200 and "There is a problem" in page.text

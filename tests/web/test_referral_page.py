@@ -130,10 +130,10 @@ def test_offer_link_only_for_those_who_may_record_one(app, login_as, client):
     login_as("screener")
     text = client.get(f"/referrals/{referral_id}").text
     if "offers.record" in app.view_functions:
-        assert f'href="/referrals/{referral_id}/offer"' in text
+        assert f'href="/referrals/{referral_id}/contact"' in text
     referrer = login_as("referrer")
     own = make(app, referrer.id)
-    assert "/offer" not in client.get(f"/referrals/{own}").text  # referrers record no offers
+    assert "/contact" not in client.get(f"/referrals/{own}").text  # referrers record no offers
 
 
 def test_home_page_links_to_the_referral(app, login_as, client):

@@ -36,21 +36,21 @@ def test_the_list_shows_waiting_referrals_earliest_due_first(app, client, login_
     assert 'govuk-tag--red">Overdue' in page.text
     assert "MARAC</strong>" in page.text
     assert "Health" in page.text
-    assert "Record offer" in page.text
+    assert "Record a contact" in page.text
 
 
 def test_filters_use_codes_and_narrow_the_list(app, client, login_as):
     login_as("screener")
     refs = _seed(app)
-    overdue_only = client.get("/screening/?due=overdue")
+    overdue_only = client.get("/screening/?status=overdue")
     assert set(_refs(overdue_only)) == {refs["overdue"]}
     marac_only = client.get("/screening/?marac=1")
     assert set(_refs(marac_only)) == {refs["later"]}
     health = client.get("/screening/?source=health&risk=standard")
     assert set(_refs(health)) == {refs["overdue"]}
-    odd = client.get("/screening/?due=<script>&source=nowhere")
+    odd = client.get("/screening/?status=<script>&source=nowhere")
     assert odd.status_code == 200
-    assert "Unknown due filter ignored" in odd.text and "<script>" not in odd.text
+    assert "Unknown status filter ignored" in odd.text and "<script>" not in odd.text
 
 
 def test_only_screeners_see_the_list(client, login_as):

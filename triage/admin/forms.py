@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from triage.models.user import ROLE_LABELS, ROLES
+from triage.web.text_checks import free_text
 
 ROLE_CHOICES = [SelectChoice(role, ROLE_LABELS.get(role, role)) for role in ROLES]
 
@@ -43,9 +44,11 @@ class CreateUserForm(FlaskForm):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
-        validators=[InputRequired("Enter a name"), Length(max=200)],
+        validators=[InputRequired("Enter a name"), *free_text(200, "Full name")],
     )
-    agency = StringField("Agency", widget=GovTextInput(), validators=[Optional(), Length(max=100)])
+    agency = StringField(
+        "Agency", widget=GovTextInput(), validators=[Optional(), *free_text(100, "Agency")]
+    )
     roles = RolesField()
     password = PasswordField(
         "First password",
@@ -68,11 +71,26 @@ class StatusForm(FlaskForm):
     reason = StringField(
         "Reason",
         widget=GovTextInput(),
-        description="It is kept in the audit trail for good: do not include personal details.",
-        validators=[Optional(), Length(max=200)],
+        description=(
+            "It is kept with the account, not in the audit trail: do not include personal details."
+        ),
+        validators=[Optional(), *free_text(200, "Reason")],
     )
     submit = SubmitField("Change status", widget=GovSubmitInput())
 
 
 class ResetMfaForm(FlaskForm):
     submit = SubmitField("Reset second factor", widget=GovSubmitInput())
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        widget=GovPasswordInput(),
+        description=(
+            "At least 12 characters, not a common password. Give it to the person by a "
+            "separate route: they must choose their own when they next sign in."
+        ),
+        validators=[InputRequired("Enter a new password"), Length(max=256)],
+    )
+    submit = SubmitField("Set password", widget=GovSubmitInput())

@@ -11,7 +11,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
-from triage.admin.forms import CreateUserForm, ResetMfaForm, RolesForm, StatusForm
+from triage.admin.forms import (
+    CreateUserForm,
+    ResetMfaForm,
+    RolesForm,
+    SetPasswordForm,
+    StatusForm,
+)
 from triage.auth.decorators import requires
 from triage.extensions import db
 from triage.models import User
@@ -49,9 +55,14 @@ def create_user():
             password=form.password.data,
             actor=current_actor(),
             now=request_now(),
+            must_change_password=True,  # an administrator chose it: replaced at first sign-in
         )
         if refusal is None:
-            flash("User created. They set up their authenticator app at first sign-in.", "success")
+            flash(
+                "User created. At first sign-in they set up their authenticator app and "
+                "choose their own password.",
+                "success",
+            )
             return redirect(url_for("admin.user", user_id=user.id))
         error = str(refusal)
     status = 400 if error or form.errors else 200
@@ -60,7 +71,12 @@ def create_user():
     ), status
 
 
-def _render_user(user: User, roles_form: RolesForm | None = None, error: str | None = None):
+def _render_user(
+    user: User,
+    roles_form: RolesForm | None = None,
+    error: str | None = None,
+    password_form: SetPasswordForm | None = None,
+):
     if roles_form is None:
         roles_form = RolesForm(data={"roles": sorted(user.roles)})
     return render_template(
@@ -69,6 +85,7 @@ def _render_user(user: User, roles_form: RolesForm | None = None, error: str | N
         roles_form=roles_form,
         status_form=StatusForm(),
         mfa_form=ResetMfaForm(),
+        password_form=password_form or SetPasswordForm(),
         codes_left=mfa.recovery_codes_left(user),
         error=error,
         active="admin.users",
@@ -137,4 +154,31 @@ def user_reset_mfa(user_id: int):
         return _render_user(target), 400
     mfa.reset(target, current_actor(), now=request_now())
     flash("Second factor reset. The user sets up a new one at their next sign-in.", "success")
+    return redirect(url_for("admin.user", user_id=target.id))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@requires("user.manage")
+def user_password(user_id: int):
+    """Set a new password for a user who lost theirs: they must change it at next sign-in."""
+    target = get_or_404(User, user_id, object_type="user")
+    form = SetPasswordForm()
+    if not form.validate_on_submit():
+        return _render_user(target, password_form=form), 400
+    _, refusal = attempt(
+        accounts.set_password,
+        target,
+        form.password.data,
+        current_actor(),
+        refusals=(accounts.AccountError,),
+        now=request_now(),
+    )
+    if refusal is not None:
+        form.password.errors = [str(refusal)]
+        return _render_user(target, password_form=form), 400
+    flash(
+        "Password set. The user has been signed out everywhere and must choose their own "
+        "password when they next sign in.",
+        "success",
+    )
     return redirect(url_for("admin.user", user_id=target.id))

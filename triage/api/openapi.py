@@ -1,38 +1,20 @@
 """The OpenAPI 3.1 document for /api/v1, written as data.
 
 The request schemas are generated from the pydantic models in `triage.referral_input`, the
-same models the intake service validates every referral with (web form, API and CSV), so
-what is published is what is enforced. The response schemas are written here.
+same models the intake service validates every referral with (web form, API and CSV), and
+completed with the rule set's codes and the rules between fields (`input_schema`), so what
+is published is what is enforced. The response schemas are written here.
 """
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
+from triage.api import openapi_contacts, screening_schema
+from triage.api.input_schema import input_schemas
+from triage.api.reports_openapi import with_report_paths
 from triage.models.referral import SOURCE_AGENCIES
-from triage.referral_input import AssessRequest, ReferralCreate
-from triage.rules import MARAC_CRITERIA, RISK_LEVELS, default_ruleset
-
-REF = "#/components/schemas/{model}"
-
-
-def _input_schemas() -> dict[str, Any]:
-    """The request schemas, generated from the one definition of the input (pydantic)."""
-    ruleset = default_ruleset()
-    codes = {
-        "victim_needs": ", ".join(e.code for e in ruleset.victim_needs),
-        "perpetrator_management": ", ".join(e.code for e in ruleset.perpetrator_management),
-    }
-    schemas: dict[str, Any] = {}
-    for model in (ReferralCreate, AssessRequest):
-        schema = model.model_json_schema(ref_template=REF)
-        schemas.update(schema.pop("$defs", {}))
-        for name, listed in codes.items():
-            field = schema["properties"][name]
-            field["description"] = f"{field['description'][:-1]}: {listed}."
-        schemas[model.__name__] = schema
-    return schemas
+from triage.rules import MARAC_CRITERIA, RISK_LEVELS, RuleSet, default_ruleset
 
 
 def _assessment() -> dict[str, Any]:
@@ -196,11 +178,31 @@ UNAUTHORISED = _error_response("No bearer token, or the token is unknown, revoke
 FORBIDDEN = _error_response("The token's user lacks the capability this operation needs.")
 TOO_LARGE = _error_response("The request body is larger than 256 kB.")
 INVALID = _json("ValidationErrors", "Invalid input: every problem, by field. Nothing stored.")
+NOT_FOUND = _error_response("No such referral, or not one you may see.")
+COMMON = {
+    "UNAUTHORISED": UNAUTHORISED,
+    "FORBIDDEN": FORBIDDEN,
+    "TOO_LARGE": TOO_LARGE,
+    "INVALID": INVALID,
+    "NOT_FOUND": NOT_FOUND,
+}
 
 
-@functools.cache
-def document() -> dict[str, Any]:
-    """The whole OpenAPI document (built once; it holds no data, only shapes)."""
+_DOCUMENTS: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def document(ruleset: RuleSet | None = None) -> dict[str, Any]:
+    """The whole OpenAPI document for the rule set in use (built once per rule set; it
+    holds no data, only shapes)."""
+    ruleset = ruleset or default_ruleset()
+    key = (ruleset.version, ruleset.source)
+    if key not in _DOCUMENTS:
+        _DOCUMENTS[key] = _document(ruleset)
+    return _DOCUMENTS[key]
+
+
+@with_report_paths  # manager reports (issue 10): paths and schemas in triage/api/reports_openapi.py
+def _document(ruleset: RuleSet) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
@@ -267,6 +269,8 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            **screening_schema.paths(COMMON),
+            **openapi_contacts.paths(),
             "/openapi.json": {
                 "get": {
                     "operationId": "openapi",
@@ -279,7 +283,8 @@ def document() -> dict[str, Any]:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
-                **_input_schemas(),
+                **input_schemas(ruleset),
+                **screening_schema.schemas(),
                 "Assessment": _assessment(),
                 "Routing": _routing(),
                 "ReferralCreated": {
@@ -294,6 +299,7 @@ def document() -> dict[str, Any]:
                     },
                 },
                 "Referral": _referral(),
+                **openapi_contacts.schemas(),
                 "FieldError": {
                     "type": "object",
                     "additionalProperties": False,

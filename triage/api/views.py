@@ -27,10 +27,11 @@ from triage.web.actor import current_actor
 from triage.web.clock import request_now
 from triage.web.deadlines import enqueue_after_commit
 from triage.web.lookup import get_or_404
+from triage.web.rate_limits import limit_api
 from triage.web.settings import request_settings
 from triage.web.transaction import attempt
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp = limit_api(Blueprint("api", __name__, url_prefix="/api/v1"))  # per token and per user
 csrf.exempt(bp)
 
 # A referral is a few kB; anything much larger is not one.
@@ -51,7 +52,7 @@ def _json_body() -> Any:
 @bp.route("/openapi.json")
 @public
 def openapi_document():
-    return jsonify(openapi.document())
+    return jsonify(openapi.document(rulesets.active_ruleset()))
 
 
 @bp.route("/referrals", methods=["POST"])

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort, g, redirect, url_for
+from flask import abort, g, redirect, request, url_for
 from flask_login import current_user
 
 from triage.auth.login import pending_mfa_session
@@ -39,6 +39,21 @@ def mfa_step(view: Callable) -> Callable:
     return wrapped
 
 
+# What a browser whose password an administrator set may still reach: the change itself, and
+# the ways out (G8). The API (bearer tokens, machine clients) is not a sign-in.
+PASSWORD_CHANGE_ENDPOINTS = frozenset(
+    {"auth.change_password", "auth.sign_out", "auth.session_status", "auth.session_keep_alive"}
+)
+
+
+def _must_change_password_first() -> bool:
+    return (
+        bool(getattr(current_user, "must_change_password", False))
+        and not request.path.startswith("/api/")
+        and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS
+    )
+
+
 def requires(capability: str) -> Callable[[Callable], Callable]:
     """Require a signed-in user holding `capability` (object checks happen in the view)."""
 
@@ -47,6 +62,8 @@ def requires(capability: str) -> Callable[[Callable], Callable]:
         def wrapped(*args: Any, **kwargs: Any):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
+            if _must_change_password_first():
+                return redirect(url_for("auth.change_password"))
             if not can(current_user, capability):
                 g.denied_capability = capability
                 abort(403)

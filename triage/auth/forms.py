@@ -78,3 +78,7 @@ class ChangePasswordForm(FlaskForm):
 
 class NewRecoveryCodesForm(FlaskForm):
     submit = SubmitField("Get new recovery codes", widget=GovSubmitInput())
+
+
+class EndSessionForm(FlaskForm):
+    """Ending a session is a change: it needs the CSRF token like any other form."""

@@ -24,6 +24,7 @@ from triage.auth.decorators import mfa_step, public, requires
 from triage.auth.forms import (
     ChangePasswordForm,
     CodeForm,
+    EndSessionForm,
     EnrolForm,
     NewRecoveryCodesForm,
     SignInForm,
@@ -32,10 +33,12 @@ from triage.auth.forms import (
 from triage.auth.login import SESSION_KEY, session_timeouts
 from triage.extensions import db, limiter
 from triage.models import AuthSession, User
-from triage.services import accounts, auth_sessions, mfa, sign_in_steps
+from triage.services import accounts, auth_sessions, mfa, own_sessions, sign_in_steps
 from triage.services.actor import Actor
 from triage.web.actor import current_actor
 from triage.web.clock import request_now
+from triage.web.settings import request_settings
+from triage.web.transaction import attempt
 
 bp = Blueprint("auth", __name__)
 
@@ -117,7 +120,13 @@ def mfa_code(pending: AuthSession):
     if form.validate_on_submit():
         # Not an `attempt`: a wrong code's failure count, delay and audit event must be kept.
         try:
-            result = mfa.verify(user, form.code.data, _pending_actor(user), request_now())
+            result = mfa.verify(
+                user,
+                form.code.data,
+                _pending_actor(user),
+                request_now(),
+                keys=request_settings().totp_keys,
+            )
         except mfa.MfaError as exc:
             error = str(exc)
         else:
@@ -140,14 +149,15 @@ def mfa_enrol(pending: AuthSession):
     user = pending.user
     if user.totp_secret:
         return redirect(url_for("auth.mfa"))
-    secret = sign_in_steps.enrolment_secret(pending)
+    keys = request_settings().totp_keys
+    secret = sign_in_steps.enrolment_secret(pending, keys)
     form = EnrolForm()
     error = None
     if form.validate_on_submit():
         # Not an `attempt`: a wrong code's failure is recorded and kept, as on the code step.
         try:
             codes = sign_in_steps.enrol(
-                pending, form.code.data, _pending_actor(user), now=request_now()
+                pending, form.code.data, _pending_actor(user), now=request_now(), keys=keys
             )
         except mfa.MfaError as exc:
             error = str(exc)
@@ -195,12 +205,51 @@ def sign_out():
 @bp.route("/account")
 @requires("account.self")
 def account():
+    sessions = own_sessions.live_sessions(
+        current_user,
+        current_id=g.get("auth_session_id"),
+        **session_timeouts(),
+        now=request_now(),
+    )
     return render_template(
         "auth/account.html",
         codes_left=mfa.recovery_codes_left(current_user),
         codes_form=NewRecoveryCodesForm(),
+        sessions=sessions,
+        end_form=EndSessionForm(),
         active="auth.account",
     )
+
+
+@bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
+@requires("account.self")
+def end_session(session_id: int):
+    """End one of the user's own sessions elsewhere (this one is ended by signing out)."""
+    if EndSessionForm().validate_on_submit() and session_id != g.get("auth_session_id"):
+        _, refusal = attempt(
+            own_sessions.end_own_session,
+            current_user,
+            session_id,
+            current_actor(),
+            refusals=(own_sessions.SessionNotFound,),
+            now=request_now(),
+        )
+        if refusal is not None:
+            flash(str(refusal), "info")
+        else:
+            flash("That session has been signed out.", "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/sessions/end-others", methods=["POST"])
+@requires("account.self")
+def end_other_sessions():
+    if EndSessionForm().validate_on_submit():
+        ended = own_sessions.end_other_sessions(
+            current_user, g.get("auth_session_id"), current_actor(), now=request_now()
+        )
+        flash(f"Signed out of {ended} other session{'' if ended == 1 else 's'}.", "success")
+    return redirect(url_for("auth.account"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from triage.auth.decorators import requires
 from triage.extensions import db
-from triage.models import Notification, Referral
+from triage.models import Referral
 from triage.permissions.cases import visible_referrals_clause
+from triage.services.notifications import unread_for
 
 bp = Blueprint("home", __name__)
 
@@ -25,12 +26,8 @@ def index():
         .order_by(Referral.received_at.desc())
         .limit(25)
     ).all()
-    notifications = db.session.scalars(
-        select(Notification)
-        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
-        .order_by(Notification.created_at.desc())
-        .limit(10)
-    ).all()
+    # Each names its case; it links there only for a reader who may open it.
+    notifications = unread_for(current_user, limit=10)
     return render_template(
         "home/index.html", referrals=referrals, notifications=notifications, active="home.index"
     )

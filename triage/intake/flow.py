@@ -10,6 +10,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from triage.intake import forms
+from triage.intake.victim_fields import victim_extras
 from triage.rules import RuleSet
 from triage.services.people import match_key
 from triage.services.person_details import Viewer
@@ -139,10 +140,6 @@ def validated_forms(draft: dict, ruleset: RuleSet) -> dict[str, Any]:
     return valid
 
 
-def _flag(value: str | None) -> bool | None:
-    return {"yes": True, "no": False}.get(value or "")
-
-
 def _person(form, role: str) -> dict[str, Any]:
     person = {
         "first_name": form[f"{role}_first_name"].data,
@@ -153,8 +150,7 @@ def _person(form, role: str) -> dict[str, Any]:
     }
     if role == "victim":
         person["address"] = form.victim_address.data or None
-        for key in ("racially_minoritised", "lgbt", "disabled"):
-            person[key] = _flag(form[f"victim_{key}"].data)
+        person.update(victim_extras(form))
     return person
 
 
@@ -184,6 +180,19 @@ def matches_for(details: dict[str, Any], viewer: Viewer) -> MatchResult:
         details["first_name"], details["last_name"], details["date_of_birth"], viewer
     )
     return result
+
+
+def exact_roles(draft: dict, ruleset: RuleSet, viewer: Viewer) -> list[str]:
+    """The roles that will be linked, without asking, to a person with the same name and
+    date of birth on a case this viewer may see (the check page says so)."""
+    roles = []
+    for role in ROLES:
+        details = person_details(draft, ruleset, role)
+        if details is None or draft.get("matches", {}).get(role, {}).get("person_id"):
+            continue
+        if matches_for(details, viewer).exact is not None:
+            roles.append(role)
+    return roles
 
 
 def pending_match(draft: dict, ruleset: RuleSet, viewer: Viewer) -> str | None:

@@ -11,6 +11,8 @@ from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, StopValidation, ValidationError
 
+from triage.referral_input import FIRST_YEAR, LAST_YEAR
+
 
 def choices(pairs) -> list[SelectChoice]:
     items = pairs.items() if isinstance(pairs, dict) else pairs
@@ -56,6 +58,9 @@ class DateParts(Field):
             self.data = date(year, month, day)
         except ValueError:
             raise ValueError(f"{label} must be a real date") from None
+        if not FIRST_YEAR <= year <= LAST_YEAR:  # the one definition's range
+            self.data = None
+            raise ValueError(f"{label} must be between {FIRST_YEAR} and {LAST_YEAR}")
 
     def _value(self):
         return self.data.strftime("%d %m %Y") if self.data else ""

@@ -27,16 +27,18 @@ from triage import vocabulary
 from triage.field_validation import limit
 from triage.intake.form_fields import (
     YES_NO,
-    YES_NO_UNKNOWN,
     DateParts,
     SectionForm,
     choices,
     required,
     whole_number,
 )
+from triage.intake.victim_fields import VictimEqualityFields, VictimSafeContactFields
 from triage.models.referral import SOURCE_AGENCIES
 from triage.referral_input import Person, ReferralCreate
 from triage.rules import RuleSet
+from triage.web.clock import request_now
+from triage.web.text_checks import free_text
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -63,19 +65,25 @@ class ReferrerForm(SectionForm):
         widget=GovTextInput(),
         validators=[
             required("Enter the name of the person making the referral"),
-            Length(max=limit(ReferralCreate, "referrer_name")),
+            *free_text(limit(ReferralCreate, "referrer_name"), "Referrer's name"),
         ],
     )
     referrer_contact = StringField(
         "Referrer's phone number or e-mail address (optional)",
         widget=GovTextInput(),
-        validators=[Optional(), Length(max=limit(ReferralCreate, "referrer_contact"))],
+        validators=[
+            Optional(),
+            *free_text(limit(ReferralCreate, "referrer_contact"), "Referrer's contact details"),
+        ],
     )
     police_reference = StringField(
         "Police reference (optional)",
         description="The crime or incident reference, if the police were involved.",
         widget=GovTextInput(),
-        validators=[Optional(), Length(max=limit(ReferralCreate, "police_reference"))],
+        validators=[
+            Optional(),
+            *free_text(limit(ReferralCreate, "police_reference"), "Police reference"),
+        ],
     )
     received_date = DateParts(
         "Date the referral was received (optional)",
@@ -101,6 +109,19 @@ class ReferrerForm(SectionForm):
     def validate_received_date(self, field):
         if field.data is None and (self.received_time.data or "").strip():
             raise ValidationError("Enter the date received as well as the time")
+        if field.data is not None and field.data > london_today():
+            raise ValidationError("Date the referral was received must not be in the future")
+
+
+def london_today():
+    """Today in London, from the request's one "now" (a later time today is left to the
+    intake service, which knows the allowance for a sender's clock)."""
+    return request_now().astimezone(LONDON).date()
+
+
+def _past_date_of_birth(form, field) -> None:
+    if field.data is not None and field.data > london_today():
+        raise ValidationError("Date of birth must be in the past")
 
 
 def parse_time(text: str) -> time | None:
@@ -124,12 +145,16 @@ def received_at(form: ReferrerForm) -> datetime | None:
 
 def _name(label: str) -> StringField:
     return StringField(
-        label, widget=GovTextInput(), validators=[Length(max=limit(Person, "first_name"))]
+        label, widget=GovTextInput(), validators=free_text(limit(Person, "first_name"), label)
     )
 
 
 def _date_of_birth() -> DateParts:
-    return DateParts("Date of birth", description="If you know it. For example, 27 3 1990.")
+    return DateParts(
+        "Date of birth",
+        description="If you know it. For example, 27 3 1990.",
+        validators=[_past_date_of_birth],
+    )
 
 
 def _gender() -> RadioField:
@@ -145,11 +170,11 @@ def _postcode() -> StringField:
     return StringField(
         "Postcode (optional)",
         widget=GovTextInput(),
-        validators=[Optional(), Length(max=limit(Person, "postcode"))],
+        validators=[Optional(), *free_text(limit(Person, "postcode"), "Postcode")],
     )
 
 
-class VictimForm(SectionForm):
+class VictimForm(VictimEqualityFields, VictimSafeContactFields, SectionForm):
     victim_first_name = _name("Victim's first name")
     victim_last_name = _name("Victim's last name")
     victim_date_of_birth = _date_of_birth()
@@ -159,25 +184,10 @@ class VictimForm(SectionForm):
         "Address (optional)",
         description="Only if it is safe to record. Leave blank for a refuge address.",
         widget=GovTextArea(),
-        validators=[Optional(), Length(max=limit(Person, "address"))],
-    )
-    victim_racially_minoritised = RadioField(
-        "Is the victim from a racially minoritised community?",
-        choices=choices(YES_NO_UNKNOWN),
-        widget=GovRadioInput(),
-        validators=[Optional()],
-    )
-    victim_lgbt = RadioField(
-        "Does the victim identify as LGBT+?",
-        choices=choices(YES_NO_UNKNOWN),
-        widget=GovRadioInput(),
-        validators=[Optional()],
-    )
-    victim_disabled = RadioField(
-        "Does the victim have a disability?",
-        choices=choices(YES_NO_UNKNOWN),
-        widget=GovRadioInput(),
-        validators=[Optional()],
+        validators=[
+            Optional(),
+            *free_text(limit(Person, "address"), "Victim's address", multiline=True),
+        ],
     )
 
     def validate_victim_first_name(self, field):
@@ -266,13 +276,22 @@ def dash_form_class(ruleset: RuleSet) -> type[SectionForm]:
         fields[f"q{q.number}_detail"] = TextAreaField(
             f"Detail for question {q.number} (optional)",
             widget=GovTextArea(),
-            validators=[Optional(), Length(max=limit(ReferralCreate, "dash_details"))],
+            validators=[
+                Optional(),
+                *free_text(
+                    limit(ReferralCreate, "dash_details"),
+                    f"Detail for question {q.number}",
+                    multiline=True,
+                ),
+            ],
         )
     fields["dash_completed_by"] = StringField(
         "Who completed the checklist?",
         description="Name and role, for example PC Jo Bloggs, response officer.",
         widget=GovTextInput(),
-        validators=[Length(max=limit(ReferralCreate, "dash_completed_by"))],
+        validators=free_text(
+            limit(ReferralCreate, "dash_completed_by"), "Who completed the checklist"
+        ),
     )
     fields["dash_completed_on"] = DateParts(
         "Date the checklist was completed", description="For example, 27 3 2026."
@@ -285,6 +304,8 @@ def dash_form_class(ruleset: RuleSet) -> type[SectionForm]:
     def validate_dash_completed_on(form, field):
         if _any_answered(form) and field.data is None and not field.errors:
             raise StopValidation("Enter the date the Dash checklist was completed")
+        if field.data is not None and field.data > london_today():
+            raise StopValidation("Date the checklist was completed must not be in the future")
 
     def _any_answered(form) -> bool:
         return any(
@@ -324,7 +345,11 @@ def risk_form_class(ruleset: RuleSet) -> type[SectionForm]:
             "Why do you judge the case high risk?",
             description="Required if you answered yes. This is quoted in the reasons.",
             widget=GovTextArea(),
-            validators=[Length(max=limit(ReferralCreate, "professional_judgement_reason"))],
+            validators=free_text(
+                limit(ReferralCreate, "professional_judgement_reason"),
+                "The reason you judge the case high risk",
+                multiline=True,
+            ),
         )
         victim_needs = SelectMultipleField(
             "Does the victim have any of these needs?",
@@ -344,7 +369,10 @@ def risk_form_class(ruleset: RuleSet) -> type[SectionForm]:
             "What happened? (optional)",
             description="The incident and anything else the S2S team should know.",
             widget=GovTextArea(),
-            validators=[Optional(), Length(max=limit(ReferralCreate, "detail"))],
+            validators=[
+                Optional(),
+                *free_text(limit(ReferralCreate, "detail"), "What happened", multiline=True),
+            ],
         )
 
         def validate_professional_judgement_reason(self, field):

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import url_for
 
 from triage.intake.flow import field_anchor
+from triage.intake.victim_summary import victim_rows
 
 LONDON = ZoneInfo("Europe/London")
 NOT_GIVEN = "Not given"
@@ -99,14 +100,7 @@ def check_sections(data: dict, labels: dict) -> list[dict]:
                 ),
                 _row("Postcode", victim["postcode"], "victim", "victim_postcode"),
                 _row("Address", victim["address"], "victim", "victim_address"),
-                _row(
-                    "Racially minoritised",
-                    _yes_no(victim["racially_minoritised"]),
-                    "victim",
-                    "victim_racially_minoritised",
-                ),
-                _row("LGBT+", _yes_no(victim["lgbt"]), "victim", "victim_lgbt"),
-                _row("Disabled", _yes_no(victim["disabled"]), "victim", "victim_disabled"),
+                *victim_rows(victim, _row),
             ],
         },
     ]

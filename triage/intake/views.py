@@ -34,7 +34,14 @@ from triage.models import Referral
 from triage.models.referral import SOURCE_AGENCIES
 from triage.permissions.cases import can, has_capability
 from triage.rules import RuleSet
-from triage.services import auth_sessions, drafts, person_matching, possible_matches
+from triage.services import (
+    auth_sessions,
+    case_record,
+    drafts,
+    person_matching,
+    possible_matches,
+    screening_decisions,
+)
 from triage.services.actor import Actor
 from triage.services.intake_validation import IntakeInvalid
 from triage.services.person_details import Viewer, case_people, latest_visible
@@ -164,7 +171,10 @@ def section(section: str):
     if request.method == "POST":
         # Keep what was typed whatever happens next: a failed check loses nothing.
         draft["sections"][section] = flow.typed(request.form)
-        draft["service_errors"].pop(section, None)
+        # The service's problems were found on the referral as it was: any change (in this
+        # section or another: a received date fixes the checklist's date) may fix them, and
+        # the next submission checks again, so none is kept to reappear once fixed.
+        draft["service_errors"] = {}
         service_errors = {}
         form = flow.build_form(section, ruleset, request.form)
         valid = form.validate()
@@ -235,6 +245,7 @@ def match(role: str):
     if request.method == "POST" and form.validate():
         person_id = None if form.choice.data == "new" else int(form.choice.data)
         draft["matches"][role] = {"key": flow.details_key(details), "person_id": person_id}
+        draft["service_errors"] = {}  # checked again on the next submission
         _save(draft)
         return redirect(_after_section(draft, ruleset, role))
     shown = [p for p in result.near if p.id in dict(near)]
@@ -294,6 +305,7 @@ def check():
     return render_template(
         "intake/check.html",
         sections=summary.check_sections(data, _labels(ruleset)),
+        exact_roles=flow.exact_roles(draft, ruleset, _viewer()),
         errors=errors,
         active="referral.create",
     )
@@ -352,14 +364,17 @@ def show(referral_id: int):
     except LookupError:
         ruleset = None
     offer_link = None
-    if "offers.record" in current_app.view_functions and can(
-        current_user, "offer.record", referral
+    if (
+        referral.status != "closed"  # the offer service refuses a closed case
+        and "offers.record" in current_app.view_functions
+        and can(current_user, "offer.record", referral)
     ):
         offer_link = url_for("offers.record", referral_id=referral.id)
     close_link = None
     if referral.status != "closed" and can(current_user, "referral.screen", referral):
         close_link = url_for("lifecycle.close", referral_id=referral.id)
     screener = can(current_user, "referral.screen", referral)
+    contacts = case_record.may_see_safe_contact(current_user, referral)
     return render_template(
         "referrals/show.html",
         referral=referral,
@@ -371,6 +386,10 @@ def show(referral_id: int):
         people=case_people(referral, Viewer(current_user)),
         match_tasks=possible_matches.open_tasks(referral.id) if screener else [],
         can_screen=screener,
+        decisions=screening_decisions.decisions_for(referral.id),
+        timeline=case_record.timeline(referral, current_user),
+        show_safe_contact=contacts,
+        safe_contact=case_record.safe_contact(referral) if contacts else None,
         listing=current_marac_listing(referral.id),
         last_marac=(
             datetime.fromisoformat(summary["last_marac_referral_at"])
@@ -378,6 +397,7 @@ def show(referral_id: int):
             else None
         ),
         agency=SOURCE_AGENCIES.get(referral.source_agency, referral.source_agency),
+        agencies=SOURCE_AGENCIES,
         consent=vocabulary.CONSENT_BASES.get(referral.consent_basis or "", referral.consent_basis),
         active=None,
     )

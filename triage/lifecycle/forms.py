@@ -3,27 +3,47 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import IntegerField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import HiddenField, IntegerField, RadioField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from triage.services.lifecycle import REASON_MAX
+from triage.services.lifecycle import CLOSURE_REASONS, DETAIL_REQUIRED, REASON_MAX
+from triage.web.text_checks import free_text
 
 
 class CloseReferralForm(FlaskForm):
-    reason = TextAreaField(
-        "Why is the referral being closed?",
+    reason = RadioField(
+        "Why is the case being closed?",
+        choices=[SelectChoice(code, label) for code, label in CLOSURE_REASONS.items()],
+        widget=GovRadioInput(),
+        validators=[InputRequired("Reason for closing: select why the case is being closed")],
+    )
+    detail = TextAreaField(
+        "Details",
         widget=GovTextArea(),
         description=(
-            "For example: support ended, victim declined support, moved out of area. "
-            "The reason goes into the audit trail: do not write names or addresses."
+            "Needed for \u201creferred to another service\u201d (which one) and \u201cother\u201d. "
+            "Kept on the case, not in the audit trail, and erased with the case."
         ),
         validators=[
-            InputRequired("Enter the reason for closing the referral"),
-            Length(max=REASON_MAX, message=f"The reason must be {REASON_MAX} characters or fewer"),
+            Optional(),
+            *free_text(REASON_MAX, "Details", multiline=True),
         ],
     )
-    submit = SubmitField("Close the referral", widget=GovSubmitInput())
+    # Set by the confirmation page's button: the first submission only shows what will happen.
+    confirmed = HiddenField()
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    def validate_detail(self, field) -> None:
+        if self.reason.data in DETAIL_REQUIRED and not (field.data or "").strip():
+            label = CLOSURE_REASONS[self.reason.data].lower()
+            raise ValidationError(f"Details: say more about why the case is closed ({label})")
 
 
 class SubjectAccessForm(FlaskForm):

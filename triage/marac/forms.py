@@ -11,9 +11,10 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import IntegerField, RadioField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from triage.web.fields import DayMonthYearField, date_field, time_field
+from triage.web.text_checks import free_text
 
 REASON_MAX = 500
 
@@ -22,10 +23,10 @@ def _reason(label: str, message: str) -> TextAreaField:
     return TextAreaField(
         label,
         widget=GovTextArea(),
-        validators=[InputRequired(message), Length(max=REASON_MAX)],
+        validators=[InputRequired(message), *free_text(REASON_MAX, "The reason", multiline=True)],
         description=(
-            "Agencies see this reason and it is kept in the audit trail for good. "
-            "Do not include names or addresses."
+            "Agencies see this reason, so do not include names or addresses. "
+            "It is kept with the meeting or the case, not in the audit trail."
         ),
     )
 
@@ -69,7 +70,7 @@ class AddMeetingForm(_When):
         "Note (optional)",
         widget=GovTextInput(),
         description="For example, extra meeting before Christmas",
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), *free_text(200, "Note")],
     )
     submit = SubmitField("Add meeting", widget=GovSubmitInput())
 
@@ -99,7 +100,10 @@ class ActionForm(FlaskForm):
         "Action",
         widget=GovTextArea(),
         description="What will be done. Use the case reference, not names.",
-        validators=[InputRequired("Describe the action"), Length(max=1000)],
+        validators=[
+            InputRequired("Describe the action"),
+            *free_text(1000, "Action", multiline=True),
+        ],
     )
     due_on = DayMonthYearField(
         "Due date (optional)",
@@ -122,8 +126,25 @@ class ActionStatusForm(FlaskForm):
         widget=GovTextArea(),
         description=(
             "Needed when the action is blocked: describe the change of circumstances. "
-            "It is kept in the audit trail for good: do not include names or addresses."
+            "It is kept with the case and erased with it: do not include names or addresses."
         ),
-        validators=[Optional(), Length(max=500)],
+        validators=[Optional(), *free_text(500, "Note", multiline=True)],
     )
     submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class OutcomeForm(FlaskForm):
+    outcome = RadioField(
+        "What did the meeting decide for this case?",
+        widget=GovRadioInput(),
+        validators=[InputRequired("Select the outcome for this case")],
+    )
+    submit = SubmitField("Save outcome", widget=GovSubmitInput())
+
+
+class FeedbackForm(FlaskForm):
+    submit = SubmitField("Record feedback given to the victim", widget=GovSubmitInput())
+
+
+class MinutesForm(FlaskForm):
+    submit = SubmitField("Record minutes and actions sent to agencies", widget=GovSubmitInput())

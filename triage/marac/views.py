@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from triage.auth.decorators import requires
 from triage.marac import forms
 from triage.models import MaracAction, MaracListing, MaracMeeting
+from triage.models.marac import LISTING_OUTCOMES
 from triage.permissions.cases import can
 from triage.rules import MARAC_CRITERIA
 from triage.services import marac_actions, marac_agenda, marac_listing, marac_meetings
@@ -17,6 +18,7 @@ from triage.services.calendar import current_calendar
 from triage.services.marac_meetings import MaracError
 from triage.timeutil import utcnow
 from triage.web.actor import current_actor
+from triage.web.deadlines import enqueue_after_commit
 from triage.web.fields import local_instant
 from triage.web.lookup import get_or_404
 from triage.web.settings import request_settings
@@ -64,6 +66,7 @@ def agenda(meeting_id: int):
         now=now,
         calendar=current_calendar(request_settings().calendar),
         show_names=show_names,
+        reader=current_user,
     )
     return render_template(
         "marac/agenda.html",
@@ -73,6 +76,8 @@ def agenda(meeting_id: int):
         agencies=marac_actions.ACTION_AGENCIES,
         action_statuses=marac_actions.STATUS_LABELS,
         held_form=forms.HeldForm(),
+        minutes_form=forms.MinutesForm(),
+        outcome_labels=LISTING_OUTCOMES,
         now=now,
         has_show="referral.show" in current_app.view_functions,
         active="marac.meetings",
@@ -214,17 +219,24 @@ def mark_held(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     form = forms.HeldForm()
     if form.validate_on_submit():
-        _held, problem = attempt(
+        now = utcnow()
+        held, problem = attempt(
             marac_actions.mark_held,
             meeting.id,
             actor=current_actor(),
-            now=utcnow(),
+            now=now,
+            settings=request_settings(),
             refusals=(MaracError,),
         )
         if problem is not None:
             flash(str(problem))
         else:
-            flash("Meeting recorded as held; its cases are marked as heard", "success")
+            enqueue_after_commit(held.due_action_ids, now=now)
+            flash(
+                "Meeting recorded as held; its cases are marked as heard. Minutes and IDVA "
+                "feedback deadlines are set",
+                "success",
+            )
     return redirect(url_for("marac.agenda", meeting_id=meeting.id))
 
 
@@ -243,13 +255,14 @@ def add_action(listing_id: int):
             due_on=form.due_on.data,
             actor=current_actor(),
             now=utcnow(),
+            calendar=current_calendar(request_settings().calendar),
             refusals=(MaracError,),
         )
         if problem is not None:
             forms.add_service_error(form, problem.field, str(problem))
         else:
             flash(f"Action added for {listing.referral.reference}", "success")
-            return redirect(url_for("marac.agenda", meeting_id=listing.meeting_id))
+            return redirect(url_for("marac.case", listing_id=listing.id))
     return render_template(
         "marac/action_form.html",
         form=form,
@@ -288,7 +301,7 @@ def update_action(action_id: int):
             forms.add_service_error(form, problem.field, str(problem))
         else:
             flash("Action updated", "success")
-            return redirect(url_for("marac.agenda", meeting_id=action.listing.meeting_id))
+            return redirect(url_for("marac.case", listing_id=action.listing_id))
     return render_template(
         "marac/action_form.html",
         form=form,
@@ -301,3 +314,7 @@ def update_action(action_id: int):
 
 def _choices(labels: dict[str, str]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+# The agenda's exports and the after-meeting pages register on this blueprint.
+from triage.marac import agenda_views  # noqa: E402,F401

@@ -9,11 +9,13 @@ from triage.models.person import Person, PersonDetails, PossibleMatch
 from triage.models.referral import Offer, Referral
 from triage.models.ruleset import RuleSetVersion
 from triage.models.scheduling import ClosureDay, DueAction, SystemState
+from triage.models.screening import AssessmentRecord, ScreeningDecision
 from triage.models.user import ROLES, ApiToken, AuthSession, User, UserRole
 
 __all__ = [
     "ROLES",
     "ApiToken",
+    "AssessmentRecord",
     "AuditEvent",
     "AuthSession",
     "ClosureDay",
@@ -30,6 +32,7 @@ __all__ = [
     "Referral",
     "ReferralDraft",
     "RuleSetVersion",
+    "ScreeningDecision",
     "SystemState",
     "User",
     "UserRole",

@@ -37,6 +37,9 @@ class MaracMeeting(db.Model):
     # cancelled meeting still holds its slot, so generation never recreates it.
     scheduled_for: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the coordinator recorded it held, and when the minutes and actions went out.
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    minutes_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     listings: Mapped[list[MaracListing]] = relationship(
         back_populates="meeting", foreign_keys="MaracListing.meeting_id"
@@ -47,6 +50,7 @@ class MaracListing(db.Model):
     __tablename__ = "marac_listings"
     __table_args__ = (
         UniqueConstraint("referral_id", "meeting_id"),
+        Index("ix_marac_listings_meeting_status", "meeting_id", "status"),
         # At most one active listing per referral, whatever runs concurrently.
         Index(
             "uq_marac_listings_one_active",
@@ -60,7 +64,9 @@ class MaracListing(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("marac_meetings.id"), index=True)
     referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="listed")  # listed/moved/heard
+    # listed / moved / heard / deferred (to the next meeting) / withdrawn (the case was closed
+    # while listed: off the agenda)
+    status: Mapped[str] = mapped_column(String(20), default="listed")
     criteria: Mapped[list] = mapped_column(JSON, default=list)
     has_children: Mapped[bool] = mapped_column(Boolean, default=False)
     is_repeat: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -69,12 +75,24 @@ class MaracListing(db.Model):
     move_reason: Mapped[str | None] = mapped_column(Text)
     listed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     heard_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the meeting decided for the case (LISTING_OUTCOMES), and the IDVA's feedback.
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    outcome_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    feedback_given_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     meeting: Mapped[MaracMeeting] = relationship(
         back_populates="listings", foreign_keys=[meeting_id]
     )
     referral: Mapped[Referral] = relationship()
 
+
+LISTING_OUTCOMES: dict[str, str] = {
+    "actions_agreed": "Heard: actions agreed",
+    "no_further_action": "Heard: no further action",
+    "deferred": "Deferred to the next meeting",
+    "withdrawn": "Withdrawn",
+}
 
 ACTION_STATUSES = ("open", "done", "not_done", "blocked")
 

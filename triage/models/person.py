@@ -36,6 +36,15 @@ DETAIL_FIELDS = (
     "racially_minoritised",
     "lgbt",
     "disabled",
+    "ethnicity",
+    "sexual_orientation",
+    "trans",
+    "disability",
+    "phone",
+    "safe_to_call",
+    "safe_to_leave_message",
+    "safe_to_write",
+    "safe_times",
 )
 
 
@@ -75,6 +84,18 @@ class PersonDetails(db.Model):
     racially_minoritised: Mapped[bool | None] = mapped_column(Boolean)
     lgbt: Mapped[bool | None] = mapped_column(Boolean)
     disabled: Mapped[bool | None] = mapped_column(Boolean)
+    # The codes the flags are derived from (triage/equality.py); None = not recorded, kept
+    # apart from "prefer_not_to_say".
+    ethnicity: Mapped[str | None] = mapped_column(String(40))
+    sexual_orientation: Mapped[str | None] = mapped_column(String(20))
+    trans: Mapped[str | None] = mapped_column(String(20))
+    disability: Mapped[str | None] = mapped_column(String(20))
+    # Safe contact (victims): None = not recorded. Shown only to those who contact victims.
+    phone: Mapped[str | None] = mapped_column(String(40))
+    safe_to_call: Mapped[bool | None] = mapped_column(Boolean)
+    safe_to_leave_message: Mapped[bool | None] = mapped_column(Boolean)
+    safe_to_write: Mapped[bool | None] = mapped_column(Boolean)
+    safe_times: Mapped[str | None] = mapped_column(String(200))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Set by the purge, which blanks the identifying values (the equality flags stay).

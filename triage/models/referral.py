@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.extensions import db
@@ -71,6 +71,10 @@ class Referral(db.Model):
     assigned_idva_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     assigned_screener_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why it was closed: a code from `services.lifecycle.CLOSURE_REASONS`, and free text that
+    # the purge erases (the audit trail holds only the code).
+    closure_reason: Mapped[str | None] = mapped_column(String(40))
+    closure_detail: Mapped[str | None] = mapped_column(Text)
     retention_until: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -109,6 +113,9 @@ class Offer(db.Model):
     """A support offer made by S2S. On time when made at or before the referral's due time."""
 
     __tablename__ = "offers"
+    __table_args__ = (
+        Index("ix_offers_referral_outcome_made", "referral_id", "outcome", "made_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(
@@ -122,6 +129,9 @@ class Offer(db.Model):
     # Why an offer came after the due time (the deadline itself never moves).
     late_reason: Mapped[str | None] = mapped_column(String(40))
     late_reason_detail: Mapped[str | None] = mapped_column(Text)
+    # Working hours from the referral's receipt to this offer, under the calendar in force when
+    # it was recorded (reports read this: a later calendar change must not rewrite history).
+    working_hours: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     referral: Mapped[Referral] = relationship(back_populates="offers")

@@ -10,7 +10,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from triage.extensions import db
 from triage.timeutil import UTCDateTime, utcnow
 
-DUE_ACTION_KINDS = ("offer_reminder", "offer_escalation", "marac_listing")
+DUE_ACTION_KINDS = (
+    "offer_reminder",
+    "offer_escalation",
+    "marac_listing",
+    "marac_minutes_reminder",
+    "marac_minutes_escalation",
+    "marac_feedback_reminder",
+    "marac_feedback_escalation",
+)
 DUE_ACTION_STATUSES = ("pending", "enqueued", "running", "done", "failed", "cancelled")
 
 
@@ -24,6 +32,10 @@ class DueAction(db.Model):
     kind: Mapped[str] = mapped_column(String(30))
     referral_id: Mapped[int | None] = mapped_column(
         ForeignKey("referrals.id", ondelete="CASCADE"), index=True
+    )
+    # A meeting's follow-up (minutes to agencies; IDVA feedback for one of its cases).
+    marac_meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("marac_meetings.id", ondelete="CASCADE"), index=True
     )
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # referral + kind + due time: running the action twice can only ever match one row.

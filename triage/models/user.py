@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.extensions import db
@@ -32,11 +32,16 @@ class User(db.Model):
     agency: Mapped[str | None] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # AES-GCM ciphertext under the key `totp_key_id` names (triage.services.totp_crypto);
+    # a NULL key id marks a secret stored before encryption, encrypted on its next use.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_key_id: Mapped[str | None] = mapped_column(String(32))
     totp_last_counter: Mapped[int | None] = mapped_column(Integer)
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
     last_failed_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when an administrator sets or resets the password: changed before anything else.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -92,21 +97,37 @@ class AuthSession(db.Model):
     end_reason: Mapped[str | None] = mapped_column(String(40))
     mfa_passed: Mapped[bool] = mapped_column(Boolean, default=False)
     # During first sign-in only: the TOTP secret offered for enrolment, until it is confirmed.
-    pending_totp_secret: Mapped[str | None] = mapped_column(String(64))
+    pending_totp_secret: Mapped[str | None] = mapped_column(String(255))
+    pending_totp_key_id: Mapped[str | None] = mapped_column(String(32))
 
     user: Mapped[User] = relationship()
 
 
 class RecoveryCode(db.Model):
-    """A single-use MFA recovery code. Only a SHA-256 of the (random, 50-bit) code is stored."""
+    """A single-use MFA recovery code. Only an argon2id hash of the (random, 50-bit) code is
+    stored (codes issued before G4 carry a SHA-256 and still verify until used)."""
 
     __tablename__ = "recovery_codes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    code_hash: Mapped[str] = mapped_column(String(64))
+    code_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AccountStatusNote(db.Model):
+    """Why an account was disabled or enabled, as the administrator typed it. The audit event
+    names this row and records only that a reason was given (docs/security.md G16)."""
+
+    __tablename__ = "account_status_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(20))  # "disable" or "enable"
+    reason: Mapped[str] = mapped_column(Text)
+    actor_user_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ApiToken(db.Model):

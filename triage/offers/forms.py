@@ -1,4 +1,5 @@
-"""The offer form. A date (GOV.UK date input) and a time, both London wall-clock time."""
+"""The "Record a contact" form: an attempt or an offer. A date (GOV.UK date input) and a
+time, both London wall-clock time."""
 
 from __future__ import annotations
 
@@ -8,55 +9,58 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextArea
 from wtforms import RadioField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 
 from triage.services.offers import LATE_REASONS, MAX_DETAIL, MAX_NOTES, METHODS, OUTCOMES
 from triage.web.fields import date_field, local_instant, time_field
+from triage.web.text_checks import free_text
 
 
 def _choices(labels: dict[str, str]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in labels.items()]
 
 
-class OfferForm(FlaskForm):
-    made_on = date_field("Date the offer was made", "Enter the date the offer was made")
-    made_time = time_field(
-        "Time the offer was made", "Enter the time the offer was made", example="14:30"
-    )
+class ContactForm(FlaskForm):
+    made_on = date_field("Date of the contact", "Enter the date of the contact")
+    made_time = time_field("Time of the contact", "Enter the time of the contact", example="14:30")
     method = RadioField(
-        "How was the offer made?",
+        "How did you try to contact the victim?",
         choices=_choices(METHODS),
         widget=GovRadioInput(),
-        validators=[InputRequired("Select how the offer was made")],
+        validate_choice=False,  # an unknown code gets the service's message naming the field
+        validators=[InputRequired("Select how the contact was made")],
     )
     outcome = RadioField(
-        "What was the outcome?",
+        "What happened?",
         choices=_choices(OUTCOMES),
         widget=GovRadioInput(),
-        validators=[InputRequired("Select the outcome of the offer")],
+        validate_choice=False,
+        validators=[InputRequired("Select the outcome of the contact")],
     )
-    # Only needed when the offer is late; the service decides, so the form accepts none.
+    # Only needed for an offer made after the due time; the service decides.
     late_reason = RadioField(
         "Why was the offer late?",
         choices=_choices(LATE_REASONS),
+        widget=GovRadioInput(),
+        validate_choice=False,
         validators=[Optional()],
     )
     late_reason_detail = TextAreaField(
-        "Give more detail",
+        "More detail about the lateness (needed if you chose Other)",
         widget=GovTextArea(),
         description=(
-            "It is kept in the audit trail for good: do not include names, addresses or "
-            "contact details."
+            "It is kept with the case and erased with it: do not include names, addresses "
+            "or contact details."
         ),
-        validators=[Optional(), Length(max=MAX_DETAIL)],
+        validators=[Optional(), *free_text(MAX_DETAIL, "The detail", multiline=True)],
     )
     notes = TextAreaField(
         "Notes (optional)",
         widget=GovTextArea(),
         description="Do not include addresses or contact details",
-        validators=[Optional(), Length(max=MAX_NOTES)],
+        validators=[Optional(), *free_text(MAX_NOTES, "Notes", multiline=True)],
     )
-    submit = SubmitField("Record offer", widget=GovSubmitInput())
+    submit = SubmitField("Record contact", widget=GovSubmitInput())
 
     def made_at(self, timezone: str) -> datetime | None:
         """The London date and time typed, as an aware UTC instant (None if incomplete)."""

@@ -1,5 +1,6 @@
-"""Record a support offer on a referral. Object-level access: a referral the user may not
-record an offer on is answered like an unknown one (404), and the refusal is audited."""
+"""Record a contact with the victim on a referral: an attempt or an offer. Object-level
+access: a referral the user may not record a contact on is answered like an unknown one
+(404), and the refusal is audited."""
 
 from __future__ import annotations
 
@@ -8,26 +9,30 @@ from flask_login import current_user
 
 from triage.auth.decorators import requires
 from triage.models import Referral
-from triage.offers.forms import OfferForm
+from triage.offers.contacts import contact_rows, contact_status
+from triage.offers.forms import ContactForm
 from triage.permissions.cases import can
 from triage.services import offers
-from triage.timeutil import utcnow
+from triage.services.calendar import current_calendar
 from triage.web.actor import current_actor
+from triage.web.clock import request_now
 from triage.web.lookup import get_or_404
 from triage.web.settings import request_settings
 from triage.web.transaction import attempt
 
 bp = Blueprint("offers", __name__)
+bp.add_app_template_global(contact_rows, "contact_rows")
+bp.add_app_template_global(contact_status, "contact_status")
 
 
-@bp.route("/referrals/<int:referral_id>/offer", methods=["GET", "POST"])
+@bp.route("/referrals/<int:referral_id>/contact", methods=["GET", "POST"])
 @requires("offer.record")
 def record(referral_id: int):
     referral = get_or_404(Referral, referral_id, object_type="referral", capability="offer.record")
-    form = OfferForm()
+    form = ContactForm()
     if form.validate_on_submit():
-        _offer, problem = attempt(
-            offers.record_offer,
+        contact, problem = attempt(
+            offers.record_contact,
             referral.id,
             made_at=form.made_at(request_settings().calendar.timezone),
             method=form.method.data,
@@ -36,13 +41,14 @@ def record(referral_id: int):
             late_reason=form.late_reason.data,
             late_reason_detail=form.late_reason_detail.data,
             actor=current_actor(),
-            now=utcnow(),
+            now=request_now(),
+            calendar=current_calendar(request_settings().calendar),
             refusals=(offers.OfferError,),
         )
         if problem is not None:
             form.add_errors(problem.errors)
         else:
-            flash(f"Offer recorded for {referral.reference}", "success")
+            flash(_done_message(referral, contact), "success")
             if "referral.show" in current_app.view_functions and can(
                 current_user, "referral.view", referral
             ):
@@ -52,10 +58,18 @@ def record(referral_id: int):
         "offers/record.html",
         form=form,
         referral=referral,
-        late_reasons=offers.LATE_REASONS,
-        previous=list(referral.offers),
-        methods=offers.METHODS,
-        outcomes=offers.OUTCOMES,
-        on_time=lambda offer: offers.is_on_time(offer, referral),
+        contacts=contact_rows(referral),
+        offer_outcomes=offers.OFFER_OUTCOMES,
+        attempt_outcomes=offers.ATTEMPT_OUTCOMES,
         active=None,
+    )
+
+
+def _done_message(referral: Referral, contact) -> str:
+    if offers.is_offer(contact.outcome):
+        return f"Offer recorded for {referral.reference}: it has left the morning list"
+    count = offers.attempt_count(referral)
+    return (
+        f"Attempt recorded for {referral.reference} (attempted \N{MULTIPLICATION SIGN}{count}): "
+        "it stays on the morning list until an offer reaches the victim"
     )

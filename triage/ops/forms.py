@@ -3,9 +3,10 @@
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import StringField, SubmitField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired
 
 from triage.web.fields import date_field
+from triage.web.text_checks import free_text
 
 
 class ClosureDayForm(FlaskForm):
@@ -14,7 +15,7 @@ class ClosureDayForm(FlaskForm):
         "Reason",
         widget=GovTextInput(),
         description="For example, council closure between Christmas and New Year",
-        validators=[InputRequired("Enter the reason for the closure"), Length(max=200)],
+        validators=[InputRequired("Enter the reason for the closure"), *free_text(200, "Reason")],
     )
     submit = SubmitField("Add closure day", widget=GovSubmitInput())
 

@@ -12,14 +12,36 @@ MFA_STEP = "account.mfa_step"
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     "referrer": frozenset({"referral.create", "referral.view"}),
-    "idva": frozenset({"referral.create", "referral.view", "offer.record", "marac.view"}),
+    "idva": frozenset(
+        {"referral.create", "referral.view", "offer.record", "marac.view", "caseload.view"}
+    ),
     "screener": frozenset(
-        {"referral.view", "referral.screen", "referral.import", "offer.record", "marac.view"}
+        {
+            "referral.view",
+            "referral.screen",
+            "referral.import",
+            "referral.search",
+            "offer.record",
+            "marac.view",
+            "caseload.view",
+        }
     ),
     # The S2S lead receives overdue-offer escalations; give the lead the screener role too so
     # that object-level access (triage/permissions/cases.py) shows them every referral.
+    # The lead also reads the manager reports (issue 10: "managers and leads"), and only the
+    # lead may close a case still open at MARAC (its listing is withdrawn).
     "s2s_lead": frozenset(
-        {"referral.view", "referral.screen", "offer.record", "marac.view", "escalation.receive"}
+        {
+            "referral.view",
+            "referral.screen",
+            "referral.search",
+            "referral.close_override",
+            "offer.record",
+            "marac.view",
+            "caseload.view",
+            "escalation.receive",
+            "report.view",
+        }
     ),
     "marac_coordinator": frozenset({"referral.view", "marac.view", "marac.manage"}),
     "manager": frozenset({"report.view", "ruleset.replay"}),

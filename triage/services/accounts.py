@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from triage.extensions import db
 from triage.models import ROLES, User, UserRole
+from triage.models.user import AccountStatusNote
 from triage.services import audit, passwords
 from triage.services.actor import Actor
 from triage.services.auth_sessions import end_all_sessions
@@ -40,8 +41,15 @@ def create_user(
     actor: Actor,
     now: datetime,
     agency: str = "",
+    must_change_password: bool = False,
+    check_context: bool = True,
 ) -> User:
-    problems = passwords.password_problems(password)
+    """A new account. `must_change_password`: someone else chose this password (an
+    administrator), so the user replaces it at first sign-in before anything else (G8).
+    `check_context=False` only for the published demo passwords, which name the service."""
+    problems = passwords.password_problems(
+        password, context=(name, email), check_context=check_context
+    )
     unknown = sorted(set(roles) - set(ROLES))
     if unknown:
         problems.append(f"Unknown role(s): {', '.join(unknown)}; choose from {', '.join(ROLES)}")
@@ -60,6 +68,7 @@ def create_user(
         password_hash=passwords.hash_password(password),
         role_rows=[UserRole(role=r) for r in sorted(set(roles))],
         created_at=now,
+        must_change_password=must_change_password,
     )
     db.session.add(user)
     db.session.flush()
@@ -158,7 +167,7 @@ def disable_user(user: User, actor: Actor, reason: str = "", *, now: datetime) -
         actor,
         object_type="user",
         object_id=user.id,
-        reason=reason or None,
+        details=_status_note(user, "disable", reason, actor, now),
         now=now,
     )
 
@@ -173,9 +182,22 @@ def enable_user(user: User, actor: Actor, reason: str = "", *, now: datetime) ->
         actor,
         object_type="user",
         object_id=user.id,
-        reason=reason or None,
+        details=_status_note(user, "enable", reason, actor, now),
         now=now,
     )
+
+
+def _status_note(user: User, action: str, reason: str, actor: Actor, now: datetime) -> dict:
+    """Keep the typed reason on its own row (G16); the audit details only point at it."""
+    reason = (reason or "").strip()
+    if not reason:
+        return {"reason_given": False}
+    note = AccountStatusNote(
+        user_id=user.id, action=action, reason=reason, actor_user_id=actor.user_id, created_at=now
+    )
+    db.session.add(note)
+    db.session.flush()
+    return {"reason_given": True, "note_id": note.id}
 
 
 def change_password(
@@ -192,7 +214,7 @@ def change_password(
     problems = []
     if not passwords.verify_password(user.password_hash, current):
         problems.append("Your current password is not correct")
-    problems.extend(passwords.password_problems(new))
+    problems.extend(passwords.password_problems(new, context=(user.name, user.email)))
     if new and passwords.verify_password(user.password_hash, new):
         problems.append("Your new password must be different from your current one")
     if problems:
@@ -202,6 +224,7 @@ def change_password(
         raise AccountError("; ".join(problems))
     user.password_hash = passwords.hash_password(new)
     user.password_changed_at = now
+    user.must_change_password = False
     ended = end_all_sessions(user.id, "password_change", now=now, keep_id=keep_session_id)
     audit.record(
         "user.password_change",
@@ -209,5 +232,28 @@ def change_password(
         object_type="user",
         object_id=user.id,
         details={"other_sessions_ended": ended},
+        now=now,
+    )
+
+
+def set_password(user: User, new: str, actor: Actor, *, now: datetime) -> None:
+    """An administrator sets (resets) a user's password: every session of the user ends, and
+    the user must choose their own at the next sign-in before anything else (G8)."""
+    if actor.user_id == user.id:
+        raise AccountError("Change your own password from your account page")
+    problems = passwords.password_problems(new, context=(user.name, user.email))
+    if problems:
+        raise AccountError("; ".join(problems))
+    user.password_hash = passwords.hash_password(new)
+    user.password_changed_at = now
+    user.must_change_password = True
+    user.failed_sign_ins = 0
+    ended = end_all_sessions(user.id, "password_reset", now=now)
+    audit.record(
+        "user.password_set",
+        actor,
+        object_type="user",
+        object_id=user.id,
+        details={"sessions_ended": ended, "must_change_password": True},
         now=now,
     )

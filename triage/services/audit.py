@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,12 +44,30 @@ FORBIDDEN_DETAIL_KEYS = frozenset(
         "narrative",
         "answer_details",
         "referrer_contact",
+        # Free-text reasons and notes live on their domain rows, where the purge erases them.
+        "note",
+        "status_note",
+        "move_reason",
+        "late_reason_detail",
+        "reason_text",
     }
 )
+
+# The audit `reason` is a code (e.g. "not_contactable"), never what someone typed: the trail
+# is append-only, so text there could never be purged (docs/security.md G16).
+REASON_CODE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 class AuditDetailsRefused(ValueError):
     """Raised when `details` would copy personal data into the audit trail."""
+
+
+def _check_reason(reason: str | None) -> None:
+    if reason is not None and not REASON_CODE.fullmatch(reason):
+        raise AuditDetailsRefused(
+            "reason: only a reason code (lower-case letters, digits, _; up to 40) is audited; "
+            "keep the text on the domain row and record reason_given"
+        )
 
 
 def _check_details(value: object, path: str = "details") -> None:
@@ -158,9 +177,11 @@ def record(
     must identify, not copy: no narratives, no addresses.
 
     Raises `AuditDetailsRefused` (a ValueError) if a key of `details` names personal data
-    (see FORBIDDEN_DETAIL_KEYS); the caller's transaction then fails as a whole.
+    (see FORBIDDEN_DETAIL_KEYS) or `reason` is not a code (REASON_CODE); the caller's
+    transaction then fails as a whole.
     """
     _check_details(details or {})
+    _check_reason(reason)
     event = AuditEvent(
         occurred_at=(now or utcnow()).replace(microsecond=0),
         actor_type=actor.type,

@@ -56,8 +56,7 @@ def add_closure_day(day: date, reason: str, *, actor: Actor, now: datetime) -> C
         actor,
         object_type="closure_day",
         object_id=row.id,
-        details={"day": day.isoformat()},
-        reason=row.reason,
+        details={"day": day.isoformat(), "reason_given": True},  # G16: the text is on the row
         now=now,
     )
     return row

@@ -13,9 +13,10 @@ from sqlalchemy import select
 
 from triage.extensions import db
 from triage.models import Referral, User
-from triage.services import accounts
+from triage.services import accounts, mfa
 from triage.services.actor import Actor
 from triage.settings import Settings
+from triage.totp_keys import TotpKeyring
 
 DEMO_DOMAIN = "demo.triage.test"
 _LONDON = ZoneInfo("Europe/London")
@@ -46,13 +47,14 @@ def demo_totp_secret(local_part: str) -> str:
     return base64.b32encode(digest[:20]).decode("ascii")
 
 
-def demo_code(user: User, now: datetime) -> str:
+def demo_code(user: User, now: datetime, *, keys: TotpKeyring) -> str:
     """The code a demo user can sign in with now (the first one not yet used), so that a
     person trying the demo needs no authenticator app. Demo accounts only."""
     local, _, domain = user.email.partition("@")
-    if domain != DEMO_DOMAIN or user.totp_secret != demo_totp_secret(local):
+    secret = mfa.stored_secret(user, keys)
+    if domain != DEMO_DOMAIN or secret != demo_totp_secret(local):
         raise DemoRefused("Codes are printed only for demo accounts")
-    totp = pyotp.TOTP(user.totp_secret)
+    totp = pyotp.TOTP(secret)
     current = totp.timecode(now)
     last = user.totp_last_counter if user.totp_last_counter is not None else -1
     counter = max(current, last + 1)
@@ -79,9 +81,11 @@ def seed(days: int = 60, *, now: datetime, settings: Settings) -> list[tuple[str
                 password=password,
                 actor=actor,
                 now=now,
+                check_context=False,  # the published demo passwords name the service
             )
-        if user.totp_secret is None:
-            user.totp_secret = demo_totp_secret(local)  # pre-enrolled: see demo_code()
+        if user.totp_secret is None:  # pre-enrolled (encrypted like any other): see demo_code()
+            sealed = settings.totp_keys.seal(demo_totp_secret(local), owner=user.id)
+            user.totp_secret, user.totp_key_id = sealed
         users[local] = user
         logins.append((email, password, roles))
     db.session.flush()
@@ -283,12 +287,14 @@ def seed_referrals(
 ) -> int:
     """About `count` referrals over the last `days` days, through `create_referral`."""
     from triage.services import offers
+    from triage.services.calendar import current_calendar
     from triage.services.referral_creation import create_referral
 
     if days <= 0 or db.session.scalar(
         select(Referral.id).where(Referral.police_reference.like(f"{DEMO_REFERENCE_PREFIX}%"))
     ):
         return 0  # already seeded
+    calendar = current_calendar(settings.calendar)
     # Seeded, so every demo database is the same; not used for anything secret.
     rng = random.Random(20260505)  # nosec B311
     span = timedelta(days=days)
@@ -326,7 +332,7 @@ def seed_referrals(
         offer_at = received_at + timedelta(hours=rng.randint(2, 30))
         if offer_at < now - timedelta(hours=1) and rng.random() < 0.85:
             late = referral.offer_due_at is not None and offer_at > referral.offer_due_at
-            offers.record_offer(
+            offers.record_contact(
                 referral.id,
                 made_at=offer_at,
                 method=rng.choice(["phone", "phone", "in_person", "via_professional"]),
@@ -335,8 +341,9 @@ def seed_referrals(
                 late_reason="not_contactable" if late else None,
                 actor=Actor.for_user(users["screener"]),
                 now=offer_at,
+                calendar=calendar,
             )
-    _hold_past_meetings(now)
+    _hold_past_meetings(now, settings)
     db.session.flush()
     return created
 
@@ -356,16 +363,21 @@ def _list_as_it_happened(referral_id: int, *, at: datetime, settings: Settings) 
         run_due_action(action_id, now=at, actor=Actor.job("seed-demo"), settings=settings)
 
 
-def _hold_past_meetings(now: datetime) -> None:
+def _hold_past_meetings(now: datetime, settings: Settings) -> None:
     from triage.models import MaracMeeting
-    from triage.services import marac_actions
+    from triage.services import marac_actions, marac_follow_up
 
     past = db.session.scalars(
         select(MaracMeeting).where(
             MaracMeeting.status == "scheduled", MaracMeeting.starts_at < now - timedelta(hours=2)
         )
     ).all()
+    actor = Actor.system("seed-demo")
     for meeting in past:
-        marac_actions.mark_held(
-            meeting.id, actor=Actor.system("seed-demo"), now=meeting.starts_at + timedelta(hours=2)
-        )
+        held_at = meeting.starts_at + timedelta(hours=2)
+        held = marac_actions.mark_held(meeting.id, actor=actor, now=held_at, settings=settings)
+        # Demo history: the follow-up was done on the day, so no old deadline escalates now.
+        marac_follow_up.record_minutes_sent(meeting.id, actor=actor, now=held_at)
+        for listing in held.meeting.listings:
+            if listing.status == "heard":
+                marac_follow_up.record_feedback_given(listing.id, actor=actor, now=held_at)

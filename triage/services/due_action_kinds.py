@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from triage.extensions import db
 from triage.models import DueAction, Offer, Referral
-from triage.services import mail, marac_listing, notifications
+from triage.services import mail, marac_follow_up, marac_listing, notifications, offers
 from triage.services.actor import Actor
 from triage.services.calendar import current_calendar
 from triage.services.marac_meetings import NotEligible
@@ -25,7 +25,8 @@ def _local(instant: datetime, settings: Settings) -> str:
 
 
 def _has_offer(referral: Referral) -> bool:
-    return referral.status != "received" or bool(referral.offers)
+    """An offer reached the victim; attempts (no contact, unsafe) keep the reminders going."""
+    return referral.status != "received" or offers.reached_victim(referral)
 
 
 def offer_reminder(
@@ -53,7 +54,10 @@ def offer_escalation(
     if referral.status == "closed":
         return {"outcome": "referral closed"}
     first_offer = db.session.scalar(
-        select(Offer.made_at).where(Offer.referral_id == referral.id).order_by(Offer.made_at)
+        select(Offer.made_at)
+        .where(Offer.referral_id == referral.id, Offer.outcome.in_(offers.REACHED_OUTCOMES))
+        .order_by(Offer.made_at)
+        .limit(1)
     )
     if first_offer is not None:
         on_time = first_offer <= referral.offer_due_at
@@ -97,6 +101,8 @@ def offer_escalation(
 def marac_listing_due(
     action: DueAction, referral: Referral, *, now: datetime, actor: Actor, settings: Settings
 ) -> dict:
+    if referral.status == "closed":
+        return {"outcome": "referral closed"}  # a closed case is never listed (or re-listed)
     try:
         listing = marac_listing.list_referral(
             referral.id,
@@ -115,4 +121,11 @@ DISPATCH: dict[str, Callable[..., dict]] = {
     "offer_reminder": offer_reminder,
     "offer_escalation": offer_escalation,
     "marac_listing": marac_listing_due,
+    "marac_feedback_reminder": marac_follow_up.feedback_due,
+    "marac_feedback_escalation": marac_follow_up.feedback_due,
+}
+# Kinds that belong to a meeting rather than a referral: called without one.
+MEETING_DISPATCH: dict[str, Callable[..., dict]] = {
+    "marac_minutes_reminder": marac_follow_up.minutes_due,
+    "marac_minutes_escalation": marac_follow_up.minutes_due,
 }

@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from triage import marac_rules
 from triage.extensions import db
-from triage.models import DueAction, Referral
+from triage.models import DueAction, MaracListing, MaracMeeting, Referral
 from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.calendar import current_calendar
@@ -83,3 +84,85 @@ def plan_for_referral(
 def offer_due_at(received_at: datetime, settings: Settings) -> datetime:
     """When the S2S offer falls due for a referral received at `received_at`."""
     return current_calendar(settings.calendar).offer_due(received_at)
+
+
+def _write(
+    key: str,
+    kind: str,
+    due_at: datetime,
+    now: datetime,
+    *,
+    referral_id: int | None = None,
+    meeting_id: int | None = None,
+) -> tuple[int, bool]:
+    """The id of the row with this key, and whether it was written just now."""
+    existing = db.session.scalar(select(DueAction.id).where(DueAction.key == key))
+    if existing is not None:
+        return existing, False
+    row = DueAction(
+        kind=kind,
+        referral_id=referral_id,
+        marac_meeting_id=meeting_id,
+        due_at=due_at,
+        key=key,
+        status="pending",
+        attempts=0,
+        created_at=now,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row.id, True
+
+
+def plan_for_held_meeting(
+    meeting: MaracMeeting,
+    heard: list[MaracListing],
+    *,
+    now: datetime,
+    actor: Actor,
+    settings: Settings,
+) -> list[int]:
+    """The two follow-up deadlines of a held meeting, each a reminder and an escalation:
+    minutes and actions to agencies (the meeting), and IDVA feedback (each heard case).
+    Returns the ids to enqueue after the commit; planning again adds nothing."""
+    calendar = current_calendar(settings.calendar)
+    minutes = marac_rules.follow_up(
+        meeting.starts_at, settings.marac.minutes_working_days, calendar
+    )
+    feedback = marac_rules.follow_up(
+        meeting.starts_at, settings.marac.feedback_working_days, calendar
+    )
+    rows = [
+        (f"m{meeting.id}:{kind}:{due_at.astimezone(UTC).isoformat()}", kind, due_at, None)
+        for kind, due_at in (
+            ("marac_minutes_reminder", max(minutes.remind_at, now)),
+            ("marac_minutes_escalation", minutes.due_at),
+        )
+    ]
+    for listing in heard:
+        for kind, due_at in (
+            ("marac_feedback_reminder", max(feedback.remind_at, now)),
+            ("marac_feedback_escalation", feedback.due_at),
+        ):
+            key = due_action_key(listing.referral_id, kind, due_at)
+            rows.append((key, kind, due_at, listing.referral_id))
+    ids: list[int] = []
+    created = 0
+    for key, kind, due_at, referral_id in rows:
+        row_id, new = _write(key, kind, due_at, now, referral_id=referral_id, meeting_id=meeting.id)
+        ids.append(row_id)
+        created += new
+    if created:
+        audit.record(
+            "due_action.plan",
+            actor,
+            object_type="marac_meeting",
+            object_id=meeting.id,
+            details={
+                "minutes_due_at": minutes.due_at.isoformat(),
+                "feedback_due_at": feedback.due_at.isoformat(),
+                "actions": created,
+            },
+            now=now,
+        )
+    return ids

@@ -15,7 +15,7 @@ from triage.extensions import db
 from triage.models import DueAction, Referral
 from triage.services import audit
 from triage.services.actor import Actor
-from triage.services.due_action_kinds import DISPATCH
+from triage.services.due_action_kinds import DISPATCH, MEETING_DISPATCH
 from triage.settings import Settings
 
 
@@ -46,7 +46,9 @@ def run_due_action(due_action_id: int, *, now: datetime, actor: Actor, settings:
         # the sweeper re-schedules its job for the due time.
         return {"outcome": "not yet due", "due_at": action.due_at.isoformat()}
     referral = db.session.get(Referral, action.referral_id) if action.referral_id else None
-    if referral is None:
+    if action.kind in MEETING_DISPATCH:
+        result = MEETING_DISPATCH[action.kind](action, now=now, actor=actor, settings=settings)
+    elif referral is None:
         result = {"outcome": "referral no longer exists"}
     else:
         result = DISPATCH[action.kind](action, referral, now=now, actor=actor, settings=settings)

@@ -24,6 +24,14 @@ PERSON_COLUMNS = {
     "gender": "gender",
     "address": "address",
 }
+# The victim's optional equality codes and safe contact (victim_<name> columns; docs/import.md).
+VICTIM_CODE_COLUMNS = ("ethnicity", "sexual_orientation", "trans", "disability")
+VICTIM_TEXT_COLUMNS = ("phone", "safe_times")
+VICTIM_SAFE_COLUMNS = ("safe_to_call", "safe_to_leave_message", "safe_to_write")
+VICTIM_COLUMNS = tuple(
+    f"victim_{key}" for key in (*VICTIM_TEXT_COLUMNS, *VICTIM_SAFE_COLUMNS, *VICTIM_CODE_COLUMNS)
+)
+UNKNOWN_WORDS = {"dk", "dont_know", "don't know"}
 DASH_ANSWERS = {
     "y": "yes",
     "yes": "yes",
@@ -38,11 +46,30 @@ DASH_ANSWERS = {
 }
 TRUE_WORDS = {"y", "yes", "true", "1"}
 FALSE_WORDS = {"n", "no", "false", "0"}
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
 _UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _LOCAL_TIME = re.compile(r"^(\S+)[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
 # --------------------------------------------------------------------------- one row
+
+
+def readable_cells(values: Mapping[str, str]) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """The row with each cell that cannot be stored blanked, and a problem for each: bytes
+    that are not UTF-8, or a NUL (the database refuses both). Only this row fails."""
+    clean: dict[str, str] = {}
+    problems: list[dict[str, str]] = []
+    for column, value in values.items():
+        if _UNDECODED.search(value):
+            problems.append(
+                {"column": column, "message": "is not UTF-8 text: save the file as 'CSV UTF-8'"}
+            )
+            value = ""
+        elif "\x00" in value:
+            problems.append({"column": column, "message": "must not contain control characters"})
+            value = ""
+        clean[column] = value
+    return clean, problems
 
 
 class _Row:
@@ -122,6 +149,16 @@ class _Row:
         self.error(column, "must be Y or N")
         return raw
 
+    def known_flag(self, column: str) -> bool | str | None:
+        """Y, N or DK (don't know: None)."""
+        raw = self.get(column).lower()
+        if raw in UNKNOWN_WORDS:
+            return None
+        if raw and raw not in TRUE_WORDS | FALSE_WORDS:
+            self.error(column, "must be Y, N or DK")
+            return raw
+        return self.flag(column)
+
     def codes(self, column: str) -> list[str]:
         return [c.strip().lower() for c in self.get(column).split(";") if c.strip()]
 
@@ -138,7 +175,20 @@ def _person(row: _Row, role: str) -> dict[str, Any] | None:
             person[key] = row.get(name) or None
     if role == "perpetrator" and all(v is None for v in person.values()):
         return None
+    if role == "victim":
+        person.update(_victim_extras(row))
     return person
+
+
+def _victim_extras(row: _Row) -> dict[str, Any]:
+    extras: dict[str, Any] = {}
+    for key in VICTIM_CODE_COLUMNS:
+        extras[key] = row.get(f"victim_{key}").lower() or None
+    for key in VICTIM_TEXT_COLUMNS:
+        extras[key] = row.get(f"victim_{key}") or None
+    for key in VICTIM_SAFE_COLUMNS:
+        extras[key] = row.known_flag(f"victim_{key}")
+    return extras
 
 
 def row_to_data(values: Mapping[str, str], ruleset: RuleSet) -> tuple[dict[str, Any], list]:

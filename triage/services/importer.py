@@ -28,7 +28,13 @@ from triage.models import Referral
 from triage.rules import RuleSet
 from triage.services import audit
 from triage.services.actor import Actor
-from triage.services.import_rows import PERSON_COLUMNS, column_for, row_to_data
+from triage.services.import_rows import (
+    PERSON_COLUMNS,
+    VICTIM_COLUMNS,
+    column_for,
+    readable_cells,
+    row_to_data,
+)
 from triage.services.intake_validation import IntakeInvalid
 from triage.services.referral_creation import create_referral
 from triage.settings import Settings
@@ -115,22 +121,27 @@ def expected_columns(ruleset: RuleSet) -> list[str]:
     columns = list(SIMPLE_COLUMNS[:5])
     for role in ("victim", "perpetrator"):
         columns += [f"{role}_{name}" for name in PERSON_COLUMNS]
+        if role == "victim":
+            columns += VICTIM_COLUMNS  # optional equality and safe-contact columns
     columns += list(SIMPLE_COLUMNS[5:])
     columns += [f"dash_{q.number}" for q in ruleset.dash_questions]
     return columns
 
 
 def _decode(content: bytes) -> str:
+    """The text; bytes that are not UTF-8 are kept as escapes so that only the rows holding
+    them fail (`import_rows.readable_cells`). A header that is not UTF-8 fails the file."""
     if len(content) > MAX_BYTES:
         raise ImportRefused(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    header = content.split(b"\n", 1)[0]
     try:
-        return content.decode("utf-8-sig")
+        header.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = content[: exc.start].count(b"\n") + 1
         raise ImportRefused(
-            f"The file is not UTF-8 text (first bad byte on line {line}): "
+            "The file is not UTF-8 text (first bad byte on line 1): "
             "save it as 'CSV UTF-8' and try again"
         ) from exc
+    return content.decode("utf-8-sig", errors="surrogateescape")
 
 
 def _read(text: str, ruleset: RuleSet) -> list[tuple[int, dict[str, str]]]:
@@ -141,6 +152,8 @@ def _read(text: str, ruleset: RuleSet) -> list[tuple[int, dict[str, str]]]:
         if header is None:
             raise ImportRefused("The file is empty")
         names = [h.strip().lower() for h in header]
+        if any("\x00" in name for name in names):
+            raise ImportRefused("The header row is wrong: a column name holds a NUL character")
         allowed = set(expected_columns(ruleset))
         problems = []
         unknown = [n for n in names if n not in allowed]
@@ -227,6 +240,7 @@ def _import_row(
     settings: Settings,
     ruleset: RuleSet,
 ) -> None:
+    values, unreadable = readable_cells(values)
     police_reference = values.get("police_reference", "")
     key = police_reference.lower()
     if key and key in seen:
@@ -240,7 +254,8 @@ def _import_row(
             seen[key] = line
             report.duplicates.append(DuplicateRow(line, police_reference, f"R{stored:06d}"))
             return
-    data, problems = row_to_data(values, ruleset)
+    data, converted = row_to_data(values, ruleset)
+    problems = _merge(unreadable, converted)
     savepoint = db.session.begin_nested()
     try:
         created = create_referral(data, actor=actor, now=now, settings=settings, ruleset=ruleset)

@@ -39,6 +39,16 @@ LABELS = {
     "racially_minoritised": "Racially minoritised",
     "lgbt": "LGBT+",
     "disabled": "Disabled",
+    # the victim's equality codes and safe contact
+    "ethnicity": "Ethnic group",
+    "sexual_orientation": "Sexual orientation",
+    "trans": "Trans status",
+    "disability": "Disability",
+    "phone": "Safe phone number",
+    "safe_to_call": "Safe to call",
+    "safe_to_leave_message": "Safe to leave a message",
+    "safe_to_write": "Safe to write",
+    "safe_times": "Safe times to contact",
 }
 REQUIRED = {
     "source_agency": "Select the agency the referral comes from",
@@ -89,6 +99,8 @@ def _message(problem: Problem) -> str:
         return "Must be the id of a person offered as a match"
     if problem.kind == "postcode":
         return "Enter a real postcode, like E15 1AA"
+    if problem.kind == "phone":
+        return "Enter a UK phone number for the victim, like 07700 900123 or 020 7946 0000"
     return f"{_label(key, role)} {problem.message}"
 
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
+from triage.equality import derived_flags
 from triage.extensions import db
 from triage.field_validation import check_fields
 from triage.models import Referral
@@ -41,6 +42,8 @@ FACT_FIELDS = (
     "victim_needs",
     "perpetrator_management",
 )
+# How far ahead of the server's clock a sender's "received at" may be (their clock runs fast).
+DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
 
 
 class IntakeInvalid(ValueError):
@@ -83,23 +86,26 @@ def check_referral(
     now: datetime,
     viewer: Viewer,
     shape: type[BaseModel] = ReferralInput,
+    clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
 ) -> CheckedReferral:
     """The referral cleaned and assessed, or `IntakeInvalid` with every problem. People are
     matched only against cases `viewer` may see (see person_matching).
 
-    `shape` is the model the caller's door accepts (the API's has no confirmed person ids)."""
+    `shape` is the model the caller's door accepts (the API's has no confirmed person ids);
+    `clock_skew` how far in the future "received at" may be (settings.received_clock_skew)."""
     if not isinstance(data, Mapping):
         raise IntakeInvalid([{"field": "referral", "message": "Must be a mapping of fields"}])
     clean, problems = check_fields(shape, data)
     errors = Errors([labelled(problem) for problem in problems])
-    received_at = _received_at(errors, clean, now)
+    received_at = _received_at(errors, clean, now, clock_skew)
     received_day = received_at.astimezone(LONDON).date()
     _check_sender(errors, clean)
     for role in ROLES:
         _check_person(errors, role, clean, received_day)
-    _check_checklist(errors, data, clean, ruleset, received_day)
+    _derive_equality_flags(errors, clean.get("victim"))
+    _check_checklist(errors, data, clean, ruleset, received_day, now.astimezone(LONDON).date())
     victim, perpetrator = _resolve_people(errors, data, clean, viewer)
-    facts = _facts(data, received_at, victim, perpetrator)
+    facts = _facts(data, clean, received_at, victim, perpetrator)
     assessment = _assess(errors, facts, ruleset)
     if errors.items or assessment is None or victim is None:
         raise IntakeInvalid(errors.items)
@@ -122,22 +128,30 @@ def check_referral(
     )
 
 
-def _received_at(errors: Errors, clean: Mapping[str, Any], now: datetime) -> datetime:
+def _received_at(
+    errors: Errors, clean: Mapping[str, Any], now: datetime, clock_skew: timedelta
+) -> datetime:
+    """When received: not in the future, beyond a sender's clock running a little fast (a
+    time within that allowance is taken as now, so nothing is received after it is stored)."""
     received_at = clean.get("received_at")
     if received_at is None:
         return now
-    if received_at > now:
+    if received_at > now + clock_skew:
         errors.add("received_at", "Date and time received must not be in the future")
         return now
-    return received_at
+    return min(received_at, now)
 
 
 def _check_sender(errors: Errors, clean: Mapping[str, Any]) -> None:
     """A police reference already stored is refused (case does not matter)."""
     reference = clean.get("police_reference")
-    if reference and db.session.scalar(
-        select(Referral.id).where(func.lower(Referral.police_reference) == reference.lower())
-    ):
+    # The exact value as well: SQLite's lower() folds ASCII only, so "Ǆ1" would pass the
+    # case-blind test and then hit the unique constraint (a crash, not a field error).
+    same = or_(
+        Referral.police_reference == reference,
+        func.lower(Referral.police_reference) == (reference or "").lower(),
+    )
+    if reference and db.session.scalar(select(Referral.id).where(same)):
         errors.add("police_reference", "A referral with this police reference already exists")
 
 
@@ -170,12 +184,32 @@ def _check_person(errors: Errors, role: str, clean: dict[str, Any], today: date)
         clean[role] = None
 
 
+_DISAGREES = {
+    "racially_minoritised": "Racially minoritised does not agree with the ethnic group given",
+    "lgbt": "LGBT+ does not agree with the sexual orientation or trans status given",
+    "disabled": "Disabled does not agree with the disability answer given",
+}
+
+
+def _derive_equality_flags(errors: Errors, victim: dict[str, Any] | None) -> None:
+    """The SafeLives flags follow the victim's equality codes; a flag given beside a code
+    must agree with it (an API client may still send the flags alone)."""
+    if victim is None:
+        return
+    for flag, value in derived_flags(victim).items():
+        given = victim.get(flag)
+        if given is not None and given != value:
+            errors.add(f"victim.{flag}", _DISAGREES[flag])
+        victim[flag] = value
+
+
 def _check_checklist(
     errors: Errors,
     data: Mapping[str, Any],
     clean: dict[str, Any],
     ruleset: RuleSet,
     received_day: date,
+    today: date,
 ) -> None:
     """Details only for the rule set's questions; who completed the checklist and when,
     whenever any question was answered."""
@@ -198,6 +232,8 @@ def _check_checklist(
     completed_on = clean.get("dash_completed_on")
     if answered and completed_on is None and not errors.has("dash_completed_on"):
         errors.add("dash_completed_on", "Enter the date the Dash checklist was completed")
+    elif completed_on is not None and completed_on > today:
+        errors.add("dash_completed_on", "Date the checklist was done must not be in the future")
     elif completed_on is not None and completed_on > received_day:
         errors.add(
             "dash_completed_on",
@@ -233,15 +269,19 @@ def _resolve_people(
 
 def _facts(
     data: Mapping[str, Any],
+    clean: Mapping[str, Any],
     received_at: datetime,
     victim: Resolved | None,
     perpetrator: Resolved | None,
 ) -> dict[str, Any]:
     """The facts for the rule engine, as given: it reports its own problems with them."""
     facts = {name: data.get(name) for name in FACT_FIELDS}
-    facts["police_callouts_12m"] = data.get("police_callouts_12m", 0)
-    reason = data.get("professional_judgement_reason")
-    facts["professional_judgement_reason"] = reason.strip() if isinstance(reason, str) else reason
+    # As checked (2.0 is 2), or as given when wrong, for the engine to report.
+    facts["police_callouts_12m"] = clean.get(
+        "police_callouts_12m", data.get("police_callouts_12m", 0)
+    )
+    # The reason as checked (trimmed; blank is None); a bad one is reported at its field.
+    facts["professional_judgement_reason"] = clean.get("professional_judgement_reason")
     facts["received_at"] = received_at
     facts["last_marac_referral_at"] = last_marac_referral_at(
         victim.person_id if victim else None,

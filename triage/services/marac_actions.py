@@ -3,17 +3,21 @@ transaction; the caller commits. See docs/marac.md."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
 
 from triage.extensions import db
 from triage.models import MaracAction, MaracListing, MaracMeeting
-from triage.models.marac import ACTION_STATUSES
+from triage.models.marac import ACTION_STATUSES, LISTING_OUTCOMES
 from triage.models.referral import SOURCE_AGENCIES
-from triage.services import audit
+from triage.services import audit, marac_listing
 from triage.services.actor import Actor
+from triage.services.due_action_plan import plan_for_held_meeting
 from triage.services.marac_meetings import ACTIVE, MaracError
+from triage.settings import Settings
+from triage.workdays import WorkingCalendar
 
 # Agencies that take actions at MARAC: the referring agencies, without "self" and "MARAC".
 ACTION_AGENCIES: dict[str, str] = {
@@ -27,11 +31,20 @@ STATUS_LABELS: dict[str, str] = {
 }
 MAX_DESCRIPTION = 1000
 MAX_NOTE = 500
+# No action is planned this far ahead; a later year is a typing slip.
+LATEST_DUE_YEAR = 2100
 
 
-def mark_held(meeting_id: int, *, actor: Actor, now: datetime) -> MaracMeeting:
+@dataclass(frozen=True)
+class Held:
+    meeting: MaracMeeting
+    due_action_ids: list[int]  # the follow-up deadlines, to enqueue after the commit
+
+
+def mark_held(meeting_id: int, *, actor: Actor, now: datetime, settings: Settings) -> Held:
     """Record that a meeting took place: its listed cases become heard (at its start time),
-    which is what "time from referral to hearing" is measured to."""
+    which is what "time from referral to hearing" is measured to, and the two follow-up
+    deadlines (minutes to agencies, IDVA feedback per case) are planned as due actions."""
     meeting = db.session.get(MaracMeeting, meeting_id)
     if meeting is None:
         raise MaracError("That meeting does not exist")
@@ -48,6 +61,7 @@ def mark_held(meeting_id: int, *, actor: Actor, now: datetime) -> MaracMeeting:
         listing.status = "heard"
         listing.heard_at = meeting.starts_at
     meeting.status = "held"
+    meeting.held_at = now
     db.session.flush()
     audit.record(
         "marac.meeting.held",
@@ -57,7 +71,70 @@ def mark_held(meeting_id: int, *, actor: Actor, now: datetime) -> MaracMeeting:
         details={"heard": [x.id for x in listings]},
         now=now,
     )
-    return meeting
+    ids = plan_for_held_meeting(meeting, list(listings), now=now, actor=actor, settings=settings)
+    return Held(meeting, ids)
+
+
+def actions_for(listing_id: int) -> list[MaracAction]:
+    """A listed case's actions, oldest first (for a reader already allowed the case)."""
+    query = select(MaracAction).where(MaracAction.listing_id == listing_id)
+    return list(db.session.scalars(query.order_by(MaracAction.id)))
+
+
+def record_outcome(
+    listing_id: int,
+    *,
+    outcome: str | None,
+    actor: Actor,
+    now: datetime,
+    calendar: WorkingCalendar,
+) -> MaracListing:
+    """What the meeting decided for one heard case (it may be corrected later). Deferred
+    lists the case again at the next meeting with room (then it is settled here)."""
+    listing = db.session.get(MaracListing, listing_id)
+    if listing is not None and listing.status == "deferred":
+        raise MaracError(
+            "This case was deferred: record its outcome at the later meeting", "outcome"
+        )
+    if listing is None or listing.status != "heard":
+        raise MaracError("Record the meeting as held before recording an outcome", "outcome")
+    if outcome not in LISTING_OUTCOMES:
+        raise MaracError("Select the outcome for this case", "outcome")
+    old = listing.outcome
+    listing.outcome = outcome
+    listing.outcome_recorded_at = now
+    listing.outcome_recorded_by_id = actor.user_id
+    db.session.flush()
+    relisted = None
+    if outcome == "deferred":
+        day = calendar.local_date(listing.meeting.starts_at)
+        relisted = marac_listing.defer_listing(
+            listing, actor=actor, now=now, day_label=f"{day.day} {day:%B %Y}"
+        )
+    audit.record(
+        "marac.outcome.record",
+        actor,
+        object_type="marac_listing",
+        object_id=listing.id,
+        details={
+            "referral_id": listing.referral_id,
+            "meeting_id": listing.meeting_id,
+            "outcome": {"old": old, "new": outcome},
+            "relisted_at_meeting_id": relisted.meeting_id if relisted else None,
+        },
+        now=now,
+    )
+    return listing
+
+
+def check_due_on(due_on: date | None, *, now: datetime, calendar: WorkingCalendar) -> None:
+    """An action cannot fall due in the past (London today is allowed)."""
+    if due_on is None:
+        return
+    if due_on < calendar.local_date(now):
+        raise MaracError("The due date must be today or in the future", "due_on")
+    if due_on.year > LATEST_DUE_YEAR:
+        raise MaracError(f"The due date must be before {LATEST_DUE_YEAR + 1}", "due_on")
 
 
 def add_action(
@@ -68,6 +145,7 @@ def add_action(
     due_on: date | None,
     actor: Actor,
     now: datetime,
+    calendar: WorkingCalendar,
 ) -> MaracAction:
     listing = db.session.get(MaracListing, listing_id)
     if listing is None or listing.status not in (ACTIVE, "heard"):
@@ -79,6 +157,7 @@ def add_action(
         raise MaracError("Describe the action", "description")
     if len(description) > MAX_DESCRIPTION:
         raise MaracError(f"The action must be {MAX_DESCRIPTION} characters or fewer", "description")
+    check_due_on(due_on, now=now, calendar=calendar)
     action = MaracAction(
         listing_id=listing.id,
         agency=agency,
@@ -131,8 +210,12 @@ def update_action(
         actor,
         object_type="marac_action",
         object_id=action.id,
-        details={"status": {"old": old, "new": status}, "listing_id": action.listing_id},
-        reason=note,
+        # G16: the note stays on the action row (the purge erases it); the trail says one was given.
+        details={
+            "status": {"old": old, "new": status},
+            "listing_id": action.listing_id,
+            "note_given": note is not None,
+        },
         now=now,
     )
     return action

@@ -13,7 +13,15 @@ from sqlalchemy import func, select
 
 from triage import marac_rules
 from triage.extensions import db
-from triage.models import MaracAction, MaracListing, MaracMeeting, PersonDetails, Referral
+from triage.models import (
+    MaracAction,
+    MaracListing,
+    MaracMeeting,
+    PersonDetails,
+    Referral,
+    User,
+)
+from triage.permissions import visible_referrals_clause
 from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.marac_meetings import COUNTED, MaracError, listed_counts
@@ -83,12 +91,47 @@ def upcoming_meetings(*, now: datetime, include_past_days: int = 7) -> list[Meet
     return [MeetingRow(m, counts.get(m.id, 0)) for m in meetings]
 
 
+@dataclass(frozen=True)
+class AgendaAction:
+    """An action as one reader may see it: the text, agency and status only when the reader
+    may open the case (issue 12); otherwise the reference and due date alone."""
+
+    id: int
+    listing_id: int
+    reference: str
+    meeting_starts_at: datetime
+    due_on: date | None
+    readable: bool
+    agency: str | None
+    description: str | None
+    status: str | None
+
+
+def _agenda_action(action: MaracAction, readable: bool) -> AgendaAction:
+    return AgendaAction(
+        id=action.id,
+        listing_id=action.listing_id,
+        reference=action.listing.referral.reference,
+        meeting_starts_at=action.listing.meeting.starts_at,
+        due_on=action.due_on,
+        readable=readable,
+        agency=action.agency if readable else None,
+        description=action.description if readable else None,
+        status=action.status if readable else None,
+    )
+
+
 @dataclass
 class AgendaCase:
     listing: MaracListing
     referral: Referral
     victim_name: str | None
     pushed_from: MaracMeeting | None
+    readable: bool = False  # may the reader open the case (and so read its free text)?
+
+    @property
+    def move_reason(self) -> str | None:
+        return self.listing.move_reason if self.readable else None
 
     @property
     def pushed_because(self) -> str | None:
@@ -110,8 +153,8 @@ class Agenda:
     with_children: list[AgendaCase] = field(default_factory=list)
     adult_only: list[AgendaCase] = field(default_factory=list)
     lapsed_repeats: list[LapsedRepeat] = field(default_factory=list)
-    open_actions: list[MaracAction] = field(default_factory=list)
-    actions: dict[int, list[MaracAction]] = field(default_factory=dict)  # by listing id
+    open_actions: list[AgendaAction] = field(default_factory=list)
+    actions: dict[int, list[AgendaAction]] = field(default_factory=dict)  # by listing id
 
     @property
     def case_count(self) -> int:
@@ -125,8 +168,25 @@ def _name(details: PersonDetails | None) -> str | None:
     return details.display_name
 
 
-def agenda(meeting_id: int, *, calendar: WorkingCalendar, show_names: bool = False) -> Agenda:
-    """The meeting's agenda in SafeLives order. Names only when `show_names` (coordinator)."""
+def _readable(referral_ids: set[int], reader: User | None) -> set[int]:
+    """The referrals among these that the reader may open (all of them for the system)."""
+    if reader is None or not referral_ids:
+        return set(referral_ids)
+    query = select(Referral.id).where(
+        Referral.id.in_(referral_ids), visible_referrals_clause(reader)
+    )
+    return set(db.session.scalars(query))
+
+
+def agenda(
+    meeting_id: int,
+    *,
+    calendar: WorkingCalendar,
+    show_names: bool = False,
+    reader: User | None = None,
+) -> Agenda:
+    """The meeting's agenda in SafeLives order. Names only when `show_names` (coordinator);
+    free text (actions, move reasons) only on cases `reader` may open (None: the system)."""
     meeting = db.session.get(MaracMeeting, meeting_id)
     if meeting is None:
         raise MaracError("That meeting does not exist")
@@ -149,18 +209,25 @@ def agenda(meeting_id: int, *, calendar: WorkingCalendar, show_names: bool = Fal
         )
         for x in listings
     ]
+    earlier = open_actions_before(meeting)
+    readable = _readable(
+        {x.referral_id for x in listings} | {a.listing.referral_id for a in earlier}, reader
+    )
+    for case in cases:
+        case.readable = case.listing.referral_id in readable
     children, adults = marac_rules.agenda_sections(
         cases, key=lambda c: (c.listing.has_children, c.listing.listed_at, c.listing.id)
     )
     result = Agenda(meeting, CONFIDENTIALITY_STATEMENT, children, adults)
     result.lapsed_repeats = _lapsed_repeats(meeting, show_names, calendar)
-    result.open_actions = open_actions_before(meeting)
+    result.open_actions = [_agenda_action(a, a.listing.referral_id in readable) for a in earlier]
     for action in db.session.scalars(
         select(MaracAction)
         .where(MaracAction.listing_id.in_([x.id for x in listings]))
         .order_by(MaracAction.id)
     ):
-        result.actions.setdefault(action.listing_id, []).append(action)
+        shown = _agenda_action(action, action.listing.referral_id in readable)
+        result.actions.setdefault(action.listing_id, []).append(shown)
     return result
 
 
@@ -171,10 +238,11 @@ def open_agenda(
     now: datetime,
     calendar: WorkingCalendar,
     show_names: bool = False,
+    reader: User | None = None,
 ) -> Agenda:
     """The agenda as a reader opens it: the agenda is a disclosure of listed cases, so who saw
     it (and whether with names) is audited in the caller's transaction."""
-    result = agenda(meeting_id, calendar=calendar, show_names=show_names)
+    result = agenda(meeting_id, calendar=calendar, show_names=show_names, reader=reader)
     audit.record(
         "marac.agenda.view",
         actor,

@@ -211,11 +211,50 @@ def move_listing(
             "from_meeting_id": from_meeting_id,
             "to_meeting_id": target.id,
             "old_listing_id": listing.id,
+            "reason_given": True,  # G16: the text is the listing's move_reason
         },
-        reason=reason,
+        reason="moved_by_coordinator",
         now=now,
     )
     return new
+
+
+def defer_listing(
+    listing: MaracListing, *, actor: Actor, now: datetime, day_label: str
+) -> MaracListing:
+    """The meeting deferred a case to the next meeting: the heard listing becomes `deferred`
+    (it was not heard, and frees no place retroactively), and the case is listed at the
+    earliest later scheduled meeting that has room, whatever its cut-off (agencies already
+    know the case). Caller records the outcome and commits."""
+    later = db.session.scalars(
+        select(MaracMeeting.id)
+        .where(MaracMeeting.status == "scheduled", MaracMeeting.starts_at > now)
+        .order_by(MaracMeeting.starts_at)
+    ).all()
+    for meeting_id in later:
+        target = lock_meeting(meeting_id)
+        if count_listed(target.id) >= target.capacity:
+            continue
+        listing.status = "deferred"
+        db.session.flush()
+        new = _place(listing.referral, target, now=now, pushed_from=None, template=listing)
+        new.move_reason = f"Deferred at the meeting of {day_label}"
+        db.session.flush()
+        audit.record(
+            "marac.listing.defer",
+            actor,
+            object_type="marac_listing",
+            object_id=new.id,
+            details={
+                "referral_id": listing.referral_id,
+                "from_meeting_id": listing.meeting_id,
+                "to_meeting_id": target.id,
+                "old_listing_id": listing.id,
+            },
+            now=now,
+        )
+        return new
+    raise MaracError("No later meeting has room for this case: add a meeting first", "outcome")
 
 
 def cancel_meeting(
@@ -241,8 +280,8 @@ def cancel_meeting(
         actor,
         object_type="marac_meeting",
         object_id=meeting.id,
-        details={"starts_at": meeting.starts_at.isoformat()},
-        reason=reason,
+        details={"starts_at": meeting.starts_at.isoformat(), "reason_given": True},
+        reason="meeting_cancelled",  # G16: the text is the meeting's note
         now=now,
     )
     query = (
@@ -278,8 +317,9 @@ def cancel_meeting(
                 "from_meeting_id": meeting.id,
                 "to_meeting_id": new.meeting_id,
                 "old_listing_id": old.id,
+                "reason_given": True,  # G16: the text is the listing's move_reason
             },
-            reason=reason,
+            reason="meeting_cancelled",
             now=now,
         )
         result.append(new)

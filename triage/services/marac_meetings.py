@@ -135,7 +135,7 @@ def ensure_meetings(
                 "cutoff_at": meeting.cutoff_at.isoformat(),
                 "capacity": meeting.capacity,
                 "scheduled_for": meeting.scheduled_for.isoformat(),
-                "note": meeting.note,
+                "schedule_note": meeting.note,  # generated (bank-holiday moves), never typed
             },
             now=now,
         )
@@ -175,8 +175,8 @@ def add_meeting(
             "starts_at": starts_at.isoformat(),
             "cutoff_at": meeting.cutoff_at.isoformat(),
             "capacity": capacity,
+            "note_given": bool((note or "").strip()),  # G16: the text is the meeting's note
         },
-        reason=meeting.note,
         now=now,
     )
     return meeting
@@ -221,8 +221,9 @@ def move_meeting(
         details={
             "starts_at": {"old": old_start.isoformat(), "new": new_starts_at.isoformat()},
             "cutoff_at": {"old": old_cutoff.isoformat(), "new": meeting.cutoff_at.isoformat()},
+            "reason_given": True,  # G16: the text is the meeting's note
         },
-        reason=reason,
+        reason="meeting_moved",
         now=now,
     )
     return meeting

@@ -12,27 +12,25 @@ those writes, it does not roll them back.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pyotp
 import segno
-from sqlalchemy import delete, select
+from sqlalchemy import or_, select
 
 from triage.extensions import db
-from triage.models.user import RecoveryCode, User
-from triage.services import audit
+from triage.models.user import AuthSession, User
+from triage.services import audit, recovery_codes
 from triage.services.accounts import sign_in_delay
 from triage.services.actor import Actor
 from triage.services.auth_sessions import end_all_sessions
+from triage.totp_keys import TotpKeyring
 
-RECOVERY_CODE_COUNT = 10
+RECOVERY_CODE_COUNT = recovery_codes.RECOVERY_CODE_COUNT
 VALID_WINDOW = 1  # accept the previous and next 30-second step as well (clock drift)
-_RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read back by people
 _TOTP_FORMAT = re.compile(r"^\d{6}$")
 
 
@@ -57,8 +55,7 @@ def qr_svg(uri: str) -> str:
     )
 
 
-def _clean(code: str) -> str:
-    return re.sub(r"[\s-]", "", code or "").lower()
+_clean = recovery_codes.clean
 
 
 def _matching_counter(secret: str, code: str, now: datetime) -> int | None:
@@ -83,28 +80,9 @@ def _accept_totp(user: User, secret: str, code: str, now: datetime) -> bool:
     return True
 
 
-def _recovery_hash(user_id: int, code: str) -> str:
-    return hashlib.sha256(f"{user_id}:{_clean(code)}".encode()).hexdigest()
-
-
-def new_recovery_codes(user: User, now: datetime) -> list[str]:
-    """Replace the user's recovery codes; returns the codes, to be shown once and never again."""
-    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    codes = []
-    for _ in range(RECOVERY_CODE_COUNT):
-        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
-        code = f"{raw[:5]}-{raw[5:]}"
-        codes.append(code)
-        db.session.add(
-            RecoveryCode(user_id=user.id, code_hash=_recovery_hash(user.id, code), created_at=now)
-        )
-    db.session.flush()
-    return codes
-
-
 def replace_recovery_codes(user: User, actor: Actor, *, now: datetime) -> list[str]:
     """The user asked for new recovery codes: the old ones stop working."""
-    codes = new_recovery_codes(user, now)
+    codes = recovery_codes.issue(user, now)
     audit.record(
         "mfa.recovery_codes_replaced", actor, object_type="user", object_id=user.id, now=now
     )
@@ -112,24 +90,18 @@ def replace_recovery_codes(user: User, actor: Actor, *, now: datetime) -> list[s
 
 
 def recovery_codes_left(user: User) -> int:
-    rows = db.session.scalars(
-        select(RecoveryCode.id).where(
-            RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
-        )
-    ).all()
-    return len(rows)
+    return recovery_codes.left(user)
 
 
-def _use_recovery_code(user: User, code: str, now: datetime) -> bool:
-    wanted = _recovery_hash(user.id, code)
-    rows = db.session.scalars(
-        select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
-    ).all()
-    for row in rows:
-        if hmac.compare_digest(row.code_hash, wanted):
-            row.used_at = now
-            return True
-    return False
+def stored_secret(user: User, keys: TotpKeyring) -> str | None:
+    """The user's TOTP secret in clear, for this check only (never stored or logged)."""
+    if not user.totp_secret:
+        return None
+    return keys.open(user.totp_secret, user.totp_key_id, owner=user.id)
+
+
+def _store_secret(user: User, secret: str, keys: TotpKeyring) -> None:
+    user.totp_secret, user.totp_key_id = keys.seal(secret, owner=user.id)
 
 
 def _throttled(user: User, actor: Actor, now: datetime) -> None:
@@ -152,17 +124,20 @@ def _failed(user: User, actor: Actor, now: datetime, step: str) -> MfaError:
     return MfaError("Enter a correct code")
 
 
-def enrol(user: User, secret: str, code: str, actor: Actor, now: datetime) -> list[str]:
-    """Confirm a new authenticator with a code from it; returns fresh recovery codes."""
+def enrol(
+    user: User, secret: str, code: str, actor: Actor, now: datetime, *, keys: TotpKeyring
+) -> list[str]:
+    """Confirm a new authenticator with a code from it; returns fresh recovery codes. The
+    secret is stored encrypted under the current key."""
     _throttled(user, actor, now)
     code = _clean(code)
     counter = _matching_counter(secret, code, now)
     if counter is None:
         raise _failed(user, actor, now, "enrol")
-    user.totp_secret = secret
+    _store_secret(user, secret, keys)
     user.totp_last_counter = counter
     user.failed_sign_ins = 0
-    codes = new_recovery_codes(user, now)
+    codes = recovery_codes.issue(user, now)
     audit.record("mfa.enrol", actor, object_type="user", object_id=user.id, now=now)
     return codes
 
@@ -173,19 +148,27 @@ class SecondFactor:
     recovery_codes_left: int | None = None
 
 
-def verify(user: User, code: str, actor: Actor, now: datetime) -> SecondFactor:
-    """Check a TOTP code or a recovery code for an enrolled user; raises MfaError if wrong."""
-    if not user.totp_secret:
+def verify(
+    user: User, code: str, actor: Actor, now: datetime, *, keys: TotpKeyring
+) -> SecondFactor:
+    """Check a TOTP code or a recovery code for an enrolled user; raises MfaError if wrong.
+
+    A secret stored in clear (before G3) or under a retired key is re-encrypted under the
+    current key on this, its next use."""
+    secret = stored_secret(user, keys)
+    if not secret:
         raise MfaError("Set up your authenticator app first")
     _throttled(user, actor, now)
+    if user.totp_key_id != keys.current_id:
+        _store_secret(user, secret, keys)
     code = _clean(code)
-    if _accept_totp(user, user.totp_secret, code, now):
+    if _accept_totp(user, secret, code, now):
         user.failed_sign_ins = 0
         audit.record("mfa.success", actor, object_type="user", object_id=user.id, now=now)
         return SecondFactor("totp")
-    if not _TOTP_FORMAT.match(code) and _use_recovery_code(user, code, now):
+    if not _TOTP_FORMAT.match(code) and recovery_codes.use(user, code, now):
         user.failed_sign_ins = 0
-        left = recovery_codes_left(user)
+        left = recovery_codes.left(user)
         audit.record(
             "mfa.recovery_code_used",
             actor,
@@ -211,6 +194,40 @@ def reset(user: User, actor: Actor, *, now: datetime) -> None:
     Every session of the user ends, so nobody stays signed in on the old factor."""
     end_all_sessions(user.id, "mfa_reset", now=now)
     user.totp_secret = None
+    user.totp_key_id = None
     user.totp_last_counter = None
-    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    recovery_codes.forget(user)
     audit.record("mfa.reset", actor, object_type="user", object_id=user.id, now=now)
+
+
+def rotate_secrets(keys: TotpKeyring, actor: Actor, *, now: datetime) -> int:
+    """Re-encrypt every stored TOTP secret (and every one pending enrolment) that is in clear
+    or under another key than the current one; returns how many. Safe to run twice."""
+    count = 0
+    users = db.session.scalars(
+        select(User).where(
+            User.totp_secret.is_not(None),
+            or_(User.totp_key_id.is_(None), User.totp_key_id != keys.current_id),
+        )
+    )
+    for user in users:
+        _store_secret(user, stored_secret(user, keys) or "", keys)
+        count += 1
+    pending = db.session.scalars(
+        select(AuthSession).where(
+            AuthSession.pending_totp_secret.is_not(None),
+            or_(
+                AuthSession.pending_totp_key_id.is_(None),
+                AuthSession.pending_totp_key_id != keys.current_id,
+            ),
+        )
+    )
+    for row in pending:
+        clear = keys.open(row.pending_totp_secret, row.pending_totp_key_id, owner=row.user_id)
+        row.pending_totp_secret, row.pending_totp_key_id = keys.seal(clear, owner=row.user_id)
+        count += 1
+    db.session.flush()
+    audit.record(
+        "mfa.secrets_rotated", actor, details={"key_id": keys.current_id, "count": count}, now=now
+    )
+    return count

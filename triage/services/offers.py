@@ -1,14 +1,22 @@
-"""Recording an S2S support offer. On time when made at or before the referral's due time;
-the due time never moves, but a late offer must say why it was late (DOMAIN.md)."""
+"""Recording an S2S contact with the victim: an **attempt** (no contact made, unsafe to
+contact) or an **offer** that reached the victim (accepted or declined).
+
+Only an offer takes the case off the morning list and stops the reminder and escalation; an
+attempt is recorded, counted and shown. The due time never moves: an offer made after it must
+say why it was late, from the fixed list (DOMAIN.md); an attempt after it needs no reason.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import exists, select, update
+
 from triage.extensions import db
-from triage.models import Offer, Referral
+from triage.models import Notification, Offer, Referral
 from triage.services import audit
 from triage.services.actor import Actor
+from triage.workdays import WorkingCalendar
 
 METHODS: dict[str, str] = {
     "phone": "Telephone",
@@ -17,28 +25,52 @@ METHODS: dict[str, str] = {
     "email": "E-mail",
     "via_professional": "Through a professional",
 }
-OUTCOMES: dict[str, str] = {
-    "accepted": "Accepted",
-    "declined": "Declined",
-    "no_contact": "No contact made",
-    "unsafe_to_contact": "Unsafe to contact",
+# Outcomes that reached the victim: the support offer was made (and accepted or declined).
+OFFER_OUTCOMES: dict[str, str] = {
+    "accepted": "Offer made: accepted",
+    "declined": "Offer made: declined",
 }
+# Outcomes that did not reach the victim: an attempt, the case stays on the morning list.
+ATTEMPT_OUTCOMES: dict[str, str] = {
+    "no_contact": "Attempt: no contact made",
+    "unsafe_to_contact": "Attempt: unsafe to contact",
+}
+OUTCOMES: dict[str, str] = {**OFFER_OUTCOMES, **ATTEMPT_OUTCOMES}
+REACHED_OUTCOMES: frozenset[str] = frozenset(OFFER_OUTCOMES)
 LATE_REASONS: dict[str, str] = {
     "not_contactable": "Victim not contactable after several attempts",
     "unsafe_to_contact": "Unsafe to contact",
     "referral_incomplete": "Referral incomplete",
     "other": "Other",
 }
+# Notifications an offer makes obsolete: they are marked done when it is recorded.
+CLEARED_BY_OFFER = ("offer_reminder", "offer_escalation")
 MAX_NOTES = 2000
 MAX_DETAIL = 500
 
 
 class OfferError(ValueError):
-    """Invalid offer details. `.errors` maps each form field to its message."""
+    """Invalid contact details. `.errors` maps each form field to its message."""
 
     def __init__(self, errors: dict[str, str]) -> None:
         self.errors = dict(errors)
         super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+def is_offer(outcome: str) -> bool:
+    """Did this contact reach the victim (an offer), rather than being an attempt?"""
+    return outcome in REACHED_OUTCOMES
+
+
+def reached_victim(referral: Referral) -> bool:
+    """Has an offer reached the victim (the case is off the morning list)?"""
+    return referral.status == "offer_made" or any(is_offer(o.outcome) for o in referral.offers)
+
+
+def _offer_recorded(referral: Referral) -> bool:
+    """Asked of the database, not the (possibly stale) `referral.offers` collection."""
+    reached = exists().where(Offer.referral_id == referral.id, Offer.outcome.in_(REACHED_OUTCOMES))
+    return referral.status == "offer_made" or bool(db.session.scalar(select(reached)))
 
 
 def is_late(made_at: datetime, referral: Referral) -> bool:
@@ -50,7 +82,56 @@ def is_on_time(offer: Offer, referral: Referral) -> bool:
     return not is_late(offer.made_at, referral)
 
 
-def record_offer(
+# -- Reports (issue 10): each offer's working hours, stored when it is recorded ------------
+def _working_hours(referral: Referral, made_at: datetime, calendar: WorkingCalendar) -> float:
+    """Working hours from receipt to `made_at` under the calendar in force now, so that a
+    later calendar change does not silently rewrite the reports (`recompute` may)."""
+    return calendar.working_hours_between(referral.received_at, made_at)
+
+
+# ------------------------------------------------------------------------------------------
+
+
+def check_contact(
+    referral: Referral,
+    *,
+    made_at: datetime | None,
+    method: str | None,
+    outcome: str | None,
+    notes: str | None,
+    late_reason: str | None,
+    detail: str | None,
+    now: datetime,
+) -> tuple[dict[str, str], bool]:
+    """Every problem with the contact (by field), and whether it is a late offer.
+
+    Public so that the API can report these with its own shape errors in one answer."""
+    errors: dict[str, str] = {}
+    if made_at is None:
+        errors["made_at"] = "Enter the date and time of the contact"
+    elif made_at > now:
+        errors["made_at"] = "The time of the contact must be in the past"
+    elif made_at < referral.received_at:
+        errors["made_at"] = "The contact cannot be before the referral was received"
+    if method not in METHODS:
+        errors["method"] = "Select how the contact was made"
+    if outcome not in OUTCOMES:
+        errors["outcome"] = "Select the outcome of the contact"
+    if notes and len(notes) > MAX_NOTES:
+        errors["notes"] = f"Notes must be {MAX_NOTES} characters or fewer"
+    timed = made_at is not None and "made_at" not in errors
+    late = timed and outcome in REACHED_OUTCOMES and is_late(made_at, referral)
+    if late:
+        if late_reason not in LATE_REASONS:
+            errors["late_reason"] = "The offer is late: select the reason it was late"
+        elif late_reason == "other" and not detail:
+            errors["late_reason_detail"] = "Give the reason the offer was late"
+        if detail and len(detail) > MAX_DETAIL:
+            errors["late_reason_detail"] = f"The reason must be {MAX_DETAIL} characters or fewer"
+    return errors, bool(late)
+
+
+def record_contact(
     referral_id: int,
     *,
     made_at: datetime | None,
@@ -61,40 +142,31 @@ def record_offer(
     actor: Actor,
     now: datetime,
     late_reason_detail: str | None = None,
+    calendar: WorkingCalendar,
 ) -> Offer:
-    """Validate and store an offer; every problem is reported at once in an OfferError."""
+    """Validate and store an attempt or an offer; every problem is reported at once."""
     referral = db.session.get(Referral, referral_id)
     if referral is None:
         raise OfferError({"referral": "That referral does not exist"})
     if referral.status == "closed":
-        raise OfferError({"referral": "This referral is closed: an offer cannot be recorded"})
-    errors: dict[str, str] = {}
-    if made_at is None:
-        errors["made_at"] = "Enter the date and time the offer was made"
-    elif made_at > now:
-        errors["made_at"] = "The time the offer was made must be in the past"
-    elif made_at < referral.received_at:
-        errors["made_at"] = "The offer cannot be made before the referral was received"
-    if method not in METHODS:
-        errors["method"] = "Select how the offer was made"
-    if outcome not in OUTCOMES:
-        errors["outcome"] = "Select the outcome of the offer"
+        raise OfferError({"referral": "This referral is closed: a contact cannot be recorded"})
     notes = (notes or "").strip() or None
-    if notes and len(notes) > MAX_NOTES:
-        errors["notes"] = f"Notes must be {MAX_NOTES} characters or fewer"
     detail = (late_reason_detail or "").strip() or None
-    late = made_at is not None and "made_at" not in errors and is_late(made_at, referral)
-    if late:
-        if late_reason not in LATE_REASONS:
-            errors["late_reason"] = "The offer is late: select the reason it was late"
-        elif late_reason == "other" and not detail:
-            errors["late_reason_detail"] = "Give the reason the offer was late"
-        if detail and len(detail) > MAX_DETAIL:
-            errors["late_reason_detail"] = f"The reason must be {MAX_DETAIL} characters or fewer"
+    errors, late = check_contact(
+        referral,
+        made_at=made_at,
+        method=method,
+        outcome=outcome,
+        notes=notes,
+        late_reason=late_reason,
+        detail=detail,
+        now=now,
+    )
     if errors:
         raise OfferError(errors)
     assert made_at is not None and method is not None and outcome is not None
-
+    reached = is_offer(outcome)
+    first = reached and not _offer_recorded(referral)
     offer = Offer(
         referral_id=referral.id,
         made_at=made_at,
@@ -102,20 +174,22 @@ def record_offer(
         method=method,
         outcome=outcome,
         notes=notes,
-        # An on-time offer needs no reason: anything the form sent is dropped, not stored.
+        # Only a late offer carries a reason: anything else the form sent is dropped.
         late_reason=late_reason if late else None,
         late_reason_detail=detail if late else None,
         created_at=now,
+        working_hours=_working_hours(referral, made_at, calendar),
     )
     db.session.add(offer)
-    first = referral.status == "received"
-    if first:
+    if first and referral.status == "received":
         referral.status = "offer_made"
     if late:
         referral.late_reason = late_reason
     db.session.flush()
+    if reached:
+        _clear_offer_notices(referral.id, now=now)
     audit.record(
-        "offer.record",
+        "offer.record" if reached else "contact.attempt",
         actor,
         object_type="referral",
         object_id=referral.id,
@@ -123,14 +197,35 @@ def record_offer(
             "offer_id": offer.id,
             "made_at": made_at.isoformat(),
             "due_at": referral.offer_due_at.isoformat() if referral.offer_due_at else None,
-            "on_time": not late,
+            "on_time": not is_late(made_at, referral),
             "method": method,
             "outcome": outcome,
             "late_reason": offer.late_reason,
             "first_offer": first,
+            # G16: the explanation stays on the offer row (the purge erases it), not here.
+            "reason_given": offer.late_reason_detail is not None,
         },
-        # The lateness detail is the practitioner's explanation: it belongs with the event.
-        reason=offer.late_reason_detail,
+        reason=offer.late_reason,
         now=now,
     )
     return offer
+
+
+def _clear_offer_notices(referral_id: int, *, now: datetime) -> None:
+    """Mark the reminders and overdue notices for this case done: an offer has reached the
+    victim, so they no longer ask anyone to act."""
+    db.session.execute(
+        update(Notification)
+        .where(
+            Notification.referral_id == referral_id,
+            Notification.kind.in_(CLEARED_BY_OFFER),
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def attempt_count(referral: Referral) -> int:
+    """Attempts recorded on the case (shown as "attempted N times")."""
+    return sum(1 for o in referral.offers if not is_offer(o.outcome))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -38,8 +40,59 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(word.lower() for word in FREQUENCY_LISTS["passwords"])
 
 
-def password_problems(password: str) -> list[str]:
-    """What is wrong with a new password, in words for the user (empty when acceptable)."""
+# Words an attacker who knows where the account lives tries first (ASVS 6.2.11): the service,
+# the partnership and council running it, and the field's own words (docs/security.md G2).
+SERVICE_WORDS = frozenset(
+    {
+        "triage",
+        "marac",
+        "idva",
+        "domestic",
+        "abuse",
+        "council",
+        "borough",
+        "london",
+        "community",
+        "safety",
+        "partnership",
+        "safelives",
+        "referral",
+    }
+)
+# Parts of an e-mail domain that say nothing about the user (example.gov.uk -> "example").
+_DOMAIN_NOISE = frozenset({"com", "org", "net", "gov", "nhs", "police", "ac", "co", "uk", "mail"})
+# Letters typed as digits or symbols, undone before looking for words (p4ssw0rd -> password).
+_UNLEET = str.maketrans("0134578@$!|", "oieastbasil")
+
+
+def _context_words(context: Iterable[str]) -> set[str]:
+    """Three or more letters from the user's name and e-mail address (local part and domain)."""
+    words: set[str] = set()
+    for value in context:
+        for part in re.split(r"[^a-z]+", (value or "").lower()):
+            if len(part) >= 3 and part not in _DOMAIN_NOISE:
+                words.add(part)
+    return words
+
+
+def context_word_in(password: str, context: Iterable[str] = ()) -> str | None:
+    """The first service or personal word found in `password` (ignoring case, separators and
+    digits typed for letters), or None."""
+    plain = password.lower()
+    folded = re.sub(r"[^a-z]", "", plain.translate(_UNLEET))
+    letters = re.sub(r"[^a-z]", "", plain)
+    for word in sorted(SERVICE_WORDS | _context_words(context)):
+        if word in folded or word in letters:
+            return word
+    return None
+
+
+def password_problems(
+    password: str, *, context: Iterable[str] = (), check_context: bool = True
+) -> list[str]:
+    """What is wrong with a new password, in words for the user (empty when acceptable).
+    `context`: the user's name and e-mail address, whose parts may not appear in it, nor may
+    SERVICE_WORDS (`check_context=False` only for the published demo passwords)."""
     problems = []
     if len(password) < MIN_LENGTH:
         problems.append(f"Password must be at least {MIN_LENGTH} characters")
@@ -47,4 +100,9 @@ def password_problems(password: str) -> list[str]:
         problems.append(f"Password must be {MAX_LENGTH} characters or fewer")
     if password.lower() in _common_passwords():
         problems.append("Password is too common: choose one that is harder to guess")
+    elif check_context and (word := context_word_in(password, context)):
+        problems.append(
+            f"Password must not contain “{word}”: leave out the names of this service, the "
+            "council and the field (such as triage or MARAC), and your own name and e-mail"
+        )
     return problems

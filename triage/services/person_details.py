@@ -102,6 +102,7 @@ def erase(referral: Referral, *, erased: str, now: datetime) -> None:
     for row in referral.people_details:
         row.first_name = row.last_name = erased
         row.date_of_birth = row.postcode = row.address = None
+        row.phone = row.safe_times = None
         row.erased_at = now
     db.session.flush()
 

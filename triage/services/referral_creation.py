@@ -59,7 +59,14 @@ def create_referral(
     now = now.astimezone(UTC)
     ruleset = ruleset if ruleset is not None else _active_ruleset()
     viewer = Viewer.for_actor(actor)
-    checked = check_referral(data, ruleset=ruleset, now=now, viewer=viewer, shape=shape)
+    checked = check_referral(
+        data,
+        ruleset=ruleset,
+        now=now,
+        viewer=viewer,
+        shape=shape,
+        clock_skew=settings.received_clock_skew,
+    )
     referral = _store(checked, ruleset, actor=actor, now=now, settings=settings)
     _record_people(referral, checked, actor=actor, now=now)
     _audit(referral, checked, actor=actor, now=now)

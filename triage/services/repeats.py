@@ -178,7 +178,10 @@ def _matches(wanted: _Wanted, candidates: list[Person], seen: frozenset[int]) ->
     same_name = [p for p in candidates if p.match_name == key]
     exact = None
     if date_of_birth is not None:
-        exact = next((p for p in same_name if p.date_of_birth == date_of_birth), None)
+        exact_ones = [p for p in same_name if p.date_of_birth == date_of_birth]
+        # Several records can share a name and birth date (one per case the referrer could
+        # not see): the one from a case this viewer may see is the match, if there is one.
+        exact = next((p for p in exact_ones if p.id in seen), exact_ones[0] if exact_ones else None)
 
     near: list[tuple[int, int, Person]] = []  # (rank, id, person): lower rank is closer
     for person in same_name:

@@ -14,6 +14,7 @@ from triage.extensions import db
 from triage.models import AuthSession, User
 from triage.services import audit, auth_sessions, mfa
 from triage.services.actor import Actor
+from triage.totp_keys import TotpKeyring
 
 
 def password_passed(user: User, actor: Actor, *, now: datetime) -> tuple[str, AuthSession]:
@@ -30,20 +31,27 @@ def password_passed(user: User, actor: Actor, *, now: datetime) -> tuple[str, Au
     return token, row
 
 
-def enrolment_secret(pending: AuthSession) -> str:
+def enrolment_secret(pending: AuthSession, keys: TotpKeyring) -> str:
     """The authenticator secret offered to this password-only session: the same one on every
-    reload of the set-up page, until a code from it is confirmed."""
+    reload of the set-up page, until a code from it is confirmed. Stored encrypted, like the
+    account's own secret."""
     if not pending.pending_totp_secret:
-        pending.pending_totp_secret = mfa.new_secret()
+        sealed = keys.seal(mfa.new_secret(), owner=pending.user_id)
+        pending.pending_totp_secret, pending.pending_totp_key_id = sealed
         db.session.flush()
-    return pending.pending_totp_secret
+    return keys.open(
+        pending.pending_totp_secret, pending.pending_totp_key_id, owner=pending.user_id
+    )
 
 
-def enrol(pending: AuthSession, code: str, actor: Actor, *, now: datetime) -> list[str]:
+def enrol(
+    pending: AuthSession, code: str, actor: Actor, *, now: datetime, keys: TotpKeyring
+) -> list[str]:
     """Confirm the offered secret with a code from it; returns the new recovery codes.
     Raises mfa.MfaError (the failure recorded) when the code is wrong."""
-    codes = mfa.enrol(pending.user, enrolment_secret(pending), code, actor, now)
+    codes = mfa.enrol(pending.user, enrolment_secret(pending, keys), code, actor, now, keys=keys)
     pending.pending_totp_secret = None
+    pending.pending_totp_key_id = None
     return codes
 
 

@@ -68,7 +68,15 @@ def _audit_refusal(status: int) -> None:
 
 
 def _csrf_error(error: CSRFError):
+    """A form without its token (a forged request, or an expired page): nothing it carried is
+    kept, but the attempt is (G14) — which endpoint, which method, never the form's contents."""
     _undo_request_work()
+    audit.record(
+        "csrf.failed",
+        current_actor(),
+        details={"endpoint": request.endpoint, "method": request.method},
+        now=request_now(),
+    )
     return _respond(400, "The form had expired or was not sent from this service. Try again.")
 
 

@@ -139,6 +139,8 @@ def _check_form():
 def _check_query():
     for key, value in request.args.items(multi=True):
         if "\x00" in key or "\x00" in value:
+            if request.blueprint == "api":  # the API answers with its field errors (422)
+                return _json_problem(key, "must not contain NUL characters")
             abort(400)
     return None
 

@@ -2,15 +2,15 @@
 of person matching, which scanned every referral / person row (issue 11: the intake's cost
 grew with the size of the database)
 
-Revision ID: 0012_intake_lookup_indexes
-Revises: 0009_audit_chain_version (main has since added 0010 and 0011: rechain after its head)
+Revision ID: 0017_intake_lookup_indexes
+Revises: 0016_equality_codes
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_intake_lookup_indexes"
-down_revision = "0009_audit_chain_version"
+revision = "0017_intake_lookup_indexes"
+down_revision = "0016_equality_codes"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Manager reports: pages and file exports (views call triage.services.reports)."""

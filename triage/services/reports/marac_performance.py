@@ -1,0 +1,277 @@
+"""The MARAC performance report: for meetings held in a range (London dates of the meeting),
+the cases heard, new against repeat, time from referral to hearing in working days, the
+criteria mix, MCIC share, children, and the rate per 10,000 women against SafeLives'
+expected level and the national repeat rate (docs/reports.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    CTE,
+    Float,
+    Integer,
+    Text,
+    and_,
+    case,
+    cast,
+    func,
+    literal_column,
+    select,
+    values,
+)
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import column
+
+from triage.models import MaracListing, MaracMeeting, Referral
+from triage.services.reports import percentiles
+from triage.services.reports.definitions import (
+    DEFINITIONS_VERSION,
+    MARAC_CRITERIA,
+    DateRange,
+    ReportSettings,
+    local_midnight,
+)
+from triage.services.reports.rounding import half_up, pct
+from triage.timeutil import UTCDateTime
+
+COUNTED = ("listed", "heard")  # a moved listing counts at the meeting it moved to
+MAX_WAIT_DAYS = 3 * 366  # referrals older than this before their hearing are left out
+
+
+@dataclass
+class MeetingFigures:
+    meeting_id: int
+    day: date
+    cases: int
+    repeats: int
+    children: int
+    households_with_children: int
+    mcic: int
+    not_police: int
+
+    @property
+    def new(self) -> int:
+        return self.cases - self.repeats
+
+
+@dataclass
+class MaracReport:
+    period: DateRange
+    as_of: datetime
+    settings: ReportSettings
+    meetings: list[MeetingFigures]
+    criteria: dict[str, int]
+    median_days: float | None
+    p90_days: float | None
+    version: str = DEFINITIONS_VERSION
+    totals: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        keys = ("cases", "repeats", "children", "households_with_children", "mcic")
+        self.totals = {k: sum(getattr(m, k) for m in self.meetings) for k in keys}
+        self.totals["new"] = self.totals["cases"] - self.totals["repeats"]
+
+    @property
+    def repeat_rate_pct(self) -> float | None:
+        return pct(self.totals["repeats"], self.totals["cases"])
+
+    @property
+    def mcic_pct(self) -> float | None:
+        return pct(self.totals["mcic"], self.totals["cases"])
+
+    @property
+    def per_10k_per_year(self) -> float | None:
+        """Cases per 10,000 women aged 16+, scaled to a 365-day year."""
+        if not self.settings.women_population:
+            return None
+        per_year = self.totals["cases"] * 365 / self.period.days
+        return half_up(per_year * 10_000 / self.settings.women_population, 1)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "from": self.period.start.isoformat(),
+            "to": self.period.end.isoformat(),
+            "as_of": self.as_of.isoformat(),
+            "definitions_version": self.version,
+            "meetings": [
+                {
+                    "date": m.day.isoformat(),
+                    "cases": m.cases,
+                    "new": m.new,
+                    "repeats": m.repeats,
+                    "children": m.children,
+                    "mcic": m.mcic,
+                }
+                for m in self.meetings
+            ],
+            "cases": self.totals["cases"],
+            "new": self.totals["new"],
+            "repeats": self.totals["repeats"],
+            "repeat_rate_pct": self.repeat_rate_pct,
+            "referral_to_hearing_working_days": {
+                "median": self.median_days,
+                "p90": self.p90_days,
+            },
+            "criteria": dict(self.criteria),
+            "mcic": self.totals["mcic"],
+            "mcic_pct": self.mcic_pct,
+            "children": self.totals["children"],
+            "cases_per_10k_women_per_year": self.per_10k_per_year,
+            "comparison": {
+                "women_population": self.settings.women_population,
+                "expected_per_10k_women_per_year": self.settings.expected_per_10k,
+                "national_repeat_rate_pct": self.settings.national_repeat_rate_pct,
+            },
+        }
+
+
+def heard_cases(period: DateRange, as_of: datetime, settings: ReportSettings) -> CTE:
+    """One row per case heard: listings that took a place at a meeting held in the range
+    (London date of the meeting, started by `as_of`, not cancelled)."""
+    lo, hi = period.instants(settings.calendar)
+    return (
+        select(
+            MaracListing.id.label("listing_id"),
+            MaracListing.criteria,
+            MaracListing.is_repeat,
+            MaracMeeting.id.label("meeting_id"),
+            MaracMeeting.starts_at,
+            Referral.received_at,
+            Referral.children_in_household.label("children"),
+            Referral.mcic,
+            Referral.source_agency,
+            Referral.id.label("referral_id"),
+            Referral.victim_id,
+            Referral.perpetrator_id,
+        )
+        .select_from(MaracListing)
+        .join(MaracMeeting, MaracMeeting.id == MaracListing.meeting_id)
+        .join(Referral, Referral.id == MaracListing.referral_id)
+        .where(
+            MaracMeeting.starts_at >= lo,
+            MaracMeeting.starts_at < hi,
+            MaracMeeting.starts_at <= as_of,
+            MaracMeeting.status != "cancelled",
+            MaracListing.status.in_(COUNTED),
+        )
+        .cte("heard")
+    )
+
+
+def _flag(condition) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def meeting_rows(session: Session, cases: CTE, settings: ReportSettings) -> list[MeetingFigures]:
+    c = cases.c
+    police = settings.police_sources
+    rows = session.execute(
+        select(
+            c.meeting_id,
+            c.starts_at,
+            func.count().label("cases"),
+            _flag(c.is_repeat).label("repeats"),
+            func.coalesce(func.sum(c.children), 0).label("children"),
+            _flag(c.children > 0).label("households"),
+            _flag(c.mcic).label("mcic"),
+            _flag(c.source_agency.not_in(police)).label("not_police"),
+        )
+        .group_by(c.meeting_id, c.starts_at)
+        .order_by(c.starts_at)
+    )
+    return [
+        MeetingFigures(
+            meeting_id=r.meeting_id,
+            day=settings.calendar.local_date(r.starts_at),
+            cases=r.cases,
+            repeats=int(r.repeats or 0),
+            children=int(r.children or 0),
+            households_with_children=int(r.households or 0),
+            mcic=int(r.mcic or 0),
+            not_police=int(r.not_police or 0),
+        )
+        for r in rows
+    ]
+
+
+def _criteria(session: Session, cases: CTE) -> dict[str, int]:
+    """Each criterion's count (a case may meet several): the stored JSON list, as text."""
+    as_text = cast(cases.c.criteria, Text())
+    row = session.execute(
+        select(*(_flag(as_text.like(f'%"{code}"%')) for code in MARAC_CRITERIA))
+    ).one()
+    return {code: int(n or 0) for code, n in zip(MARAC_CRITERIA, row, strict=True)}
+
+
+def _working_day_table(first: date, last: date, settings: ReportSettings) -> CTE:
+    """Every London day from `first` to `last` as (start, end, working-day ordinal): the
+    calendar handed to SQL as data, so the wait is counted in the database."""
+    rows = []
+    ordinal = 0
+    day = first
+    while day <= last:
+        if settings.calendar.is_working_day(day):
+            ordinal += 1
+        nxt = day + timedelta(days=1)
+        rows.append(
+            (
+                local_midnight(day, settings.calendar),
+                local_midnight(nxt, settings.calendar),
+                ordinal,
+            )
+        )
+        day = nxt
+    table = values(
+        column("day_start", UTCDateTime()),
+        column("day_end", UTCDateTime()),
+        column("ordinal", Integer()),
+        name="workdays",
+    ).data(rows)
+    return table.cte("workdays")
+
+
+def _waits(
+    session: Session, cases: CTE, period: DateRange, settings: ReportSettings
+) -> tuple[float | None, float | None]:
+    """Median and p90 of working days from the referral's day to the meeting's day (the
+    working days after the day received, up to and including the meeting day)."""
+    c = cases.c
+    earliest = session.scalar(select(func.min(c.received_at)))
+    if earliest is None:
+        return None, None
+    first = max(settings.calendar.local_date(earliest), period.start - timedelta(MAX_WAIT_DAYS))
+    days = _working_day_table(first, period.end, settings)
+    received = days.alias("received_day")
+    heard = days.alias("heard_day")
+    wait = cast(heard.c.ordinal - received.c.ordinal, Float)
+    rows = (
+        select(literal_column("'all'").label("grp"), wait.label("value"))
+        .select_from(cases)
+        .join(
+            received,
+            and_(c.received_at >= received.c.day_start, c.received_at < received.c.day_end),
+        )
+        .join(heard, and_(c.starts_at >= heard.c.day_start, c.starts_at < heard.c.day_end))
+    )
+    found = percentiles.grouped(session, rows, (0.5, 0.9))
+    median, p90 = next(iter(found.values()), (None, None))
+    return half_up(median, 2), half_up(p90, 2)
+
+
+def marac_report(
+    session: Session, period: DateRange, *, as_of: datetime, settings: ReportSettings
+) -> MaracReport:
+    cases = heard_cases(period, as_of, settings)
+    median, p90 = _waits(session, cases, period, settings)
+    return MaracReport(
+        period=period,
+        as_of=as_of,
+        settings=settings,
+        meetings=meeting_rows(session, cases, settings),
+        criteria=_criteria(session, cases),
+        median_days=median,
+        p90_days=p90,
+    )

@@ -1,0 +1,356 @@
+"""The S2S timeliness report: for referrals received in a range (London dates), how many
+got a support offer by their due time, how long it took in working hours, and why the late
+ones were late. Every figure is an SQL aggregate over referrals and offers (docs/reports.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    CTE,
+    Float,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session, aliased
+
+from triage.models import Offer, Referral
+from triage.models.referral import SOURCE_AGENCIES
+from triage.services.reports import percentiles
+from triage.services.reports.definitions import (
+    DEFINITIONS_VERSION,
+    HOUR_BINS,
+    NOT_RECORDED,
+    REACHED_OUTCOMES,
+    DateRange,
+    ReportSettings,
+    iso_week,
+    local_midnight,
+    week_starts,
+)
+from triage.services.reports.rounding import half_up, pct
+
+RISK_ORDER = ("high", "medium", "standard")
+MCIC_LABELS = {"mcic": "MCIC flagged", "not_mcic": "Not MCIC flagged"}
+BREAKDOWNS = ("source", "risk", "mcic", "week")
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Figures:
+    referrals: int = 0
+    due: int = 0
+    offers_made: int = 0
+    on_time: int = 0
+    first_attempt_on_time: int = 0
+    overdue_now: int = 0
+    median_hours: float | None = None
+    p90_hours: float | None = None
+    lateness_reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def on_time_pct(self) -> float | None:
+        return pct(self.on_time, self.due)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "referrals": self.referrals,
+            "due": self.due,
+            "offers_made": self.offers_made,
+            "on_time": self.on_time,
+            "on_time_pct": self.on_time_pct,
+            "first_attempt_on_time": self.first_attempt_on_time,
+            "overdue_now": self.overdue_now,
+            "working_hours_to_offer": {"median": self.median_hours, "p90": self.p90_hours},
+            "lateness_reasons": dict(self.lateness_reasons),
+        }
+
+
+@dataclass(frozen=True)
+class OverdueReferral:
+    """A reference (never a name) and how long it has waited, in working hours."""
+
+    reference: str
+    age_working_hours: float
+
+
+@dataclass
+class TimelinessReport:
+    period: DateRange
+    as_of: datetime
+    totals: Figures
+    breakdowns: dict[str, dict[str, Figures]]
+    overdue: list[OverdueReferral]
+    histogram: list[tuple[str, int]]
+    version: str = DEFINITIONS_VERSION
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "from": self.period.start.isoformat(),
+            "to": self.period.end.isoformat(),
+            "as_of": self.as_of.isoformat(),
+            "definitions_version": self.version,
+            **self.totals.to_json(),
+            "overdue_list": [
+                {"reference": o.reference, "age_working_hours": o.age_working_hours}
+                for o in self.overdue
+            ],
+            "working_hours_histogram": [{"bin": label, "offers": n} for label, n in self.histogram],
+        }
+        for name in BREAKDOWNS:
+            body[f"by_{name}"] = {k: f.to_json() for k, f in self.breakdowns[name].items()}
+        return body
+
+
+def timeliness_report(
+    session: Session,
+    period: DateRange,
+    *,
+    as_of: datetime,
+    settings: ReportSettings,
+    progress: Progress | None = None,
+) -> TimelinessReport:
+    """The report for referrals received on London dates `period`, as known at `as_of`."""
+    step = progress or (lambda _pct: None)
+    base = _base(period, as_of, settings)
+    found, histogram = _figures(session, base, as_of)
+    step(70)
+    breakdowns = {name: _ordered(name, found[name], period) for name in BREAKDOWNS}
+    report = TimelinessReport(
+        period=period,
+        as_of=as_of,
+        totals=found["everything"].get("all", Figures()),
+        breakdowns=breakdowns,
+        overdue=_overdue(session, base, as_of, settings),
+        histogram=histogram,
+    )
+    step(100)
+    return report
+
+
+# -- the per-referral rows everything is aggregated from --------------------------------
+
+
+def _base(period: DateRange, as_of: datetime, settings: ReportSettings) -> CTE:
+    """One row per referral in the range, with its first offer and first attempt. Each is
+    found by a correlated lookup on ix_offers_referral_outcome_made (one index probe per
+    referral on both databases), then the first offer's row is joined by primary key."""
+    lo, hi = period.instants(settings.calendar)
+    in_range = and_(
+        Referral.received_at >= lo, Referral.received_at < hi, Referral.received_at <= as_of
+    )
+    first_offer_id = (
+        select(Offer.id)
+        .where(
+            Offer.referral_id == Referral.id,
+            Offer.outcome.in_(REACHED_OUTCOMES),
+            Offer.made_at <= as_of,
+        )
+        .order_by(Offer.made_at, Offer.id)
+        .limit(1)
+        .correlate(Referral)
+        .scalar_subquery()
+    )
+    first_attempt_at = (
+        select(func.min(Offer.made_at))
+        .where(Offer.referral_id == Referral.id, Offer.made_at <= as_of)
+        .correlate(Referral)
+        .scalar_subquery()
+    )
+    offer = aliased(Offer, name="first_offer")
+    still_open = or_(
+        and_(Referral.closed_at.is_(None), Referral.status != "closed"),
+        Referral.closed_at > as_of,
+    )
+    return (
+        select(
+            Referral.id,
+            Referral.received_at,
+            Referral.offer_due_at.label("due_at"),
+            literal_column("'all'").label("everything"),
+            Referral.source_agency.label("source"),
+            Referral.risk_level.label("risk"),
+            case((Referral.mcic, "mcic"), else_="not_mcic").label("mcic"),
+            _week_bucket(period, settings).label("week"),
+            case((still_open, 1), else_=0).label("open_now"),
+            offer.made_at.label("offer_at"),
+            offer.working_hours.label("hours"),
+            func.coalesce(offer.late_reason, literal_column(f"'{NOT_RECORDED}'")).label("reason"),
+            first_attempt_at.label("first_at"),
+        )
+        .select_from(Referral)
+        .outerjoin(offer, offer.id == first_offer_id)
+        .where(in_range)
+        # Computed once per query, however many UNION ALL branches read it.
+        .cte("base")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def _week_bucket(period: DateRange, settings: ReportSettings):
+    """The ISO week (of the London date received) as SQL: one comparison per week boundary."""
+    mondays = week_starts(period)
+    whens = [
+        (
+            Referral.received_at < local_midnight(monday + timedelta(days=7), settings.calendar),
+            iso_week(monday),
+        )
+        for monday in mondays[:-1]
+    ]
+    last = iso_week(mondays[-1])
+    return case(*whens, else_=last) if whens else literal(last)
+
+
+# -- aggregates ----------------------------------------------------------------------------
+
+
+def _key(base: CTE, dim: str):
+    """'dim|group' for one breakdown: every breakdown is one branch of a UNION ALL."""
+    return literal_column(f"'{dim}|'").concat(base.c[dim])
+
+
+# The count columns of a "c" row, in the order _statement selects them.
+COUNT_FIELDS = (
+    "referrals",
+    "due",
+    "offers_made",
+    "on_time",
+    "first_attempt_on_time",
+    "overdue_now",
+)
+NUMBERS = len(HOUR_BINS)  # numeric columns of a result row: enough for the histogram
+
+
+def _row(kind: str, grp, numbers: list, label=None) -> list:
+    """One result row of the single statement: kind, group, NUMBERS numbers, a label."""
+    padded = [*numbers, *([None] * (NUMBERS - len(numbers)))]
+    return [
+        cast(literal_column(f"'{kind}'"), String).label("kind"),
+        cast(grp, String).label("grp"),
+        *(cast(n if n is not None else null(), Float).label(f"v{i}") for i, n in enumerate(padded)),
+        cast(label if label is not None else null(), String).label("label"),
+    ]
+
+
+def _statement(base: CTE, as_of: datetime, dialect: str):
+    """Every aggregate of the report in ONE statement over the materialised base rows:
+    counts (c), percentiles (p) and lateness reasons (r) per breakdown, and the histogram (h).
+    One statement means the base rows are computed once, on both databases."""
+    c = base.c
+    made = c.offer_at.is_not(None)
+    dims = ("everything", *BREAKDOWNS)
+    branches = []
+    for dim in dims:
+        counts = [
+            func.count(),
+            func.sum(case((or_(c.due_at <= as_of, made), 1), else_=0)),
+            func.count(c.offer_at),
+            func.sum(case((and_(made, c.offer_at <= c.due_at), 1), else_=0)),
+            func.sum(case((c.first_at <= c.due_at, 1), else_=0)),
+            func.sum(
+                case((and_(c.offer_at.is_(None), c.due_at < as_of, c.open_now == 1), 1), else_=0)
+            ),
+        ]
+        branches.append(select(*_row("c", _key(base, dim), counts)).group_by(c[dim]))
+        branches.append(
+            select(*_row("r", _key(base, dim), [func.count()], c.reason))
+            .where(made, c.offer_at > c.due_at)
+            .group_by(c[dim], c.reason)
+        )
+    hours = union_all(
+        *(select(_key(base, d).label("grp"), c.hours.label("value")).where(made) for d in dims)
+    )
+    pct = percentiles.grouped_query(dialect, select(hours.subquery("h")), (0.5, 0.9)).subquery(
+        "pct"
+    )
+    branches.append(select(*_row("p", pct.c.grp, [pct.c.p0, pct.c.p1])))
+    bins = []
+    for low, high in HOUR_BINS:
+        inside = c.hours >= low if high is None else and_(c.hours >= low, c.hours < high)
+        bins.append(func.sum(case((and_(made, inside), 1), else_=0)))
+    branches.append(select(*_row("h", literal_column("'all'"), bins)))
+    return union_all(*branches)
+
+
+def _figures(
+    session: Session, base: CTE, as_of: datetime
+) -> tuple[dict[str, dict[str, Figures]], list[tuple[str, int]]]:
+    dialect = session.get_bind().dialect.name
+    found: dict[str, Figures] = {}
+    reasons: list[tuple[str, str, int]] = []
+    percentiles_of: dict[str, tuple] = {}
+    histogram: list[tuple[str, int]] = []
+    for row in session.execute(_statement(base, as_of, dialect)):
+        v = [getattr(row, f"v{i}") for i in range(NUMBERS)]
+        if row.kind == "c":
+            found[row.grp] = Figures(
+                **dict(zip(COUNT_FIELDS, (int(n or 0) for n in v), strict=False))
+            )
+        elif row.kind == "r":
+            reasons.append((row.grp, row.label, int(v[0])))
+        elif row.kind == "p":
+            percentiles_of[row.grp] = (v[0], v[1])
+        else:
+            histogram = [
+                (bin_label(lo, hi), int(n or 0)) for (lo, hi), n in zip(HOUR_BINS, v, strict=True)
+            ]
+    for grp, (median, p90) in percentiles_of.items():
+        found[grp].median_hours = half_up(median, 2)
+        found[grp].p90_hours = half_up(p90, 2)
+    for grp, reason, n in sorted(reasons):
+        found[grp].lateness_reasons[reason] = n
+    by_dim: dict[str, dict[str, Figures]] = {d: {} for d in ("everything", *BREAKDOWNS)}
+    for grp, figures in found.items():
+        dim, _bar, group = grp.partition("|")
+        by_dim[dim][group] = figures
+    return by_dim, histogram
+
+
+def _ordered(name: str, found: dict[str, Figures], period: DateRange) -> dict[str, Figures]:
+    """Groups in a stable, meaningful order; every week of the range, even an empty one."""
+    if name == "week":
+        return {w: found.get(w, Figures()) for w in map(iso_week, week_starts(period))}
+    order = {"source": SOURCE_AGENCIES, "risk": RISK_ORDER, "mcic": MCIC_LABELS}[name]
+    known = [k for k in order if k in found]
+    return {k: found[k] for k in known + sorted(set(found) - set(known))}
+
+
+def _overdue(
+    session: Session, base: CTE, as_of: datetime, settings: ReportSettings
+) -> list[OverdueReferral]:
+    c = base.c
+    rows = session.execute(
+        select(c.id, c.received_at)
+        .where(c.offer_at.is_(None), c.due_at < as_of, c.open_now == 1)
+        .order_by(c.received_at, c.id)
+    )
+    rows = list(rows)
+    # Ages by walking back from as_of once (working time is additive over adjacent
+    # intervals), not one calendar walk per referral: a year of overdue cases stays fast.
+    ages: dict[int, float] = {}
+    elapsed, since = timedelta(0), as_of
+    for row in reversed(rows):
+        elapsed += settings.calendar.working_time_between(row.received_at, since)
+        since = min(since, row.received_at)
+        ages[row.id] = elapsed.total_seconds() / 3600
+    return [
+        OverdueReferral(reference=f"R{row.id:06d}", age_working_hours=half_up(ages[row.id], 2))
+        for row in rows
+    ]
+
+
+def bin_label(low: float, high: float | None) -> str:
+    return f"{low:g} to {high:g} h" if high is not None else f"{low:g} h or more"
