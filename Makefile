@@ -6,7 +6,7 @@ FLASK   := $(VENV)/bin/flask --app wsgi
 STAMP   := $(VENV)/.installed
 FRONTEND := triage/static/css/app.css
 
-.PHONY: setup run test test-embedded test-server lint audit format bench clean sqlmap
+.PHONY: setup run test test-embedded test-server lint audit format bench bench-compare clean sqlmap
 
 setup: $(STAMP) $(FRONTEND)
 
@@ -73,8 +73,16 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+## make bench: every benchmark on a synthetic database beside a same-run baseline (one table,
+## and a JSON file in instance/bench/). BENCH_SCALE (referrals, default 20000), BENCH_RUNS,
+## BENCH_SECONDS, BENCH_IMPORT_ROWS; BENCH_DATABASE_URL (default triage_bench on the local
+## PostgreSQL, else SQLite). make bench-compare A=one.json B=other.json compares two runs.
 bench: setup
-	$(PY) benchmarks/bench_assess.py
+	$(PY) benchmarks/bench_assess.py --n 5000 --runs 3
+	$(PY) benchmarks/bench.py
+
+bench-compare: setup
+	$(PY) benchmarks/compare.py $(A) $(B)
 
 clean:
 	rm -rf $(VENV) node_modules triage/static/css triage/static/vendor

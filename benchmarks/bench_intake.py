@@ -37,10 +37,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.settings_support import app_settings, enqueue
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from tests.settings_support import app_settings, enqueue  # noqa: E402
 
 FIRST = ["Amira", "Bea", "Cara", "Dana", "Eve", "Fay", "Gina", "Hana", "Isla", "Jo", "Kim", "Lee"]
 LAST = ["Khan", "Smith", "Jones", "Patel", "Brown", "Taylor", "Wilson", "Evans", "Ahmed", "Reid"]

@@ -20,11 +20,14 @@ from workers.worker import TriageWorker
 def main(argv: list[str]) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = get_app()
-    from triage.redis_conn import get_redis
+    from triage.redis_conn import get_redis, warn_if_not_durable
 
+    configured = bool(app.config.get("REDIS_URL"))  # not the embedded development server
     with app.app_context():
         connection = get_redis(app)
         names = argv or list(app.config["RQ_QUEUES"])
+    if configured:
+        warn_if_not_durable(connection, logging.getLogger("workers"))
     _preload(app)
     queues = [Queue(name, connection=connection) for name in names]
 

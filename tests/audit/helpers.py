@@ -63,14 +63,18 @@ def make_referral(**fields) -> Referral:
 
 
 def append_events(count: int, actor: Actor = ACTOR) -> list:
-    return [
+    """`count` events, appended to the chain now (so each has its seq and hash)."""
+    events = [
         audit.record("test.event", actor, object_type="test", object_id=i, details={"n": i})
         for i in range(count)
     ]
+    audit.flush_queued()
+    return events
 
 
 def tamper(sql: str, **params) -> None:
     """Run SQL on audit_events as the database owner, past the append-only trigger."""
+    audit.flush_queued()  # raw SQL does not see events still queued in the session
     postgres = db.session.get_bind().dialect.name == "postgresql"
     if postgres:
         db.session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))

@@ -33,7 +33,11 @@ def test_an_event_carries_time_actor_action_object_details_reason_request_and_ip
         reason="support_ended",
         now=datetime(2026, 3, 2, 10, 0, 0, 999, tzinfo=UTC),
     )
-    stored = db.session.get(AuditEvent, event.id)
+    # Queued until the commit; a read of the trail in the same transaction appends it first.
+    stored = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "referral.close")
+    ).one()
+    assert stored is event
     assert stored.occurred_at == datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
     assert (stored.actor_type, stored.actor_id) == ("user", "7")
     assert (stored.action, stored.object_type, stored.object_id) == (
@@ -61,6 +65,7 @@ def test_identifying_details_are_accepted():
     event = audit.record(
         "x.y", ACTOR, details={"reference": "R000001", "referral_id": 1, "kind": "reminder"}
     )
+    audit.flush_queued()
     assert event.seq >= 1
 
 
@@ -82,7 +87,8 @@ def test_a_failed_audit_write_leaves_no_data_change(app, committed, monkeypatch)
         db.session.commit()
     with app.app_context():
         # The audit write collides with an existing sequence number (what a forked chain
-        # would do): the unique constraint refuses it, and the whole service call fails.
+        # would do): the unique constraint refuses it at the commit, where the queued event
+        # is appended, and the whole transaction fails with it.
         monkeypatch.setattr(audit, "_chain_head", lambda: (0, audit.GENESIS_HASH))
         with pytest.raises(IntegrityError):
             lifecycle.close_referral(
@@ -92,6 +98,7 @@ def test_a_failed_audit_write_leaves_no_data_change(app, committed, monkeypatch)
                 now=NOW,
                 years=app_settings().retention_years,
             )
+            db.session.commit()
         db.session.rollback()
         monkeypatch.undo()
     with app.app_context():

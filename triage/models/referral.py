@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.extensions import db
@@ -34,6 +34,8 @@ class Referral(db.Model):
     __table_args__ = (
         Index("ix_referrals_received_at", "received_at"),
         Index("ix_referrals_status_due", "status", "offer_due_at"),
+        # The duplicate check compares references without case (migration 0012).
+        Index("ix_referrals_police_reference_lower", text("lower(police_reference)")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

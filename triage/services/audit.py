@@ -3,7 +3,8 @@
 Each event's hash covers the previous event's hash, its sequence number and its canonical
 JSON, so any edit, deletion or reordering breaks the chain at a findable place. Appends are
 serialised (an advisory lock on PostgreSQL, the database write lock on SQLite) so the chain
-never forks.
+never forks; events are queued in the session and appended together just before the commit
+(`audit_queue`), so the lock is held for that one INSERT and the COMMIT.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from triage.extensions import db
 from triage.models import AuditEvent
+from triage.services import audit_queue
 from triage.services.actor import Actor
 from triage.timeutil import utcnow
 
@@ -170,7 +173,8 @@ def record(
     reason: str | None = None,
     now: datetime | None = None,
 ) -> AuditEvent:
-    """Append one event. `details` must identify, not copy: no narratives, no addresses.
+    """Record one event (appended to the chain when the transaction commits). `details`
+    must identify, not copy: no narratives, no addresses.
 
     Raises `AuditDetailsRefused` (a ValueError) if a key of `details` names personal data
     (see FORBIDDEN_DETAIL_KEYS) or `reason` is not a code (REASON_CODE); the caller's
@@ -178,10 +182,7 @@ def record(
     """
     _check_details(details or {})
     _check_reason(reason)
-    _lock_chain()
-    seq, prev_hash = _chain_head()
     event = AuditEvent(
-        seq=seq + 1,
         occurred_at=(now or utcnow()).replace(microsecond=0),
         actor_type=actor.type,
         actor_id=actor.id,
@@ -193,13 +194,35 @@ def record(
         reason=reason,
         request_id=actor.request_id,
         ip=actor.ip,
-        prev_hash=prev_hash,
         chain_version=CHAIN_VERSION,
     )
-    event.hash = chain_hash(prev_hash, event)
-    db.session.add(event)
-    db.session.flush()
+    # Chained and inserted just before the commit (audit_queue), in the same transaction:
+    # the chain lock is then held for one INSERT and the COMMIT only.
+    audit_queue.queue(db.session(), event)
     return event
+
+
+def _append_queued(session: Session, events: list[AuditEvent]) -> None:
+    """Chain the queued events after the head and insert them in one flush. The caller's
+    other writes are flushed first, so nothing but this INSERT runs under the lock."""
+    session.flush()
+    _lock_chain()
+    seq, prev_hash = _chain_head()
+    for event in events:
+        seq += 1
+        event.seq, event.prev_hash = seq, prev_hash
+        event.hash = prev_hash = chain_hash(prev_hash, event)
+    session.add_all(events)
+    session.flush()
+
+
+def flush_queued() -> None:
+    """Append what this transaction has recorded so far (e.g. before reading the head)."""
+    audit_queue.write_queued(db.session())
+
+
+audit_queue.install(_append_queued)
+audit_queue.watch_reads_of(AuditEvent.__table__)
 
 
 @dataclass(frozen=True)

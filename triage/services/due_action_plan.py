@@ -24,16 +24,17 @@ def due_action_key(referral_id: int, kind: str, due_at: datetime) -> str:
 
 
 def plan_for_referral(
-    referral: Referral, *, now: datetime, actor: Actor, settings: Settings
+    referral: Referral, *, now: datetime, actor: Actor, settings: Settings, new: bool = False
 ) -> list[int]:
     """Fix the referral's offer deadline and write its due actions (caller commits).
 
     Returns the due-action ids to enqueue after the commit. Planning the same referral again
-    adds nothing: each action's key is unique."""
+    adds nothing: each action's key is unique. `new`: the referral was inserted in this
+    transaction, so it can have no due actions yet (saves the look-up)."""
+    if referral.offer_due_at is None:
+        referral.offer_due_at = offer_due_at(referral.received_at, settings)
     if referral.id is None:
         db.session.flush()
-    if referral.offer_due_at is None:
-        referral.offer_due_at = current_calendar(settings.calendar).offer_due(referral.received_at)
     offer_due = referral.offer_due_at
     wanted = [
         ("offer_reminder", max(offer_due - settings.offer_reminder_before, now)),
@@ -41,24 +42,48 @@ def plan_for_referral(
     ]
     if referral.marac:
         wanted.append(("marac_listing", now))
-    ids: list[int] = []
-    planned: dict[str, str] = {}
-    for kind, due_at in wanted:
-        key = due_action_key(referral.id, kind, due_at)
-        row_id, created = _write(key, kind, due_at, now, referral_id=referral.id)
-        ids.append(row_id)
-        if created:
-            planned[kind] = due_at.isoformat()
-    if planned:
+    keyed = {due_action_key(referral.id, kind, due_at): (kind, due_at) for kind, due_at in wanted}
+    existing: dict[str, int] = {}
+    if not new:
+        found = db.session.execute(
+            select(DueAction.key, DueAction.id).where(DueAction.key.in_(list(keyed)))
+        )
+        existing = {key: row_id for key, row_id in found}
+    rows = [
+        DueAction(
+            kind=kind,
+            referral_id=referral.id,
+            due_at=due_at,
+            key=key,
+            status="pending",
+            attempts=0,
+            created_at=now,
+        )
+        for key, (kind, due_at) in keyed.items()
+        if key not in existing
+    ]
+    db.session.add_all(rows)
+    db.session.flush()  # one INSERT for all of them (RETURNING their ids)
+    made = {row.key: row.id for row in rows}
+    ids = [existing.get(key) or made[key] for key in keyed]
+    if rows:
         audit.record(
             "due_action.plan",
             actor,
             object_type="referral",
             object_id=referral.id,
-            details={"offer_due_at": offer_due.isoformat(), "actions": planned},
+            details={
+                "offer_due_at": offer_due.isoformat(),
+                "actions": {row.kind: row.due_at.isoformat() for row in rows},
+            },
             now=now,
         )
     return ids
+
+
+def offer_due_at(received_at: datetime, settings: Settings) -> datetime:
+    """When the S2S offer falls due for a referral received at `received_at`."""
+    return current_calendar(settings.calendar).offer_due(received_at)
 
 
 def _write(

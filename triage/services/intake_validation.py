@@ -30,7 +30,7 @@ from triage.rules import Assessment, InvalidFacts, RuleSet, assess
 from triage.services.intake_messages import ROLES, Errors, labelled
 from triage.services.people import match_key
 from triage.services.person_details import Viewer
-from triage.services.person_matching import NotACandidate, Resolved, resolve, same_person
+from triage.services.person_matching import NotACandidate, Resolved, resolve_all, same_person
 from triage.services.repeats import last_marac_referral_at
 from triage.vocabulary import EARLIEST_BIRTH, MIN_VICTIM_AGE
 
@@ -247,19 +247,20 @@ def _resolve_people(
     """Read-only look-ups now; records are written only once everything is valid."""
     if clean.get("perpetrator_person_id") is not None and data.get("perpetrator") is None:
         errors.add("perpetrator_person_id", "Give the perpetrator's details as well")
-    found: dict[str, Resolved | None] = {}
-    for role in ROLES:
-        details = clean.get(role)
-        try:
-            confirmed = clean.get(f"{role}_person_id")
-            found[role] = resolve(details, confirmed, viewer=viewer) if details else None
-        except NotACandidate:
-            found[role] = None
+    given = {
+        role: (clean[role], clean.get(f"{role}_person_id")) for role in ROLES if clean.get(role)
+    }
+    outcomes = resolve_all(given, viewer=viewer) if given else {}  # one matching query
+    found: dict[str, Resolved | None] = {role: None for role in ROLES}
+    for role, outcome in outcomes.items():
+        if isinstance(outcome, NotACandidate):
             errors.add(
                 f"{role}_person_id",
                 f"The person confirmed as the {role} does not match the name and "
                 "date of birth given: check the details or choose again",
             )
+        else:
+            found[role] = outcome
     victim, perpetrator = found["victim"], found["perpetrator"]
     if victim and perpetrator and same_person(victim, perpetrator):
         errors.add("perpetrator", "The victim and the perpetrator cannot be the same person")

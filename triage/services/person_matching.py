@@ -27,7 +27,7 @@ from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.people import match_key
 from triage.services.person_details import Viewer
-from triage.services.repeats import MatchResult, find_matches
+from triage.services.repeats import MatchResult, find_matches, find_matches_for
 
 
 @dataclass
@@ -50,6 +50,10 @@ def visible_matches(
 ) -> tuple[MatchResult, list[tuple[int, str]]]:
     """The matches the viewer may be shown, and the others as (person id, kind)."""
     found = find_matches(first_name, last_name, date_of_birth, visible=viewer.referrals_clause())
+    return _split_visible(found)
+
+
+def _split_visible(found: MatchResult) -> tuple[MatchResult, list[tuple[int, str]]]:
     visible = found.visible_ids
     hidden = [(p.id, "near") for p in found.near if p.id not in visible]
     exact = found.exact
@@ -66,15 +70,44 @@ class NotACandidate(ValueError):
 
 def resolve(details: dict[str, Any], confirmed_id: int | None, *, viewer: Viewer) -> Resolved:
     """Look the person up (read only). NotACandidate if `confirmed_id` is not a match."""
-    matches, hidden = visible_matches(
-        details["first_name"], details["last_name"], details["date_of_birth"], viewer
+    outcome = resolve_all({"person": (details, confirmed_id)}, viewer=viewer)["person"]
+    if isinstance(outcome, NotACandidate):
+        raise outcome
+    return outcome
+
+
+def resolve_all(
+    people: dict[str, tuple[dict[str, Any], int | None]], *, viewer: Viewer
+) -> dict[str, Resolved | NotACandidate]:
+    """`resolve` for each role's (details, confirmed id), in one matching query (read only):
+    a role whose confirmed id is not a match gets a NotACandidate instead of a Resolved."""
+    roles = list(people)
+    found = find_matches_for(
+        [
+            (d["first_name"], d["last_name"], d["date_of_birth"])
+            for d, _ in (people[role] for role in roles)
+        ],
+        visible=viewer.referrals_clause(),
     )
+    return {
+        role: _resolved(*people[role], *_split_visible(matches))
+        for role, matches in zip(roles, found, strict=True)
+    }
+
+
+def _resolved(
+    details: dict[str, Any],
+    confirmed_id: int | None,
+    matches: MatchResult,
+    hidden: list[tuple[int, str]],
+) -> Resolved | NotACandidate:
     if confirmed_id is not None:
         # A person the referrer was not shown cannot be confirmed: the same answer as for a
         # person who does not match, so an id reveals nothing.
         if confirmed_id not in matches.candidate_ids:
-            raise NotACandidate(confirmed_id)
-        return Resolved(details, db.session.get(Person, confirmed_id), "confirmed", hidden)
+            return NotACandidate(confirmed_id)
+        confirmed = next(p for p in [matches.exact, *matches.near] if p and p.id == confirmed_id)
+        return Resolved(details, confirmed, "confirmed", hidden)
     if matches.exact is not None:
         return Resolved(details, matches.exact, "exact", hidden)
     return Resolved(details, None, "new", hidden)
@@ -93,7 +126,8 @@ def same_person(a: Resolved, b: Resolved) -> bool:
 
 
 def write_person(resolved: Resolved) -> Person:
-    """The person record to name: the matched one, or a new one (matching data only).
+    """The person record to name: the matched one, or a new one (matching data only), left
+    for the caller's next flush (so a referral's people go in one INSERT).
 
     A known date of birth is never replaced (a confirmed near match keeps its own); one is
     filled in only where none was known. What was typed is stored on the referral instead
@@ -108,7 +142,6 @@ def write_person(resolved: Resolved) -> Person:
         db.session.add(person)
     elif person.date_of_birth is None and d["date_of_birth"] is not None:
         person.date_of_birth = d["date_of_birth"]
-    db.session.flush()
     return person
 
 

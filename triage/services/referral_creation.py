@@ -28,7 +28,7 @@ from triage.referral_input import ReferralInput
 from triage.rules import RuleSet
 from triage.services import audit, person_details, possible_matches
 from triage.services.actor import Actor
-from triage.services.due_action_plan import plan_for_referral
+from triage.services.due_action_plan import offer_due_at, plan_for_referral
 from triage.services.intake_validation import CheckedReferral, check_referral
 from triage.services.person_details import Viewer
 from triage.services.person_matching import write_person
@@ -67,10 +67,11 @@ def create_referral(
         shape=shape,
         clock_skew=settings.received_clock_skew,
     )
-    referral = _store(checked, ruleset, actor=actor, now=now)
+    referral = _store(checked, ruleset, actor=actor, now=now, settings=settings)
     _record_people(referral, checked, actor=actor, now=now)
     _audit(referral, checked, actor=actor, now=now)
-    due = list(plan_for_referral(referral, now=now, actor=actor, settings=settings))
+    # The details rows, match tasks and due actions go in the plan's one flush.
+    due = list(plan_for_referral(referral, now=now, actor=actor, settings=settings, new=True))
     return Created(referral, due)
 
 
@@ -80,7 +81,10 @@ def _active_ruleset() -> RuleSet:
     return active_ruleset()
 
 
-def _store(checked: CheckedReferral, ruleset: RuleSet, *, actor: Actor, now: datetime) -> Referral:
+def _store(
+    checked: CheckedReferral, ruleset: RuleSet, *, actor: Actor, now: datetime, settings: Settings
+) -> Referral:
+    """The people and the referral, in one flush (the deadline fixed before the INSERT)."""
     assessment = checked.assessment
     victim = write_person(checked.victim)
     perpetrator = write_person(checked.perpetrator) if checked.perpetrator else None
@@ -90,10 +94,9 @@ def _store(checked: CheckedReferral, ruleset: RuleSet, *, actor: Actor, now: dat
         referrer_name=checked.referrer_name,
         referrer_contact=checked.referrer_contact,
         police_reference=checked.police_reference,
-        victim_id=victim.id,
-        perpetrator_id=perpetrator.id if perpetrator else None,
         children_in_household=checked.children_in_household,
         received_at=checked.received_at,
+        offer_due_at=offer_due_at(checked.received_at, settings),
         answers=stored_facts(checked.facts, ruleset),
         answer_details=checked.dash_details,
         detail=checked.detail,
@@ -121,13 +124,13 @@ def _record_people(
     referral: Referral, checked: CheckedReferral, *, actor: Actor, now: datetime
 ) -> None:
     """What this referral says about its people, on its own rows; matches the referrer could
-    not be shown become the screening team's "possible earlier referral" tasks."""
+    not be shown become the screening team's "possible earlier referral" tasks (flushed by
+    the caller's next flush)."""
     for role, resolved in (("victim", checked.victim), ("perpetrator", checked.perpetrator)):
         if resolved is None:
             continue
         person_details.record(referral, role, resolved.details, actor=actor, now=now)
         possible_matches.record(referral, role, resolved.hidden, now=now)
-    db.session.flush()
 
 
 def _audit(referral: Referral, checked: CheckedReferral, *, actor: Actor, now: datetime) -> None:

@@ -22,6 +22,7 @@ Anonymised people (retention) are never matched.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -119,25 +120,61 @@ def find_matches(
 
     `visible`, a condition on Referral, also reports which candidates are named in a
     referral it allows (`visible_ids`), in the same query."""
-    key = match_key(first_name or "", last_name or "")
-    first, last = normalise_name(first_name or ""), normalise_name(last_name or "")
-    if not first and not last:
-        return MatchResult(None, [])
-    # One query for both kinds of candidate: the same name, or the same date of birth.
-    same = Person.match_name == key
-    if date_of_birth is not None:
-        same = or_(same, Person.date_of_birth == date_of_birth)
+    return find_matches_for([(first_name, last_name, date_of_birth)], visible=visible)[0]
+
+
+def find_matches_for(
+    people: Sequence[tuple[str, str, date | None]],
+    *,
+    visible: ColumnElement[bool] | None = None,
+) -> list[MatchResult]:
+    """`find_matches` for several people (a referral's victim and perpetrator) in one query:
+    every candidate of any of them is read once, then sorted out per person."""
+    wanted = [_Wanted.of(first, last, born) for first, last, born in people]
+    conditions: list[ColumnElement[bool]] = []
+    for person in wanted:
+        if person.named:
+            conditions.append(Person.match_name == person.key)
+            if person.born is not None:
+                conditions.append(Person.date_of_birth == person.born)
+    if not conditions:
+        return [MatchResult(None, []) for _ in wanted]
     named = exists().where(
         or_(Referral.victim_id == Person.id, Referral.perpetrator_id == Person.id),
         visible if visible is not None else false(),
     )
     rows = db.session.execute(
         select(Person, named.label("visible"))
-        .where(same, Person.anonymised_at.is_(None))
+        .where(or_(*conditions), Person.anonymised_at.is_(None))
         .order_by(Person.id)
     ).all()
     candidates = [person for person, _ in rows]
     seen = frozenset(person.id for person, shown in rows if shown)
+    return [
+        _matches(person, candidates, seen) if person.named else MatchResult(None, [])
+        for person in wanted
+    ]
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    key: str
+    first: str
+    last: str
+    born: date | None
+
+    @classmethod
+    def of(cls, first_name: str, last_name: str, born: date | None) -> _Wanted:
+        first, last = normalise_name(first_name or ""), normalise_name(last_name or "")
+        return cls(match_key(first_name or "", last_name or ""), first, last, born)
+
+    @property
+    def named(self) -> bool:
+        return bool(self.first or self.last)
+
+
+def _matches(wanted: _Wanted, candidates: list[Person], seen: frozenset[int]) -> MatchResult:
+    key, date_of_birth = wanted.key, wanted.born
     same_name = [p for p in candidates if p.match_name == key]
     exact = None
     if date_of_birth is not None:
@@ -161,11 +198,14 @@ def find_matches(
         ]
         for person in same_birthday:
             other_first, other_last = _split_key(person.match_name)
-            if similar_names(first, last, other_first, other_last):
+            if similar_names(wanted.first, wanted.last, other_first, other_last):
                 near.append((1, person.id, person))
 
     near.sort(key=lambda item: (item[0], item[1]))
-    return MatchResult(exact, [person for _, _, person in near[:MAX_NEAR]], seen)
+    candidate_ids = {p.id for p in same_name} | {p.id for _, _, p in near}
+    return MatchResult(
+        exact, [person for _, _, person in near[:MAX_NEAR]], seen & frozenset(candidate_ids)
+    )
 
 
 def last_marac_referral_at(

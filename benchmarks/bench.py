@@ -1,0 +1,399 @@
+"""`make bench`: every benchmark on a synthetic database, each beside a baseline measured in
+the same run on the same machine, printed as one table and written to a JSON file.
+
+    BENCH_SCALE=20000 BENCH_RUNS=3 BENCH_SECONDS=8 .venv/bin/python benchmarks/bench.py
+
+The database is BENCH_DATABASE_URL, else `triage_bench` on the local PostgreSQL server when
+it answers, else a SQLite file in instance/bench/ (its schema is dropped first: never point it
+at a database that matters). Redis is BENCH_REDIS_URL (default the local server's db 14).
+HTTP figures: gunicorn with 2 sync workers on 127.0.0.1, driven by benchmarks/loadgen.py in a
+second process for a bounded time; the baseline app (benchmarks/baseline_app.py) runs under
+the same gunicorn set-up on the same database. Runs alternate figure and baseline, so drift
+in the machine's load falls on both.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import random
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.bench_intake import csv_for, payload  # noqa: E402
+
+SCALE = int(os.environ.get("BENCH_SCALE", "20000"))
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
+IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "500"))
+THREADS = 4
+PY = sys.executable
+
+
+def database_url() -> str:
+    if os.environ.get("BENCH_DATABASE_URL"):
+        return os.environ["BENCH_DATABASE_URL"]
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
+        return "postgresql://postgres@127.0.0.1:5432/triage_bench"
+    except OSError:
+        folder = ROOT / "instance" / "bench"
+        folder.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{folder / 'bench.db'}"
+
+
+def prepare(url: str, redis_url: str, secret: str):
+    """A fresh schema, `SCALE` synthetic referrals, a referrer's token and a screener's and
+    a MARAC coordinator's signed-in sessions."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from config import DevelopmentConfig, database_url_for_sqlalchemy
+    from triage import create_app
+    from triage.extensions import db
+
+    url = database_url_for_sqlalchemy(url)
+    if url.startswith("postgresql"):
+        import psycopg
+
+        base, _, name = url.replace("+psycopg", "").rpartition("/")
+        with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                conn.execute(f'CREATE DATABASE "{name}"')
+    else:
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    app = create_app(DevelopmentConfig, DATABASE_URL=url, REDIS_URL=redis_url, SECRET_KEY=secret)
+    with app.app_context():
+        if url.startswith("postgresql"):
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        started = time.perf_counter()
+        from triage.services.synth import build
+        from triage.settings import Settings
+
+        settings = Settings.from_config(app.config, app.instance_path)
+        report = build(referrals=SCALE, days=365, seed=11, now=_now(), settings=settings)
+        db.session.commit()
+        synth_seconds = time.perf_counter() - started
+        token, cookies, ids = _accounts(app)
+    return app, url, token, cookies, ids, report, synth_seconds
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _accounts(app):
+    from sqlalchemy import select
+
+    from triage.auth.login import SESSION_KEY
+    from triage.extensions import db
+    from triage.models import MaracMeeting, Referral
+    from triage.services import accounts, auth_sessions
+    from triage.services.actor import Actor
+    from triage.services.tokens import create_token
+
+    def user(role: str):
+        return accounts.create_user(
+            email=f"bench-{role}@example.test", name=f"Bench {role}", agency="S2S",
+            roles=[role], password=secrets.token_urlsafe(24), actor=Actor.system("bench"),
+            now=_now(),
+        )  # fmt: skip
+
+    token = create_token(user("referrer"), "bench")
+    cookies = {}
+    for role in ("screener", "marac_coordinator"):
+        signed_in = user(role)
+        session_token, _row = auth_sessions.open_session(signed_in, mfa_passed=True, now=_now())
+        db.session.commit()
+        client = app.test_client()
+        with client.session_transaction() as sess:
+            sess[SESSION_KEY] = session_token
+            sess["_user_id"] = str(signed_in.id)
+            sess["_fresh"] = True
+        cookies[role] = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    db.session.commit()
+    # The case page of the victim with the most referrals; the next MARAC meeting.
+    busiest = db.session.execute(
+        select(Referral.victim_id, Referral.id).order_by(Referral.id.desc()).limit(1)
+    ).first()
+    meeting = db.session.scalar(
+        select(MaracMeeting.id).where(MaracMeeting.starts_at > _now()).order_by(
+            MaracMeeting.starts_at).limit(1)
+    )  # fmt: skip
+    return token, cookies, {"referral": busiest.id, "meeting": meeting}
+
+
+def gunicorn(target: str, env: dict) -> tuple[subprocess.Popen, int]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [
+        str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
+        "--keep-alive", "30", "--log-level", "warning", target,
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
+    deadline = time.monotonic() + 40
+    import http.client
+
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz" if "wsgi" in target else "/table")
+            conn.getresponse().read()
+            conn.close()
+            return process, port
+        except OSError:
+            time.sleep(0.3)
+    process.terminate()
+    raise SystemExit(f"gunicorn {target} did not start")
+
+
+def load(port: int, paths: list[str], *, method="GET", body=None, headers=(), rate=0.0,
+         expect=200, seconds: float = SECONDS) -> dict:  # fmt: skip
+    command = [PY, str(ROOT / "benchmarks/loadgen.py"), "--port", str(port),
+               "--method", method, "--threads", str(THREADS), "--seconds", str(seconds),
+               "--expect", str(expect)]  # fmt: skip
+    for path in paths:
+        command += ["--path", path]
+    for header in headers:
+        command += ["--header", header]
+    if body:
+        command += ["--body-file", body]
+    if rate:
+        command += ["--rate", f"{rate:.2f}"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=SECONDS + 60)
+    if body:
+        os.unlink(body)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if result["errors"]:
+        raise BenchFailure(f"{result['errors']} errors, e.g. {result['first_error']}")
+    return result
+
+
+class BenchFailure(RuntimeError):
+    """A figure that could not be measured (errors or time-outs): shown in the table."""
+
+
+def bodies_file(rng: random.Random, serial: list[int], count: int) -> str:
+    now = _now() - timedelta(minutes=1)
+    items = []
+    for _ in range(count):
+        serial[0] += 1
+        items.append(payload(rng, serial[0], now))
+    descriptor, name = tempfile.mkstemp(suffix=".json", dir=ROOT / "instance")
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump(items, handle)
+    return name
+
+
+class Figures:
+    def __init__(self) -> None:
+        self.values: dict[str, dict] = {}
+        self.failures: dict[str, str] = {}
+
+    def add(self, name: str, unit: str, value: float, baseline_name: str, baseline: float,
+            better: str = "higher") -> None:  # fmt: skip
+        entry = self.values.setdefault(
+            name, {"unit": unit, "runs": [], "baseline": baseline_name, "baseline_runs": [],
+                   "better": better},
+        )  # fmt: skip
+        entry["runs"].append(value)
+        entry["baseline_runs"].append(baseline)
+
+    def fail(self, name: str, why: str) -> None:
+        self.failures[name] = why
+
+    def table(self) -> str:
+        head = (
+            f"{'figure':34} {'median':>10} {'spread':>17} {'baseline':>34} {'median':>10} "
+            f"{'ratio':>7}"
+        )
+        lines = [head, "-" * len(head)]
+        for name, e in self.values.items():
+            m, b = statistics.median(e["runs"]), statistics.median(e["baseline_runs"])
+            e["median"], e["baseline_median"] = m, b
+            e["ratio"] = (b / m if e["better"] == "higher" else m / b) if m and b else None
+            spread = f"{min(e['runs']):.1f}-{max(e['runs']):.1f}"
+            ratio = f"{e['ratio']:.1f}x" if e["ratio"] else "-"
+            lines.append(
+                f"{name + ' (' + e['unit'] + ')':34} {m:>10.1f} {spread:>17} "
+                f"{e['baseline']:>34} {b:>10.1f} {ratio:>7}"
+            )
+        for name, why in self.failures.items():
+            lines.append(f"{name:34} NOT MEASURED: {why}")
+        lines.append("ratio: how many times slower than the baseline (1.0x = as fast)")
+        return "\n".join(lines)
+
+
+def http_figures(figures: Figures, env: dict, token: str, cookies: dict, ids: dict) -> None:
+    rng, serial = random.Random(5), [0]
+    triage, triage_port = gunicorn("wsgi:app", env)
+    baseline, baseline_port = gunicorn("benchmarks.baseline_app:app", env)
+    auth = f"Authorization: Bearer {token}"
+    screener = f"Cookie: {env['COOKIE_NAME']}={cookies['screener']}"
+    coordinator = f"Cookie: {env['COOKIE_NAME']}={cookies['marac_coordinator']}"
+    try:
+        # Warm-up: each gunicorn worker imports, connects and fills its caches first.
+        warm = bodies_file(rng, serial, 2000)
+        load(triage_port, ["/api/v1/referrals"], method="POST", body=warm, headers=[auth],
+             expect=201, seconds=2)  # fmt: skip
+        load(triage_port, ["/screening/", f"/referrals/{ids['referral']}"], headers=[screener],
+             seconds=2)  # fmt: skip
+        with contextlib.suppress(BenchFailure):  # measured, and reported, in the runs
+            load(triage_port, [f"/marac/meetings/{ids['meeting']}"], headers=[coordinator],
+                 seconds=2)  # fmt: skip
+        load(baseline_port, ["/table"], seconds=1)
+        for _run in range(RUNS):
+            body = bodies_file(rng, serial, 6000)
+            base = load(baseline_port, ["/insert"], method="POST", body=body, expect=201)
+            body = bodies_file(rng, serial, 6000)
+            full = load(triage_port, ["/api/v1/referrals"], method="POST", body=body,
+                        headers=[auth], expect=201)  # fmt: skip
+            figures.add("intake POST", "req/s", full["rps"], "minimal insert + commit", base["rps"])
+            half = full["rps"] / 2
+            body = bodies_file(rng, serial, 6000)
+            base_half = load(baseline_port, ["/insert"], method="POST", body=body, rate=half,
+                             expect=201)  # fmt: skip
+            body = bodies_file(rng, serial, 6000)
+            full_half = load(triage_port, ["/api/v1/referrals"], method="POST", body=body,
+                             headers=[auth], rate=half, expect=201)  # fmt: skip
+            figures.add("intake p95 at half load", "ms", full_half["p95_ms"],
+                        "minimal insert, same rate", base_half["p95_ms"],
+                        better="lower")  # fmt: skip
+            table = load(baseline_port, ["/table"])
+            for name, path, cookie in (
+                ("S2S morning list", "/screening/", screener),
+                ("case page", f"/referrals/{ids['referral']}", screener),
+                ("MARAC agenda", f"/marac/meetings/{ids['meeting']}", coordinator),
+            ):
+                try:
+                    page = load(triage_port, [path], headers=[cookie])
+                except BenchFailure as failure:
+                    figures.fail(f"page: {name}", str(failure))
+                    continue
+                figures.add(f"page: {name}", "req/s", page["rps"], "200-row Jinja table",
+                            table["rps"])  # fmt: skip
+    finally:
+        for process in (triage, baseline):
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a worker stuck in a slow page
+                process.kill()
+                process.wait()
+
+
+def job_figures(figures: Figures, app, url: str) -> None:
+    from sqlalchemy import create_engine, func, insert, select
+
+    from benchmarks.baseline_app import metadata, rows
+    from triage.extensions import db
+    from triage.models import AuditEvent, DueAction
+    from triage.services import audit, due_action_sweep, importer
+    from triage.services.actor import Actor
+    from triage.settings import Settings
+
+    rng, serial = random.Random(9), [10_000_000]
+    engine = create_engine(url)
+    metadata.create_all(engine)
+    with app.app_context():
+        settings = Settings.from_config(app.config, app.instance_path)
+        events = db.session.scalar(select(func.count()).select_from(AuditEvent))
+        sample = select(AuditEvent).order_by(AuditEvent.seq).limit(50_000)
+        payloads = [audit.canonical_payload(e).encode() for e in db.session.scalars(sample)]
+        due = db.session.scalar(select(func.count()).select_from(DueAction))
+        db.session.rollback()
+        for _run in range(RUNS):
+            started = time.perf_counter()
+            assert audit.verify_stored_chain().ok
+            verify = events / (time.perf_counter() - started)
+            db.session.rollback()
+            started, head = time.perf_counter(), audit.GENESIS_HASH
+            for n in range(events):
+                head = hashlib.sha256(head.encode() + payloads[n % len(payloads)]).hexdigest()
+            hashing = events / (time.perf_counter() - started)
+            figures.add(f"verify-audit ({events:,} events)", "events/s", verify,
+                        "sha256 of the same bytes", hashing)  # fmt: skip
+
+            started = time.perf_counter()
+            due_action_sweep.sweep(_now(), settings=settings)
+            sweep = time.perf_counter() - started
+            db.session.rollback()
+            started = time.perf_counter()
+            db.session.scalar(select(func.count()).select_from(DueAction).where(
+                DueAction.status.in_(("pending", "enqueued"))))  # fmt: skip
+            scan = time.perf_counter() - started
+            db.session.rollback()
+            figures.add(f"sweeper ({due:,} due actions)", "s", sweep, "count of open rows", scan,
+                        better="lower")  # fmt: skip
+
+            bodies = [payload(rng, serial[0] + i, _now() - timedelta(minutes=5))
+                      for i in range(IMPORT_ROWS)]  # fmt: skip
+            serial[0] += IMPORT_ROWS
+            content = csv_for(bodies)
+            started = time.perf_counter()
+            report = importer.import_referrals(content, actor=Actor.system("bench"), now=_now(),
+                                               settings=settings)  # fmt: skip
+            db.session.commit()
+            rate = IMPORT_ROWS / (time.perf_counter() - started)
+            assert report.counts().get("created", IMPORT_ROWS) == IMPORT_ROWS, report.counts()
+            started = time.perf_counter()
+            with engine.begin() as conn:
+                conn.execute(insert(rows), [{"reference": b["police_reference"], "body": b,
+                                             "created_at": _now()} for b in bodies])  # fmt: skip
+            raw = IMPORT_ROWS / (time.perf_counter() - started)
+            figures.add(f"CSV import ({IMPORT_ROWS:,} rows)", "rows/s", rate,
+                        "executemany of the same rows", raw)  # fmt: skip
+    engine.dispose()
+
+
+def main() -> None:
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "instance" / "bench" / (
+        datetime.now(UTC).strftime("bench-%Y%m%dT%H%M%SZ.json"))  # fmt: skip
+    out.parent.mkdir(parents=True, exist_ok=True)
+    (ROOT / "instance").mkdir(exist_ok=True)
+    url = database_url()
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    secret = secrets.token_urlsafe(48)
+    os.environ.setdefault("TRIAGE_INSTANCE_PATH", str(ROOT / "instance" / "bench"))
+    app, url, token, cookies, ids, report, synth_seconds = prepare(url, redis_url, secret)
+    from config import ProductionConfig
+
+    env = {"TRIAGE_ENV": "production", "DATABASE_URL": url, "REDIS_URL": redis_url,
+           "SECRET_KEY": secret, "BENCH_DATABASE_URL": url,
+           "COOKIE_NAME": ProductionConfig.SESSION_COOKIE_NAME,
+           "TRIAGE_INSTANCE_PATH": os.environ["TRIAGE_INSTANCE_PATH"]}  # fmt: skip
+    figures = Figures()
+    http_figures(figures, env, token, cookies, ids)
+    job_figures(figures, app, url)
+    machine = (f"{platform.node()}: {os.cpu_count()} CPUs, {platform.platform()}, Python "
+               f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    print(f"\n{machine}\ndatabase {url.rpartition('@')[2]}, {SCALE:,} synthetic referrals "
+          f"(built in {synth_seconds:.1f} s: {report.rows}); {RUNS} runs of {SECONDS:.0f} s, "
+          f"{THREADS} client threads, gunicorn 2 sync workers\n")  # fmt: skip
+    print(figures.table())
+    result = {"machine": machine, "scale": SCALE, "runs": RUNS, "at": _now().isoformat(),
+              "figures": figures.values,
+              "failures": figures.failures}  # fmt: skip
+    out.write_text(json.dumps(result, indent=2))
+    print(f"\nresults: {out}")
+
+
+if __name__ == "__main__":
+    main()
