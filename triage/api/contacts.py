@@ -20,8 +20,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, Stri
 from triage.api.views import _invalid, _json_body, bp
 from triage.auth.decorators import requires
 from triage.field_validation import check_shape
+from triage.input_fields import Moment
 from triage.models import Referral
-from triage.referral_input import Moment
 from triage.services import offers, screening_list
 from triage.services.calendar import current_calendar
 from triage.web.actor import current_actor

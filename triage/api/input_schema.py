@@ -20,14 +20,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from triage.referral_input import (
-    BIDI,
-    CONTROL,
-    LINE_BREAKS,
-    AssessRequest,
-    ReferralCreate,
-    text_pattern,
-)
+from triage.input_fields import BIDI, CONTROL, LINE_BREAKS, text_pattern
+from triage.referral_input import AssessRequest, ReferralCreate
 from triage.rules import RuleSet
 from triage.services.people import normalise_name
 

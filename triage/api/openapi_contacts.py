@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from triage.input_fields import DATE_PATTERN
 from triage.models.referral import SOURCE_AGENCIES
-from triage.referral_input import DATE_PATTERN
 from triage.rules import RISK_LEVELS
 from triage.services import offers, screening_list
 

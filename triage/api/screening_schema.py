@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
+from triage.input_fields import _optional_text, whole
 from triage.models.referral import SOURCE_AGENCIES
 from triage.models.screening import ROUTES
-from triage.referral_input import _optional_text, whole
 from triage.rules import MARAC_CRITERIA, RISK_LEVELS
 from triage.services import screening_decisions
 from triage.vocabulary import JUDGEMENT_REASON_MAX

@@ -11,7 +11,7 @@ from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, StopValidation, ValidationError
 
-from triage.referral_input import FIRST_YEAR, LAST_YEAR
+from triage.input_fields import FIRST_YEAR, LAST_YEAR
 
 
 def choices(pairs) -> list[SelectChoice]:

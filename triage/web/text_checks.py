@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from wtforms.validators import ValidationError
 
-from triage.referral_input import text_problem
+from triage.input_fields import text_problem
 
 _MESSAGES = {
     "control_characters": "{label} must not contain control characters",
