@@ -15,12 +15,12 @@ from typing import Annotated, Any, Literal
 
 from flask import jsonify, request
 from flask_login import current_user
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from triage.api.views import _invalid, _json_body, bp
 from triage.auth.decorators import requires
 from triage.field_validation import check_shape
-from triage.input_fields import Moment
+from triage.input_fields import Moment, _optional_text
 from triage.models import Referral
 from triage.services import offers, screening_list
 from triage.services.calendar import current_calendar
@@ -38,15 +38,6 @@ API_FIELDS = {
     "late_reason_detail": "lateness_detail",
     "referral": "referral",
 }
-
-
-def _blank_is_none(value: object) -> object:
-    return None if isinstance(value, str) and not value.strip() else value
-
-
-def _text(max_length: int) -> Any:
-    text = Annotated[str, Strict(), StringConstraints(strip_whitespace=True, max_length=max_length)]
-    return Annotated[text | None, BeforeValidator(_blank_is_none)]
 
 
 class ContactCreate(BaseModel):
@@ -71,11 +62,14 @@ class ContactCreate(BaseModel):
         Literal[tuple(offers.LATE_REASONS)] | None,
         Field(description="Required for an offer made after the due time; else ignored."),
     ] = None
+    # The one text rule of every door (no control characters), published as its pattern.
     lateness_detail: Annotated[
-        _text(offers.MAX_DETAIL), Field(description="Required when lateness_reason is other.")
+        _optional_text(offers.MAX_DETAIL, multiline=True),
+        Field(description="Required when lateness_reason is other."),
     ] = None
     notes: Annotated[
-        _text(offers.MAX_NOTES), Field(description="No addresses or contact details.")
+        _optional_text(offers.MAX_NOTES, multiline=True),
+        Field(description="No addresses or contact details."),
     ] = None
 
 
