@@ -111,7 +111,8 @@ def _ranges(code_points: list[int]) -> str:
 
 
 def _char(code_point: int) -> str:
-    # \uXXXX in the first plane (ECMA-262 and Python agree); the character itself beyond it.
+    # A four-hex-digit escape in the first plane (ECMA-262 and Python agree); the character
+    # itself beyond it.
     return f"\\u{code_point:04x}" if code_point <= 0xFFFF else chr(code_point)
 
 

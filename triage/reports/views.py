@@ -36,50 +36,38 @@ def index():
     return render_template("reports/index.html", active="reports.index")
 
 
-@bp.route("/timeliness")
-@requires("report.view")
-def timeliness():
+def _range_report(name: str, charts) -> str:
+    """A report over a date range (timeliness, MARAC): the form, the figures, the charts."""
     settings = report_settings()
     now = utcnow()
     query = parse_range(request.args, now=now, timezone=settings.calendar.timezone)
     report = tables = None
     if not query.errors:
         report, tables = catalogue.build(
-            "timeliness", db.session, query.params(), settings=settings, now=now
+            name, db.session, query.params(), settings=settings, now=now
         )
     return render_template(
-        "reports/timeliness.html",
+        f"reports/{name}.html",
         query=query,
         presets=PRESETS,
         report=report,
         tables=tables,
-        charts=charts_for.timeliness(tables) if tables else None,
+        charts=charts(tables) if tables else None,
         heavy=bool(query.period and query.period.days > direct_export_max_days()),
         active="reports.index",
     )
+
+
+@bp.route("/timeliness")
+@requires("report.view")
+def timeliness():
+    return _range_report("timeliness", charts_for.timeliness)
 
 
 @bp.route("/marac")
 @requires("report.view")
 def marac():
-    settings = report_settings()
-    now = utcnow()
-    query = parse_range(request.args, now=now, timezone=settings.calendar.timezone)
-    report = tables = None
-    if not query.errors:
-        report, tables = catalogue.build(
-            "marac", db.session, query.params(), settings=settings, now=now
-        )
-    return render_template(
-        "reports/marac.html",
-        query=query,
-        presets=PRESETS,
-        report=report,
-        tables=tables,
-        charts=charts_for.marac(tables) if tables else None,
-        heavy=bool(query.period and query.period.days > direct_export_max_days()),
-        active="reports.index",
-    )
+    return _range_report("marac", charts_for.marac)
 
 
 @bp.route("/safelives")
