@@ -39,6 +39,9 @@ SCALE = int(os.environ.get("BENCH_SCALE", "20000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "500"))
+# BENCH_REUSE=1 keeps a database that already holds synthetic referrals (a 1M build takes
+# minutes): its schema is upgraded, nothing is rebuilt, and the bench adds its own rows.
+REUSE = os.environ.get("BENCH_REUSE") == "1"
 THREADS = 4
 PY = sys.executable
 
@@ -73,10 +76,13 @@ def prepare(url: str, redis_url: str, secret: str):
         with psycopg.connect(base + "/postgres", autocommit=True) as conn:
             if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
                 conn.execute(f'CREATE DATABASE "{name}"')
-    else:
+    elif not REUSE:
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
     app = create_app(DevelopmentConfig, DATABASE_URL=url, REDIS_URL=redis_url, SECRET_KEY=secret)
     with app.app_context():
+        if REUSE and _holds_referrals(db):
+            upgrade()
+            return (app, url, *_accounts(app), _reused(db), 0.0)
         if url.startswith("postgresql"):
             with db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -92,6 +98,28 @@ def prepare(url: str, redis_url: str, secret: str):
         synth_seconds = time.perf_counter() - started
         token, cookies, ids = _accounts(app)
     return app, url, token, cookies, ids, report, synth_seconds
+
+
+def _holds_referrals(db) -> bool:
+    from sqlalchemy import inspect, text
+
+    if "referrals" not in inspect(db.engine).get_table_names():
+        return False
+    held = db.session.execute(text("SELECT 1 FROM referrals LIMIT 1")).first() is not None
+    db.session.rollback()  # else the schema drop that follows waits on this read's lock
+    return held
+
+
+def _reused(db):
+    """The row counts of a kept database, in the shape of synth's report."""
+    from sqlalchemy import func, select
+
+    from triage.services.synth import TABLES, Report
+
+    rows = {t.__tablename__: db.session.scalar(select(func.count()).select_from(t))
+            for t in TABLES}  # fmt: skip
+    db.session.rollback()
+    return Report(rows=rows, head_seq=0)
 
 
 def _now() -> datetime:
@@ -110,7 +138,8 @@ def _accounts(app):
 
     def user(role: str):
         return accounts.create_user(
-            email=f"bench-{role}@example.test", name=f"Bench {role}", agency="S2S",
+            email=f"bench-{role}-{secrets.token_hex(4)}@example.test", name=f"Bench {role}",
+            agency="S2S",
             roles=[role], password=secrets.token_urlsafe(24), actor=Actor.system("bench"),
             now=_now(),
         )  # fmt: skip
@@ -364,7 +393,8 @@ def job_figures(figures: Figures, app, url: str) -> None:
 
 
 def main() -> None:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "instance" / "bench" / (
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    out = Path(args[0]) if args else ROOT / "instance" / "bench" / (
         datetime.now(UTC).strftime("bench-%Y%m%dT%H%M%SZ.json"))  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
     (ROOT / "instance").mkdir(exist_ok=True)
@@ -373,6 +403,9 @@ def main() -> None:
     secret = secrets.token_urlsafe(48)
     os.environ.setdefault("TRIAGE_INSTANCE_PATH", str(ROOT / "instance" / "bench"))
     app, url, token, cookies, ids, report, synth_seconds = prepare(url, redis_url, secret)
+    if "--prepare-only" in sys.argv:
+        print(f"prepared {url.rpartition('@')[2]}: {report.rows} in {synth_seconds:.0f} s")
+        return
     from config import ProductionConfig
 
     env = {"TRIAGE_ENV": "production", "DATABASE_URL": url, "REDIS_URL": redis_url,
