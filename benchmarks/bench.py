@@ -42,6 +42,9 @@ IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "500"))
 # BENCH_REUSE=1 keeps a database that already holds synthetic referrals (a 1M build takes
 # minutes): its schema is upgraded, nothing is rebuilt, and the bench adds its own rows.
 REUSE = os.environ.get("BENCH_REUSE") == "1"
+# The days the referrals are spread over: 365 by default; 3650 gives 1M referrals a
+# pan-London volume (100,000 a year) over ten years, with a realistic morning list.
+DAYS = int(os.environ.get("BENCH_DAYS", "365"))
 THREADS = 4
 PY = sys.executable
 
@@ -93,7 +96,7 @@ def prepare(url: str, redis_url: str, secret: str):
         from triage.settings import Settings
 
         settings = Settings.from_config(app.config, app.instance_path)
-        report = build(referrals=SCALE, days=365, seed=11, now=_now(), settings=settings)
+        report = build(referrals=SCALE, days=DAYS, seed=11, now=_now(), settings=settings)
         db.session.commit()
         synth_seconds = time.perf_counter() - started
         token, cookies, ids = _accounts(app)
