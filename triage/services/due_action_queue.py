@@ -146,6 +146,26 @@ def enqueue(actions: Sequence[QueuedAction], *, now: datetime) -> None:
         )
 
 
+def schedule(actions: Sequence[QueuedAction], *, now: datetime) -> None:
+    """After the commit: schedule RQ jobs for rows already written `enqueued` (a new
+    referral's, `plan_for_referral(..., enqueued=True)`): Redis only, no database statement.
+
+    Never raises: if Redis fails the rows stay `enqueued` without a job, and the sweeper's
+    lost-job pass schedules them within a minute (counting one lost requeue on each)."""
+    if not actions:
+        return
+    from triage.redis_conn import get_redis
+
+    try:
+        schedule_many(queue(get_redis()), actions, now)
+    except (RedisError, OSError) as exc:
+        log.warning(
+            "due actions %s not enqueued (%s); the sweeper will enqueue them",
+            [action.id for action in actions],
+            type(exc).__name__,
+        )
+
+
 def mark_enqueued(ids: list[int], now: datetime) -> None:
     if ids:
         db.session.execute(
