@@ -109,9 +109,9 @@ def schedule_many(rq_queue: Queue, rows, now: datetime, statuses=None) -> int:
                 rq_queue.enqueue_at(
                     when, RUN_JOB, row.id, job_timeout=JOB_TIMEOUT, pipeline=pipe, **options
                 )
-        pipe.execute()
-    if due_now:
-        rq_queue.enqueue_many(due_now)  # its own pipeline: one round trip for the batch
+        if due_now:
+            rq_queue.enqueue_many(due_now, pipeline=pipe)
+        pipe.execute()  # the scheduled and the due-now jobs: one round trip for the batch
     return sum(1 for status in statuses if status not in LIVE_JOB_STATUSES)
 
 
