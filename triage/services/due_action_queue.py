@@ -148,7 +148,7 @@ def enqueue(actions: Sequence[QueuedAction], *, now: datetime) -> None:
 
 def schedule(actions: Sequence[QueuedAction], *, now: datetime) -> None:
     """After the commit: schedule RQ jobs for rows already written `enqueued` (a new
-    referral's, `plan_for_referral(..., enqueued=True)`): Redis only, no database statement.
+    referral's, `due_action_plan.plan_new_referral`): Redis only, no database statement.
 
     Never raises: if Redis fails the rows stay `enqueued` without a job, and the sweeper's
     lost-job pass schedules them within a minute (counting one lost requeue on each)."""

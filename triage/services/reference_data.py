@@ -52,8 +52,8 @@ def _active(column):
     )
 
 
-# Three scalar subqueries, one round trip. The closure days come as one sorted ISO string
-# ("2026-12-24,2026-12-31"): the same on SQLite (dates stored as text) and PostgreSQL.
+# Three scalar subqueries, one round trip. The closure days come as one comma-separated
+# string of ISO dates ("2026-12-24,2026-12-31"), the same on SQLite and PostgreSQL.
 _STATEMENT = select(
     _active(RuleSetVersion.version),
     _active(RuleSetVersion.source),
