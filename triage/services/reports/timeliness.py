@@ -25,16 +25,15 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from triage.models import Offer, Referral
+from triage.models import Referral
 from triage.models.referral import SOURCE_AGENCIES
 from triage.services.reports import percentiles
 from triage.services.reports.definitions import (
     DEFINITIONS_VERSION,
     HOUR_BINS,
     NOT_RECORDED,
-    REACHED_OUTCOMES,
     DateRange,
     ReportSettings,
     iso_week,
@@ -145,32 +144,16 @@ def timeliness_report(
 
 
 def _base(period: DateRange, as_of: datetime, settings: ReportSettings) -> CTE:
-    """One row per referral in the range, with its first offer and first attempt. Each is
-    found by a correlated lookup on ix_offers_referral_outcome_made (one index probe per
-    referral on both databases), then the first offer's row is joined by primary key."""
+    """One row per referral in the range, with its first offer and first contact as of
+    `as_of`, read from the referral's contact summary (kept by `offers.record_contact`):
+    a range scan of ix_referrals_report_timeliness, no look-up into `offers`. The stored
+    first is the first ever (earliest made_at), so the first at or before `as_of` is it
+    when it is at or before `as_of`, and there is none otherwise."""
     lo, hi = period.instants(settings.calendar)
     in_range = and_(
         Referral.received_at >= lo, Referral.received_at < hi, Referral.received_at <= as_of
     )
-    first_offer_id = (
-        select(Offer.id)
-        .where(
-            Offer.referral_id == Referral.id,
-            Offer.outcome.in_(REACHED_OUTCOMES),
-            Offer.made_at <= as_of,
-        )
-        .order_by(Offer.made_at, Offer.id)
-        .limit(1)
-        .correlate(Referral)
-        .scalar_subquery()
-    )
-    first_attempt_at = (
-        select(func.min(Offer.made_at))
-        .where(Offer.referral_id == Referral.id, Offer.made_at <= as_of)
-        .correlate(Referral)
-        .scalar_subquery()
-    )
-    offer = aliased(Offer, name="first_offer")
+    offered = Referral.first_offer_at <= as_of
     still_open = or_(
         and_(Referral.closed_at.is_(None), Referral.status != "closed"),
         Referral.closed_at > as_of,
@@ -186,13 +169,13 @@ def _base(period: DateRange, as_of: datetime, settings: ReportSettings) -> CTE:
             case((Referral.mcic, "mcic"), else_="not_mcic").label("mcic"),
             _week_bucket(period, settings).label("week"),
             case((still_open, 1), else_=0).label("open_now"),
-            offer.made_at.label("offer_at"),
-            offer.working_hours.label("hours"),
-            func.coalesce(offer.late_reason, literal_column(f"'{NOT_RECORDED}'")).label("reason"),
-            first_attempt_at.label("first_at"),
+            case((offered, Referral.first_offer_at)).label("offer_at"),
+            case((offered, Referral.first_offer_hours)).label("hours"),
+            func.coalesce(
+                Referral.first_offer_late_reason, literal_column(f"'{NOT_RECORDED}'")
+            ).label("reason"),
+            case((Referral.first_contact_at <= as_of, Referral.first_contact_at)).label("first_at"),
         )
-        .select_from(Referral)
-        .outerjoin(offer, offer.id == first_offer_id)
         .where(in_range)
         # Computed once per query, however many UNION ALL branches read it.
         .cte("base")
