@@ -19,6 +19,7 @@ from triage.services.lifecycle import retention_until
 from triage.services.people import match_key
 from triage.services.synth import profiles as p
 from triage.services.synth.chain import Chain
+from triage.services.synth.contacts import summarise
 from triage.services.synth.meetings import Meetings
 
 METHODS = ("phone",) * 4 + ("in_person", "letter")
@@ -195,6 +196,9 @@ class CaseMaker:
             "score": assessment["score"], "risk_level": assessment["risk_level"],
             "marac": assessment["marac"], "mcic": assessment["mcic"], "status": "received",
             "offer_due_at": due, "late_reason": None,
+            # The contact summary (services.offers.record_contact keeps it): _offer_row.
+            "first_contact_at": None, "first_offer_at": None, "first_offer_hours": None,
+            "first_offer_late_reason": None,
             "assigned_idva_id": rng.choice(self.staff.idvas) if high else None,
             "assigned_screener_id": (
                 rng.choice(self.staff.screeners) if rng.random() < 0.5 else None
@@ -243,12 +247,14 @@ class CaseMaker:
         if late and first:
             referral["late_reason"] = reason
         referral["updated_at"] = made
+        hours = self.calendar.working_hours_between(referral["received_at"], made)
+        summarise(referral, made, outcome, hours, reason)
         rows.add(
             "offers",
             {"id": offer_id, "referral_id": referral["id"], "made_at": made,
              "made_by_id": screener, "method": self.rng.choice(METHODS),
              "outcome": outcome, "notes": None, "late_reason": reason,
-             "late_reason_detail": None, "created_at": made},
+             "late_reason_detail": None, "created_at": made, "working_hours": hours},
         )  # fmt: skip
         chain.add(
             "offer.record", made, user_id=screener, object_type="referral",
