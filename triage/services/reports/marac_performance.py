@@ -11,19 +11,13 @@ from typing import Any
 
 from sqlalchemy import (
     CTE,
-    Float,
-    Integer,
     Text,
-    and_,
     case,
     cast,
     func,
-    literal_column,
     select,
-    values,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import column
 
 from triage.models import MaracListing, MaracMeeting, Referral
 from triage.services.reports import percentiles
@@ -32,10 +26,9 @@ from triage.services.reports.definitions import (
     MARAC_CRITERIA,
     DateRange,
     ReportSettings,
-    local_midnight,
 )
+from triage.services.reports.local_days import local_date_sql
 from triage.services.reports.rounding import half_up, pct
-from triage.timeutil import UTCDateTime
 
 COUNTED = ("listed", "heard")  # a moved listing counts at the meeting it moved to
 MAX_WAIT_DAYS = 3 * 366  # referrals older than this before their hearing are left out
@@ -206,59 +199,48 @@ def _criteria(session: Session, cases: CTE) -> dict[str, int]:
     return {code: int(n or 0) for code, n in zip(MARAC_CRITERIA, row, strict=True)}
 
 
-def _working_day_table(first: date, last: date, settings: ReportSettings) -> CTE:
-    """Every London day from `first` to `last` as (start, end, working-day ordinal): the
-    calendar handed to SQL as data, so the wait is counted in the database."""
-    rows = []
-    ordinal = 0
-    day = first
-    while day <= last:
-        if settings.calendar.is_working_day(day):
-            ordinal += 1
-        nxt = day + timedelta(days=1)
-        rows.append(
-            (
-                local_midnight(day, settings.calendar),
-                local_midnight(nxt, settings.calendar),
-                ordinal,
-            )
-        )
-        day = nxt
-    table = values(
-        column("day_start", UTCDateTime()),
-        column("day_end", UTCDateTime()),
-        column("ordinal", Integer()),
-        name="workdays",
-    ).data(rows)
-    return table.cte("workdays")
-
-
 def _waits(
     session: Session, cases: CTE, period: DateRange, settings: ReportSettings
 ) -> tuple[float | None, float | None]:
     """Median and p90 of working days from the referral's day to the meeting's day (the
-    working days after the day received, up to and including the meeting day)."""
+    working days after the day received, up to and including the meeting day).
+
+    The database counts cases by (meeting, London day received): a few hundred rows
+    however many cases; the working days between the two days are counted here from the
+    calendar, and the percentiles interpolated over the counts (as percentile_cont)."""
     c = cases.c
-    earliest = session.scalar(select(func.min(c.received_at)))
-    if earliest is None:
-        return None, None
-    first = max(settings.calendar.local_date(earliest), period.start - timedelta(MAX_WAIT_DAYS))
-    days = _working_day_table(first, period.end, settings)
-    received = days.alias("received_day")
-    heard = days.alias("heard_day")
-    wait = cast(heard.c.ordinal - received.c.ordinal, Float)
-    rows = (
-        select(literal_column("'all'").label("grp"), wait.label("value"))
-        .select_from(cases)
-        .join(
-            received,
-            and_(c.received_at >= received.c.day_start, c.received_at < received.c.day_end),
-        )
-        .join(heard, and_(c.starts_at >= heard.c.day_start, c.starts_at < heard.c.day_end))
-    )
-    found = percentiles.grouped(session, rows, (0.5, 0.9))
-    median, p90 = next(iter(found.values()), (None, None))
+    first = period.start - timedelta(MAX_WAIT_DAYS)
+    dialect = session.get_bind().dialect.name
+    day = local_date_sql(c.received_at, dialect, settings.calendar, first, period.end)
+    rows = session.execute(
+        select(c.starts_at, day.label("day"), func.count()).group_by(c.starts_at, day)
+    ).all()
+    ordinal = _working_day_ordinals(first, period.end, settings)
+    counted: dict[float, int] = {}
+    for starts_at, received, n in rows:
+        received = _as_date(received)
+        if received < first:
+            continue  # received too long before the hearing: left out
+        heard = settings.calendar.local_date(starts_at)
+        wait = float(ordinal[heard] - ordinal[received])
+        counted[wait] = counted.get(wait, 0) + n
+    median, p90 = (percentiles.interpolate_counts(counted, f) for f in (0.5, 0.9))
     return half_up(median, 2), half_up(p90, 2)
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _working_day_ordinals(first: date, last: date, settings: ReportSettings) -> dict[date, int]:
+    """Every day from `first` to `last` with its working-day ordinal (the count of working
+    days from `first` up to and including it): a wait is a difference of two."""
+    ordinals, ordinal, day = {}, 0, first
+    while day <= last:
+        ordinal += settings.calendar.is_working_day(day)
+        ordinals[day] = ordinal
+        day += timedelta(days=1)
+    return ordinals
 
 
 def marac_report(
