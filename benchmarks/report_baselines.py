@@ -2,7 +2,6 @@
 as plain SQL text (what one would type into psql / sqlite3), over the same tables and
 columns, to be timed beside the report in the same run and checked equal to it."""
 
-
 # ruff: noqa: S608  (the SQL is assembled from constants in this file; every value is bound)
 from __future__ import annotations
 
