@@ -158,72 +158,80 @@ def _flag(condition) -> Any:
     return func.sum(case((condition, 1), else_=0))
 
 
-def meeting_rows(session: Session, cases: CTE, settings: ReportSettings) -> list[MeetingFigures]:
-    c = cases.c
-    police = settings.police_sources
-    rows = session.execute(
-        select(
-            c.meeting_id,
-            c.starts_at,
-            func.count().label("cases"),
-            _flag(c.is_repeat).label("repeats"),
-            func.coalesce(func.sum(c.children), 0).label("children"),
-            _flag(c.children > 0).label("households"),
-            _flag(c.mcic).label("mcic"),
-            _flag(c.source_agency.not_in(police)).label("not_police"),
-        )
-        .group_by(c.meeting_id, c.starts_at)
-        .order_by(c.starts_at)
-    )
-    return [
-        MeetingFigures(
-            meeting_id=r.meeting_id,
-            day=settings.calendar.local_date(r.starts_at),
-            cases=r.cases,
-            repeats=int(r.repeats or 0),
-            children=int(r.children or 0),
-            households_with_children=int(r.households or 0),
-            mcic=int(r.mcic or 0),
-            not_police=int(r.not_police or 0),
-        )
-        for r in rows
-    ]
+FIGURES = ("cases", "repeats", "children", "households", "mcic", "not_police")
 
 
-def _criteria(session: Session, cases: CTE) -> dict[str, int]:
-    """Each criterion's count (a case may meet several): the stored JSON list, as text."""
-    as_text = cast(cases.c.criteria, Text())
-    row = session.execute(
-        select(*(_flag(as_text.like(f'%"{code}"%')) for code in MARAC_CRITERIA))
-    ).one()
-    return {code: int(n or 0) for code, n in zip(MARAC_CRITERIA, row, strict=True)}
-
-
-def _waits(
-    session: Session, cases: CTE, period: DateRange, settings: ReportSettings
-) -> tuple[float | None, float | None]:
-    """Median and p90 of working days from the referral's day to the meeting's day (the
-    working days after the day received, up to and including the meeting day).
-
-    The database counts cases by (meeting, London day received): a few hundred rows
-    however many cases; the working days between the two days are counted here from the
-    calendar, and the percentiles interpolated over the counts (as percentile_cont)."""
+def _counted(session: Session, cases: CTE, period: DateRange, settings: ReportSettings):
+    """Every figure in ONE pass over the cases, grouped by meeting and London day received
+    (a few thousand rows however many cases): the per-meeting sums, each criterion's count
+    (a case may meet several: the stored JSON list, as text) and the waits all come from it."""
     c = cases.c
     first = period.start - timedelta(MAX_WAIT_DAYS)
     dialect = session.get_bind().dialect.name
     day = local_date_sql(c.received_at, dialect, settings.calendar, first, period.end)
-    rows = session.execute(
-        select(c.starts_at, day.label("day"), func.count()).group_by(c.starts_at, day)
+    as_text = cast(c.criteria, Text())
+    sums = (
+        func.count(),
+        _flag(c.is_repeat),
+        func.coalesce(func.sum(c.children), 0),
+        _flag(c.children > 0),
+        _flag(c.mcic),
+        _flag(c.source_agency.not_in(settings.police_sources)),
+    )
+    criteria = (_flag(as_text.like(f'%"{code}"%')) for code in MARAC_CRITERIA)
+    return session.execute(
+        select(c.meeting_id, c.starts_at, day.label("day"), *sums, *criteria).group_by(
+            c.meeting_id, c.starts_at, day
+        )
     ).all()
+
+
+def _meetings(rows, settings: ReportSettings) -> list[MeetingFigures]:
+    by_meeting: dict[int, list[int]] = {}
+    starts: dict[int, datetime] = {}
+    for row in rows:
+        totals = by_meeting.setdefault(row.meeting_id, [0] * len(FIGURES))
+        for i, n in enumerate(row[3 : 3 + len(FIGURES)]):
+            totals[i] += int(n or 0)
+        starts[row.meeting_id] = row.starts_at
+    figures = [
+        MeetingFigures(
+            meeting_id=mid,
+            day=settings.calendar.local_date(starts[mid]),
+            cases=n[0],
+            repeats=n[1],
+            children=n[2],
+            households_with_children=n[3],
+            mcic=n[4],
+            not_police=n[5],
+        )
+        for mid, n in by_meeting.items()
+    ]
+    return sorted(figures, key=lambda m: (starts[m.meeting_id], m.meeting_id))
+
+
+def _criteria(rows) -> dict[str, int]:
+    first = 3 + len(FIGURES)
+    return {
+        code: sum(int(row[first + i] or 0) for row in rows) for i, code in enumerate(MARAC_CRITERIA)
+    }
+
+
+def _waits(rows, period: DateRange, settings: ReportSettings) -> tuple[float | None, float | None]:
+    """Median and p90 of working days from the referral's day to the meeting's day (the
+    working days after the day received, up to and including the meeting day): the working
+    days between the two days counted from the calendar, the percentiles interpolated over
+    the counts (as percentile_cont would over the cases)."""
+    first = period.start - timedelta(MAX_WAIT_DAYS)
     ordinal = _working_day_ordinals(first, period.end, settings)
     counted: dict[float, int] = {}
-    for starts_at, received, n in rows:
-        received = _as_date(received)
-        if received < first:
+    for row in rows:
+        received = _as_date(row.day)
+        if received not in ordinal:
             continue  # received too long before the hearing: left out
-        heard = settings.calendar.local_date(starts_at)
+        heard = settings.calendar.local_date(row.starts_at)
         wait = float(ordinal[heard] - ordinal[received])
-        counted[wait] = counted.get(wait, 0) + n
+        counted[wait] = counted.get(wait, 0) + int(row[3])
     median, p90 = (percentiles.interpolate_counts(counted, f) for f in (0.5, 0.9))
     return half_up(median, 2), half_up(p90, 2)
 
@@ -246,14 +254,14 @@ def _working_day_ordinals(first: date, last: date, settings: ReportSettings) -> 
 def marac_report(
     session: Session, period: DateRange, *, as_of: datetime, settings: ReportSettings
 ) -> MaracReport:
-    cases = heard_cases(period, as_of, settings)
-    median, p90 = _waits(session, cases, period, settings)
+    rows = _counted(session, heard_cases(period, as_of, settings), period, settings)
+    median, p90 = _waits(rows, period, settings)
     return MaracReport(
         period=period,
         as_of=as_of,
         settings=settings,
-        meetings=meeting_rows(session, cases, settings),
-        criteria=_criteria(session, cases),
+        meetings=_meetings(rows, settings),
+        criteria=_criteria(rows),
         median_days=median,
         p90_days=p90,
     )
