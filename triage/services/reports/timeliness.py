@@ -36,6 +36,7 @@ from triage.services.reports.definitions import (
 )
 from triage.services.reports.rounding import half_up, pct
 from triage.services.reports.timeliness_sql import COUNT_FIELDS, NUMBERS, statement
+from triage.services.reports.working_clock import WorkingClock
 
 RISK_ORDER = ("high", "medium", "standard")
 MCIC_LABELS = {"mcic": "MCIC flagged", "not_mcic": "Not MCIC flagged"}
@@ -258,16 +259,16 @@ def _overdue(
         )
         .order_by(Referral.received_at, Referral.id)
     ).all()
-    # Ages by walking back from as_of once (working time is additive over adjacent
-    # intervals), not one calendar walk per referral: a year of overdue cases stays fast.
-    ages: dict[int, float] = {}
-    elapsed, since = timedelta(0), as_of
-    for row in reversed(rows):
-        elapsed += settings.calendar.working_time_between(row.received_at, since)
-        since = min(since, row.received_at)
-        ages[row.id] = elapsed.total_seconds() / 3600
+    if not rows:
+        return []
+    # Ages on one working clock: one subtraction each, not a calendar walk per referral.
+    clock = WorkingClock(settings.calendar, settings.calendar.local_date(rows[0].received_at))
+    now = clock.at(as_of)
     return [
-        OverdueReferral(reference=f"R{row.id:06d}", age_working_hours=half_up(ages[row.id], 2))
+        OverdueReferral(
+            reference=f"R{row.id:06d}",
+            age_working_hours=half_up((now - clock.at(row.received_at)).total_seconds() / 3600, 2),
+        )
         for row in rows
     ]
 
