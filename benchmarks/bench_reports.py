@@ -133,8 +133,16 @@ def _same_meetings(report, rows) -> bool:
 
 
 def _same_return(report, rows) -> bool:
-    mine = [(r.values["cases"], r.values["repeats"], r.values["male"]) for r in report.rows]
-    return mine == [(int(r[1]), int(r[2] or 0), int(r[6] or 0)) for r in rows]
+    """Every figure of every meeting, in report_baselines.SAFELIVES's column order."""
+    mine = []
+    for r in report.rows:
+        row = [r.values[k] for k in ("cases", "repeats", "children", "not_police")]
+        for key in ("racially_minoritised", "lgbt", "disabled"):
+            row += [r.values[key], r.not_recorded[key], r.prefer_not_to_say[key]]
+        for key in ("male", "aged_16_17", "perpetrator_under_18"):
+            row += [r.values[key], r.not_recorded[key]]
+        mine.append(tuple(row))
+    return mine == [tuple(int(n or 0) for n in r[1:]) for r in rows]
 
 
 def _api_client(app):
@@ -234,7 +242,7 @@ def main() -> None:
             lambda: safelives_return(
                 db.session, quarter, quarter_label(quarter), as_of=now, settings=settings
             ),
-            lambda: raw.meetings(db.session, raw.SAFELIVES, quarter, now, cal),
+            lambda: raw.safelives(db.session, quarter, now, cal),
             args.runs,
             _same_return,
         )

@@ -154,13 +154,38 @@ MARAC = """
     AND m.status <> 'cancelled' AND l.status IN ('listed', 'heard')
   GROUP BY m.id, m.starts_at ORDER BY m.starts_at"""
 
-SAFELIVES = """
+
+def _declinable(flag: str, declined: str) -> str:
+    said_no = f"coalesce({declined}, false) = false"
+    return (
+        f"sum(CASE WHEN v.{flag} THEN 1 ELSE 0 END), "
+        f"sum(CASE WHEN v.{flag} IS NULL AND {said_no} THEN 1 ELSE 0 END), "
+        f"sum(CASE WHEN v.{flag} IS NULL AND NOT ({said_no}) THEN 1 ELSE 0 END)"
+    )
+
+
+PNTS = "'prefer_not_to_say'"
+# Every figure of the return, per meeting: the declinable flags' yes / not recorded / prefer
+# not to say, and the ages on the meeting's London day ({day}: the dialect's expression).
+SAFELIVES = (
+    """
   SELECT m.id, count(*), sum(CASE WHEN l.is_repeat THEN 1 ELSE 0 END),
          coalesce(sum(r.children_in_household), 0),
-         sum(CASE WHEN r.source_agency <> 'police' THEN 1 ELSE 0 END),
-         sum(CASE WHEN v.racially_minoritised THEN 1 ELSE 0 END),
+         sum(CASE WHEN r.source_agency <> 'police' THEN 1 ELSE 0 END), """
+    + ", ".join(
+        (
+            _declinable("racially_minoritised", f"v.ethnicity = {PNTS}"),
+            _declinable("lgbt", f"(v.sexual_orientation = {PNTS} OR v.trans = {PNTS})"),
+            _declinable("disabled", f"v.disability = {PNTS}"),
+        )
+    )
+    + """,
          sum(CASE WHEN v.gender = 'male' THEN 1 ELSE 0 END),
          sum(CASE WHEN v.gender IS NULL THEN 1 ELSE 0 END),
+         sum(CASE WHEN v.date_of_birth > {born18} AND v.date_of_birth <= {born16}
+                  THEN 1 ELSE 0 END),
+         sum(CASE WHEN v.date_of_birth IS NULL THEN 1 ELSE 0 END),
+         sum(CASE WHEN p.date_of_birth > {born18} THEN 1 ELSE 0 END),
          sum(CASE WHEN p.date_of_birth IS NULL THEN 1 ELSE 0 END)
   FROM marac_listings l JOIN marac_meetings m ON m.id = l.meeting_id
   JOIN referrals r ON r.id = l.referral_id
@@ -168,7 +193,20 @@ SAFELIVES = """
   LEFT JOIN person_details p ON p.referral_id = r.id AND p.role = 'perpetrator'
   WHERE m.starts_at >= :lo AND m.starts_at < :hi AND m.starts_at <= :as_of
     AND m.status <> 'cancelled' AND l.status IN ('listed', 'heard')
-  GROUP BY m.id ORDER BY m.id"""
+  GROUP BY m.id ORDER BY m.starts_at"""
+)
+BORN = {
+    "postgresql": "CAST(CAST(m.starts_at AT TIME ZONE 'Europe/London' AS date) "
+    "- interval '{n} years' AS date)",
+    # Meetings are in office hours, when the UTC date is the London date.
+    "sqlite": "date(m.starts_at, '-{n} years')",
+}
+
+
+def safelives(session: Session, period: DateRange, as_of: datetime, calendar) -> list:
+    born = BORN[session.get_bind().dialect.name]
+    sql = SAFELIVES.format(born18=born.format(n=18), born16=born.format(n=16))
+    return meetings(session, sql, period, as_of, calendar)
 
 
 def meetings(session: Session, sql: str, period: DateRange, as_of: datetime, calendar) -> list:
