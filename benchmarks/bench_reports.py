@@ -128,8 +128,12 @@ def _same_timeliness(report, baseline) -> bool:
 
 
 def _same_meetings(report, rows) -> bool:
-    mine = [(m.cases, m.repeats, m.children) for m in report.meetings]
-    return mine == [(int(r[2]), int(r[3] or 0), int(r[4] or 0)) for r in rows]
+    """Every meeting's sums, and the criteria mix (summed over the meetings)."""
+    keys = ("cases", "repeats", "children", "households_with_children", "mcic", "not_police")
+    mine = [tuple(getattr(m, k) for k in keys) for m in report.meetings]
+    theirs = [tuple(int(n or 0) for n in r[2:8]) for r in rows]
+    criteria = [sum(int(r[8 + i] or 0) for r in rows) for i in range(len(report.criteria))]
+    return mine == theirs and list(report.criteria.values()) == criteria
 
 
 def _same_return(report, rows) -> bool:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from triage.services.reports.definitions import (
     HOUR_BINS,
+    MARAC_CRITERIA,
     DateRange,
     iso_week,
     local_midnight,
@@ -142,17 +143,26 @@ def timeliness(
     return found
 
 
-MARAC = """
+# Per meeting: the sums and each criterion's count (the stored JSON list as text). The
+# waits (working days, from the calendar) have no raw-SQL counterpart and are left out.
+MARAC = (
+    """
   SELECT m.id, m.starts_at, count(*), sum(CASE WHEN l.is_repeat THEN 1 ELSE 0 END),
          coalesce(sum(r.children_in_household), 0),
          sum(CASE WHEN r.children_in_household > 0 THEN 1 ELSE 0 END),
          sum(CASE WHEN r.mcic THEN 1 ELSE 0 END),
-         sum(CASE WHEN r.source_agency <> 'police' THEN 1 ELSE 0 END)
+         sum(CASE WHEN r.source_agency <> 'police' THEN 1 ELSE 0 END), """
+    + ", ".join(
+        f"sum(CASE WHEN CAST(l.criteria AS TEXT) LIKE '%\"{code}\"%' THEN 1 ELSE 0 END)"
+        for code in MARAC_CRITERIA
+    )
+    + """
   FROM marac_listings l JOIN marac_meetings m ON m.id = l.meeting_id
   JOIN referrals r ON r.id = l.referral_id
   WHERE m.starts_at >= :lo AND m.starts_at < :hi AND m.starts_at <= :as_of
     AND m.status <> 'cancelled' AND l.status IN ('listed', 'heard')
   GROUP BY m.id, m.starts_at ORDER BY m.starts_at"""
+)
 
 
 def _declinable(flag: str, declined: str) -> str:
