@@ -1,49 +1,54 @@
-"""Report benchmarks: a year of generated data, each report's median time beside the same
-headline figures computed by raw SQL in the same run (and checked equal).
+"""Report benchmarks: each manager report's time (median and spread over several runs)
+beside the same figures computed by raw SQL (benchmarks/report_baselines.py) in the same run,
+alternating the two so that the machine's drift falls on both, and the figures checked equal.
 
-Run from the project root (a scratch database; its schema is reset):
+Run from the project root:
 
-  .venv/bin/python benchmarks/bench_reports.py sqlite [--referrals 50000] [--runs 5]
-  .venv/bin/python benchmarks/bench_reports.py postgresql \
-      [--database postgresql://postgres@127.0.0.1:5432/triage_bench_reports]
+  # a scratch SQLite file (or --database-url): its schema is reset, `triage synth` fills it
+  .venv/bin/python benchmarks/bench_reports.py [--referrals 20000] [--runs 7]
+  # an existing synthetic database, read as it is (never written unless --api)
+  .venv/bin/python benchmarks/bench_reports.py --reuse \\
+      --database-url postgresql://postgres@127.0.0.1:5432/triage_1m_reports [--api] [--explain]
 
-The data is generated here for now (another issue brings a 1M-referral generator): referrals
-spread over the financial year 2025-26, most with an offer (some late, some attempts first),
-weekly MARAC meetings with ~7 cases each. The aim (issue 10): <= 300 ms for a year on
-PostgreSQL, within 1.5x of the raw SQL.
+Ranges are the presets as of today (London): this financial year, last quarter, last month
+(timeliness), this financial year (MARAC performance), last quarter (SafeLives return);
+`as_of` is now. `--api` also times GET /api/v1/reports/timeliness for the financial year
+through the test client (it writes a manager, a token and one audit event per call: use a
+copy). `--explain` prints EXPLAIN (ANALYZE, BUFFERS) of every statement a report runs
+(PostgreSQL). The aim (issue 11): <= 300 ms at 1M referrals, within 1.5x of the raw SQL.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import random
+import secrets
 import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import event, text  # noqa: E402
 
+from benchmarks import report_baselines as raw  # noqa: E402
 from config import DevelopmentConfig  # noqa: E402
 from triage import create_app  # noqa: E402
 from triage.extensions import db  # noqa: E402
-from triage.models import MaracListing, MaracMeeting, Offer, Person, Referral  # noqa: E402
-from triage.services.reports.definitions import DateRange, ReportSettings  # noqa: E402
+from triage.services.reports.definitions import (  # noqa: E402
+    DateRange,
+    ReportSettings,
+    preset_range,
+    quarter_label,
+)
 from triage.services.reports.marac_performance import marac_report  # noqa: E402
+from triage.services.reports.safelives_return import safelives_return  # noqa: E402
 from triage.services.reports.timeliness import timeliness_report  # noqa: E402
-from triage.workdays import default_calendar  # noqa: E402
-
-YEAR = DateRange(date(2025, 4, 1), date(2026, 3, 31))
-AS_OF = datetime(2026, 4, 10, 12, 0, tzinfo=UTC)
-SOURCES = ("police", "police", "police", "health", "housing", "childrens_social_care")
-RISKS = ("high", "medium", "standard")
-CAL = default_calendar()
 
 
 def _app(url: str):
@@ -57,8 +62,12 @@ def _app(url: str):
     )
 
 
-def _reset(app) -> None:
+def _build(app, referrals: int, now: datetime) -> None:
+    """A fresh schema filled by the synthetic generator (a year before `now`)."""
     from flask_migrate import upgrade
+
+    from triage.services.synth import build
+    from triage.settings import Settings
 
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
@@ -66,241 +75,216 @@ def _reset(app) -> None:
                 conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
                 conn.execute(text("CREATE SCHEMA public"))
         upgrade()
-
-
-def _generate(n: int, seed: int = 10) -> None:
-    rng = random.Random(seed)
-    start = datetime(2025, 4, 1, tzinfo=UTC)
-    span = (datetime(2026, 4, 1, tzinfo=UTC) - start).total_seconds()
-    db.session.execute(
-        insert(Person),
-        [{"first_name": "P", "last_name": str(i), "match_name": f"p {i}"} for i in range(1000)],
-    )
-    person_ids = [r[0] for r in db.session.execute(text("SELECT id FROM persons"))]
-    referrals = []
-    for _ in range(n):
-        received = start + timedelta(seconds=rng.random() * span)
-        referrals.append(
-            {
-                "source_agency": rng.choice(SOURCES),
-                "referrer_name": "x",
-                "victim_id": rng.choice(person_ids),
-                "children_in_household": rng.randint(0, 3),
-                "received_at": received,
-                "ruleset_version": "bench",
-                "score": 10,
-                "risk_level": rng.choice(RISKS),
-                "marac": False,
-                "mcic": rng.random() < 0.1,
-                "status": "offer_made",
-                "offer_due_at": CAL.offer_due(received),
-            }
-        )
-    for chunk in range(0, n, 5000):
-        db.session.execute(insert(Referral), referrals[chunk : chunk + 5000])
-    rows = db.session.execute(
-        select(Referral.id, Referral.received_at, Referral.offer_due_at)
-    ).all()
-    offers = []
-    for rid, received, due in rows:
-        if rng.random() < 0.2:  # an attempt first
-            offers.append(
-                _offer(rid, received, received + timedelta(hours=rng.random() * 20), "no_contact")
-            )
-        if rng.random() < 0.95:
-            made = received + timedelta(hours=rng.expovariate(1 / 30))
-            offers.append(
-                _offer(
-                    rid,
-                    received,
-                    made,
-                    rng.choice(("accepted", "declined")),
-                    late="not_contactable" if made > due else None,
-                )
-            )
-    for chunk in range(0, len(offers), 5000):
-        db.session.execute(insert(Offer), offers[chunk : chunk + 5000])
-    _meetings(rng, [r[0] for r in rows])
-    db.session.commit()
-
-
-def _offer(rid, received, made, outcome, late=None) -> dict:
-    return {
-        "referral_id": rid,
-        "made_at": made,
-        "method": "phone",
-        "outcome": outcome,
-        "late_reason": late,
-        "working_hours": CAL.working_hours_between(received, made),
-    }
-
-
-def _meetings(rng, referral_ids) -> None:
-    day = date(2025, 4, 3)
-    rids = iter(rng.sample(referral_ids, min(len(referral_ids), 60 * 8)))
-    while day <= YEAR.end:
-        starts = datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
-        meeting_id = db.session.execute(
-            insert(MaracMeeting)
-            .values(
-                starts_at=starts, cutoff_at=starts - timedelta(days=7), capacity=25, status="held"
-            )
-            .returning(MaracMeeting.id)
-        ).scalar_one()
-        listings = []
-        for _ in range(7):
-            rid = next(rids, None)
-            if rid is None:
-                break
-            repeat = rng.random() < 0.25
-            listings.append(
-                {
-                    "meeting_id": meeting_id,
-                    "referral_id": rid,
-                    "status": "heard",
-                    "criteria": ["visible_high_risk"] + (["repeat"] if repeat else []),
-                    "is_repeat": repeat,
-                    "has_children": False,
-                }
-            )
-        if listings:
-            db.session.execute(insert(MaracListing), listings)
-        day += timedelta(days=7)
-
-
-RAW = {
-    "postgresql": """
-        WITH r AS (
-          SELECT r.id, r.offer_due_at,
-                 (SELECT o.made_at FROM offers o WHERE o.referral_id = r.id
-                   AND o.outcome IN ('accepted','declined') AND o.made_at <= :as_of
-                   ORDER BY o.made_at, o.id LIMIT 1) AS offer_at,
-                 (SELECT o.working_hours FROM offers o WHERE o.referral_id = r.id
-                   AND o.outcome IN ('accepted','declined') AND o.made_at <= :as_of
-                   ORDER BY o.made_at, o.id LIMIT 1) AS hours
-          FROM referrals r WHERE r.received_at >= :lo AND r.received_at < :hi)
-        SELECT count(*), count(offer_at), sum(CASE WHEN offer_at <= offer_due_at THEN 1 ELSE 0 END),
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY hours)
-        FROM r""",
-    "sqlite": """
-        WITH r AS (
-          SELECT r.id, r.offer_due_at,
-                 (SELECT o.made_at FROM offers o WHERE o.referral_id = r.id
-                   AND o.outcome IN ('accepted','declined') AND o.made_at <= :as_of
-                   ORDER BY o.made_at, o.id LIMIT 1) AS offer_at,
-                 (SELECT o.working_hours FROM offers o WHERE o.referral_id = r.id
-                   AND o.outcome IN ('accepted','declined') AND o.made_at <= :as_of
-                   ORDER BY o.made_at, o.id LIMIT 1) AS hours
-          FROM referrals r WHERE r.received_at >= :lo AND r.received_at < :hi),
-        v AS (SELECT hours, row_number() OVER (ORDER BY hours) - 1 AS k,
-                     count(*) OVER () AS n FROM r WHERE hours IS NOT NULL)
-        SELECT (SELECT count(*) FROM r), (SELECT count(offer_at) FROM r),
-               (SELECT sum(CASE WHEN offer_at <= offer_due_at THEN 1 ELSE 0 END) FROM r),
-               (SELECT sum(CASE WHEN k = CAST((n - 1) * 0.5 AS INTEGER)
-                                THEN hours * (1 - ((n - 1) * 0.5 - CAST((n - 1) * 0.5 AS INTEGER)))
-                                ELSE 0 END)
-                     + sum(CASE WHEN k = CAST((n - 1) * 0.5 AS INTEGER) + 1
-                                THEN hours * ((n - 1) * 0.5 - CAST((n - 1) * 0.5 AS INTEGER))
-                                ELSE 0 END) FROM v)""",
-}
-
-
-MARAC_RAW = """
-    SELECT count(*), sum(CASE WHEN l.is_repeat THEN 1 ELSE 0 END)
-    FROM marac_listings l JOIN marac_meetings m ON m.id = l.meeting_id
-    WHERE m.starts_at >= :lo AND m.starts_at < :hi AND m.starts_at <= :as_of
-      AND m.status <> 'cancelled' AND l.status IN ('listed', 'heard')"""
-
-
-def _bind(value: datetime, dialect: str):
-    return value.replace(tzinfo=None) if dialect == "sqlite" else value
-
-
-def _median_ms(fn, runs: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(runs):
         t0 = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - t0) * 1000)
+        build(
+            referrals=referrals,
+            days=365,
+            seed=11,
+            now=now,
+            settings=Settings.from_config(app.config, app.instance_path),
+        )
+        db.session.commit()
+        print(f"built {referrals:,} synthetic referrals in {time.perf_counter() - t0:.0f} s")
+
+
+def _timed(fn: Callable[[], object]) -> tuple[float, object]:
+    t0 = time.perf_counter()
+    result = fn()
+    elapsed = (time.perf_counter() - t0) * 1000
+    db.session.rollback()
+    return elapsed, result
+
+
+def _pair(name, ours, theirs, runs: int, same: Callable[[object, object], bool]) -> None:
+    """Alternate report and baseline `runs` times (one warm-up each), print the medians."""
+    _timed(ours), _timed(theirs)
+    a, b = [], []
+    for _ in range(runs):
+        ms, mine = _timed(ours)
+        a.append(ms)
+        ms, base = _timed(theirs)
+        b.append(ms)
+    verdict = "equal" if same(mine, base) else "DIFFERENT"
+    print(
+        f"{name:<34} {statistics.median(a):8.0f} ms ({min(a):.0f}-{max(a):.0f})"
+        f"   raw {statistics.median(b):7.0f} ms ({min(b):.0f}-{max(b):.0f})"
+        f"   ratio {statistics.median(a) / statistics.median(b):5.2f}   figures {verdict}"
+    )
+
+
+def _timeliness_figures(report) -> dict[str, tuple]:
+    def row(f):
+        counts = (f.referrals, f.due, f.offers_made, f.on_time, f.first_attempt_on_time)
+        return (*counts, f.overdue_now, f.median_hours, f.p90_hours)
+
+    found = {"everything|all": row(report.totals)}
+    for dim, groups in report.breakdowns.items():
+        found |= {f"{dim}|{g}": row(f) for g, f in groups.items() if f.referrals}
+    return found
+
+
+def _same_timeliness(report, baseline) -> bool:
+    return _timeliness_figures(report) == baseline
+
+
+def _same_meetings(report, rows) -> bool:
+    """Every meeting's sums, and the criteria mix (summed over the meetings)."""
+    keys = ("cases", "repeats", "children", "households_with_children", "mcic", "not_police")
+    mine = [tuple(getattr(m, k) for k in keys) for m in report.meetings]
+    theirs = [tuple(int(n or 0) for n in r[2:8]) for r in rows]
+    criteria = [sum(int(r[8 + i] or 0) for r in rows) for i in range(len(report.criteria))]
+    return mine == theirs and list(report.criteria.values()) == criteria
+
+
+def _same_return(report, rows) -> bool:
+    """Every figure of every meeting, in report_baselines.SAFELIVES's column order."""
+    mine = []
+    for r in report.rows:
+        row = [r.values[k] for k in ("cases", "repeats", "children", "not_police")]
+        for key in ("racially_minoritised", "lgbt", "disabled"):
+            row += [r.values[key], r.not_recorded[key], r.prefer_not_to_say[key]]
+        for key in ("male", "aged_16_17", "perpetrator_under_18"):
+            row += [r.values[key], r.not_recorded[key]]
+        mine.append(tuple(row))
+    return mine == [tuple(int(n or 0) for n in r[1:]) for r in rows]
+
+
+def _api_client(app):
+    """A manager with an API token (written to the database under test)."""
+    from triage.services import accounts
+    from triage.services.actor import Actor
+    from triage.services.tokens import create_token
+
+    manager = accounts.create_user(
+        email=f"bench-manager-{secrets.token_hex(4)}@example.test", name="Bench manager",
+        agency="S2S", roles=["manager"], password=secrets.token_urlsafe(24),
+        actor=Actor.system("bench"), now=datetime.now(UTC),
+    )  # fmt: skip
+    token = create_token(manager, "bench-reports")
+    db.session.commit()
+    return app.test_client(), {"Authorization": f"Bearer {token}"}
+
+
+def _explain(label: str, fn: Callable[[], object]) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of each statement `fn` runs, its top and its scans."""
+    seen: list[tuple[str, object]] = []
+
+    def keep(_conn, _cursor, statement, parameters, _context, _many):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            seen.append((statement, parameters))
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
         db.session.rollback()
-    return statistics.median(times), result
+    raw_conn = engine.raw_connection()
+    try:
+        for i, (statement, parameters) in enumerate(seen, 1):
+            with raw_conn.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+                plan = [r[0] for r in cursor.fetchall()]
+            keys = ("Scan", "Sort", "Aggregate", "Execution Time", "Buffers: shared")
+            print(f"-- {label}, statement {i}: " + plan[0].strip()[:110])
+            for line in plan[1:]:
+                if any(k in line for k in keys):
+                    print("   " + line.rstrip()[:150])
+    finally:
+        raw_conn.rollback()
+        raw_conn.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("backend", choices=("sqlite", "postgresql"))
-    parser.add_argument(
-        "--database", default="postgresql://postgres@127.0.0.1:5432/triage_bench_reports"
-    )
-    parser.add_argument("--referrals", type=int, default=50_000)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--database-url", help="default: a scratch SQLite file")
+    parser.add_argument("--reuse", action="store_true", help="read an existing database")
+    parser.add_argument("--referrals", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--api", action="store_true")
+    parser.add_argument("--explain", action="store_true")
     args = parser.parse_args()
-    if args.backend == "sqlite":
-        url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "bench.db")
-    else:
-        url = args.database
-        if url.rsplit("/", 1)[1] in ("test", "postgres", "triage"):
-            raise SystemExit("use a scratch database")
-        _create_pg_database(url)
+    url = args.database_url or "sqlite:///" + os.path.join(tempfile.mkdtemp(), "bench.db")
+    if not args.reuse and url.rsplit("/", 1)[1] in ("test", "postgres", "triage", "triage_1m"):
+        raise SystemExit("without --reuse the schema is reset: use a scratch database")
+    now = datetime.now(UTC).replace(microsecond=0)
     app = _app(url)
-    _reset(app)
-    settings = ReportSettings(calendar=CAL)
+    if not args.reuse:
+        _build(app, args.referrals, now)
+    from triage.services.calendar import current_calendar
+    from triage.settings import Settings
+
     with app.app_context():
-        t0 = time.perf_counter()
-        _generate(args.referrals)
-        print(f"generated {args.referrals} referrals in {time.perf_counter() - t0:.1f} s")
-        dialect = db.engine.dialect.name
-        if dialect == "postgresql":
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
-        lo, hi = YEAR.instants(CAL)
-        ms, report = _median_ms(
-            lambda: timeliness_report(db.session, YEAR, as_of=AS_OF, settings=settings), args.runs
-        )
-        binds = {"lo": _bind(lo, dialect), "hi": _bind(hi, dialect), "as_of": _bind(AS_OF, dialect)}
-        raw_ms, raw = _median_ms(
-            lambda: db.session.execute(text(RAW[dialect]), binds).one(), args.runs
-        )
-        t = report.totals
-        ours = (t.referrals, t.offers_made, t.on_time, t.median_hours)
-        theirs = (
-            raw[0],
-            raw[1],
-            int(raw[2] or 0),
-            round(raw[3], 2) if raw[3] is not None else None,
-        )
-        print(
-            f"timeliness ({dialect}, a year): {ms:.0f} ms (all breakdowns, 2 statements); "
-            f"raw SQL headline: {raw_ms:.0f} ms; ratio {ms / raw_ms:.2f}"
-        )
-        print(
-            f"  figures  report {ours}\n           raw    {theirs}  "
-            f"{'equal' if ours == theirs else 'DIFFERENT'}"
-        )
-        ms, marac = _median_ms(
-            lambda: marac_report(db.session, YEAR, as_of=AS_OF, settings=settings), args.runs
-        )
-        raw_ms, raw = _median_ms(
-            lambda: db.session.execute(
-                text(MARAC_RAW),
-                binds,
-            ).one(),
+        configured = Settings.from_config(app.config, app.instance_path)
+        settings = ReportSettings(calendar=current_calendar(configured.calendar))
+        cal = settings.calendar
+        today = cal.local_date(now)
+        held = db.session.scalar(text("SELECT count(*) FROM referrals"))
+        print(f"{db.engine.dialect.name}, {held:,} referrals, as of {now:%Y-%m-%d %H:%M} UTC, "
+              f"{args.runs} runs each (report | raw SQL, alternating)")  # fmt: skip
+        for preset in ("this_financial_year", "last_quarter", "last_month"):
+            period = preset_range(preset, today)
+            _pair(
+                f"timeliness {preset} ({period.days} d)",
+                lambda p=period: timeliness_report(db.session, p, as_of=now, settings=settings),
+                lambda p=period: raw.timeliness(db.session, p, now, cal),
+                args.runs,
+                _same_timeliness,
+            )
+        year = preset_range("this_financial_year", today)
+        quarter = preset_range("last_quarter", today)
+        _pair(
+            "MARAC performance (financial year)",
+            lambda: marac_report(db.session, year, as_of=now, settings=settings),
+            lambda: raw.meetings(db.session, raw.MARAC, year, now, cal),
             args.runs,
+            _same_meetings,
         )
-        same = (marac.totals["cases"], marac.totals["repeats"]) == (raw[0], int(raw[1] or 0))
-        print(
-            f"marac ({dialect}, a year): {ms:.0f} ms; raw SQL cases/repeats: {raw_ms:.0f} ms; "
-            f"ratio {ms / raw_ms:.2f}; figures {'equal' if same else 'DIFFERENT'}"
+        _pair(
+            f"SafeLives return {quarter_label(quarter)}",
+            lambda: safelives_return(
+                db.session, quarter, quarter_label(quarter), as_of=now, settings=settings
+            ),
+            lambda: raw.safelives(db.session, quarter, now, cal),
+            args.runs,
+            _same_return,
         )
+        if args.api:
+            _api(app, year, now, cal, args.runs)
+        if args.explain and db.engine.dialect.name == "postgresql":
+            _explain_all(year, quarter, now, settings)
 
 
-def _create_pg_database(url: str) -> None:
-    import psycopg
+def _api(app, year: DateRange, now: datetime, cal, runs: int) -> None:
+    client, headers = _api_client(app)
+    query = {"from": year.start.isoformat(), "to": year.end.isoformat(), "as_of": now.isoformat()}
 
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+    def call():
+        response = client.get("/api/v1/reports/timeliness", query_string=query, headers=headers)
+        assert response.status_code == 200, response.status_code
+        return response.get_json()
+
+    def same(body, baseline) -> bool:
+        return (body["referrals"], body["offers_made"]) == baseline["everything|all"][0:3:2]
+
+    _pair(
+        "API /api/v1/reports/timeliness (year)",
+        call,
+        lambda: raw.timeliness(db.session, year, now, cal),
+        runs,
+        same,
+    )
+
+
+def _explain_all(year, quarter, now, settings) -> None:
+    _explain("timeliness, financial year",
+             lambda: timeliness_report(db.session, year, as_of=now, settings=settings))  # fmt: skip
+    _explain("MARAC performance, financial year",
+             lambda: marac_report(db.session, year, as_of=now, settings=settings))  # fmt: skip
+    _explain("SafeLives return, last quarter",
+             lambda: safelives_return(db.session, quarter, quarter_label(quarter), as_of=now,
+                                      settings=settings))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -47,10 +47,10 @@ def test_histogram_of_working_hours(app_ctx):
 
 
 def test_stored_working_hours_are_read_not_recomputed(app_ctx):
-    """A later calendar change does not rewrite the report: it reads each offer's hours."""
+    """A later calendar change does not rewrite the report: it reads the hours stored with
+    the first offer (the referral's contact summary), as recorded."""
     refs = fx.build()
-    for offer in refs["A"].offers:
-        offer.working_hours = 1.0
+    refs["A"].first_offer_hours = 1.0
     db.session.flush()
     body = _report().to_json()
     # 1 9 14 16: median 11.5, p90 = 14 + 0.7 * 2

@@ -78,11 +78,14 @@ def test_repeat_victims_share_a_person_and_keep_their_own_details(built):
 
 def test_offers_listings_and_due_actions(built):
     offers = db.session.scalars(select(Offer)).all()
-    late = [o for o in offers if o.made_at > o.referral.offer_due_at]
+    reached_offers = [o for o in offers if o.outcome in ("accepted", "declined")]
+    late = [o for o in reached_offers if o.made_at > o.referral.offer_due_at]
     assert late and all(o.late_reason for o in late)
-    on_time = [o for o in offers if o.made_at <= o.referral.offer_due_at]
+    on_time = [o for o in reached_offers if o.made_at <= o.referral.offer_due_at]
     assert len(on_time) > len(late)
     assert all(o.late_reason is None for o in on_time)
+    # Only a late offer carries a lateness reason (offers.check_contact): never an attempt.
+    assert all(o.late_reason is None for o in offers if o not in reached_offers)
     assert any(o.outcome == "no_contact" for o in offers)
     assert all(o.working_hours is not None for o in offers)
     # An attempt is not an offer: a case is "offer made" only once an offer reached the

@@ -27,6 +27,21 @@ SOURCE_AGENCIES = {
 }
 
 STATUSES = ("received", "offer_made", "closed")
+# Every column the timeliness report reads, the range column first.
+REPORT_INDEX_COLUMNS = (
+    "received_at",
+    "offer_due_at",
+    "first_offer_at",
+    "first_contact_at",
+    "first_offer_hours",
+    "source_agency",
+    "risk_level",
+    "mcic",
+    "status",
+    "closed_at",
+    "first_offer_late_reason",
+    "id",
+)
 
 
 class Referral(db.Model):
@@ -36,6 +51,8 @@ class Referral(db.Model):
         Index("ix_referrals_status_due", "status", "offer_due_at"),
         # The duplicate check compares references without case (migration 0012).
         Index("ix_referrals_police_reference_lower", text("lower(police_reference)")),
+        # The timeliness report's range scan reads only this index (migration 0018).
+        Index("ix_referrals_report_timeliness", *REPORT_INDEX_COLUMNS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,6 +85,13 @@ class Referral(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="received")
     offer_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     late_reason: Mapped[str | None] = mapped_column(String(40))
+    # The contact summary the reports read, kept by `services.offers.record_contact` in the
+    # contact's own transaction: the first contact of any outcome, and the first offer that
+    # reached the victim (earliest made_at, then lowest id) with its working hours and reason.
+    first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_offer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_offer_hours: Mapped[float | None] = mapped_column(Float)
+    first_offer_late_reason: Mapped[str | None] = mapped_column(String(40))
     assigned_idva_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     assigned_screener_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import case, exists, literal, or_, select, update
 
 from triage.extensions import db
 from triage.models import Notification, Offer, Referral
@@ -87,6 +87,39 @@ def _working_hours(referral: Referral, made_at: datetime, calendar: WorkingCalen
     """Working hours from receipt to `made_at` under the calendar in force now, so that a
     later calendar change does not silently rewrite the reports (`recompute` may)."""
     return calendar.working_hours_between(referral.received_at, made_at)
+
+
+def _summarise(referral: Referral, offer: Offer) -> None:
+    """Keep the referral's contact summary (what the reports read instead of searching the
+    offers) in this contact's transaction. One conditional UPDATE, not read-then-write, so
+    two contacts recorded at once cannot lose each other. A contact dated earlier than the
+    stored first becomes the first; on a tie the older row (lower id) stays first."""
+    r, made_at = Referral, offer.made_at
+    values = {
+        r.first_contact_at: _if_before(r.first_contact_at, made_at, made_at, r.first_contact_at)
+    }
+    if is_offer(offer.outcome):
+        # Every right-hand side reads the row as it was before this UPDATE (SQL semantics).
+        for column, value in (
+            (r.first_offer_at, made_at),
+            (r.first_offer_hours, offer.working_hours),
+            (r.first_offer_late_reason, offer.late_reason),
+        ):
+            values[column] = _if_before(r.first_offer_at, made_at, value, column)
+    db.session.execute(
+        update(Referral)
+        .where(Referral.id == referral.id)
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(referral, [column.key for column in values])
+
+
+def _if_before(first_at, made_at: datetime, value, column):
+    """`value` (bound as `column`'s type: UTC on SQLite too) if `made_at` comes before the
+    stored `first_at` or there is none, else `column` keeps its own value."""
+    earlier = or_(first_at.is_(None), first_at > made_at)
+    return case((earlier, literal(value, column.type)), else_=column)
 
 
 # ------------------------------------------------------------------------------------------
@@ -186,6 +219,7 @@ def record_contact(
     if late:
         referral.late_reason = late_reason
     db.session.flush()
+    _summarise(referral, offer)
     if reached:
         _clear_offer_notices(referral.id, now=now)
     audit.record(

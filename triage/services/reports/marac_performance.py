@@ -11,19 +11,13 @@ from typing import Any
 
 from sqlalchemy import (
     CTE,
-    Float,
-    Integer,
     Text,
-    and_,
     case,
     cast,
     func,
-    literal_column,
     select,
-    values,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import column
 
 from triage.models import MaracListing, MaracMeeting, Referral
 from triage.services.reports import percentiles
@@ -32,10 +26,9 @@ from triage.services.reports.definitions import (
     MARAC_CRITERIA,
     DateRange,
     ReportSettings,
-    local_midnight,
 )
+from triage.services.reports.local_days import local_date_sql
 from triage.services.reports.rounding import half_up, pct
-from triage.timeutil import UTCDateTime
 
 COUNTED = ("listed", "heard")  # a moved listing counts at the meeting it moved to
 MAX_WAIT_DAYS = 3 * 366  # referrals older than this before their hearing are left out
@@ -165,113 +158,110 @@ def _flag(condition) -> Any:
     return func.sum(case((condition, 1), else_=0))
 
 
-def meeting_rows(session: Session, cases: CTE, settings: ReportSettings) -> list[MeetingFigures]:
+FIGURES = ("cases", "repeats", "children", "households", "mcic", "not_police")
+
+
+def _counted(session: Session, cases: CTE, period: DateRange, settings: ReportSettings):
+    """Every figure in ONE pass over the cases, grouped by meeting and London day received
+    (a few thousand rows however many cases): the per-meeting sums, each criterion's count
+    (a case may meet several: the stored JSON list, as text) and the waits all come from it."""
     c = cases.c
-    police = settings.police_sources
-    rows = session.execute(
-        select(
-            c.meeting_id,
-            c.starts_at,
-            func.count().label("cases"),
-            _flag(c.is_repeat).label("repeats"),
-            func.coalesce(func.sum(c.children), 0).label("children"),
-            _flag(c.children > 0).label("households"),
-            _flag(c.mcic).label("mcic"),
-            _flag(c.source_agency.not_in(police)).label("not_police"),
-        )
-        .group_by(c.meeting_id, c.starts_at)
-        .order_by(c.starts_at)
+    first = period.start - timedelta(MAX_WAIT_DAYS)
+    dialect = session.get_bind().dialect.name
+    day = local_date_sql(c.received_at, dialect, settings.calendar, first, period.end)
+    as_text = cast(c.criteria, Text())
+    sums = (
+        func.count(),
+        _flag(c.is_repeat),
+        func.coalesce(func.sum(c.children), 0),
+        _flag(c.children > 0),
+        _flag(c.mcic),
+        _flag(c.source_agency.not_in(settings.police_sources)),
     )
-    return [
+    criteria = (_flag(as_text.like(f'%"{code}"%')) for code in MARAC_CRITERIA)
+    return session.execute(
+        select(c.meeting_id, c.starts_at, day.label("day"), *sums, *criteria).group_by(
+            c.meeting_id, c.starts_at, day
+        )
+    ).all()
+
+
+def _meetings(rows, settings: ReportSettings) -> list[MeetingFigures]:
+    by_meeting: dict[int, list[int]] = {}
+    starts: dict[int, datetime] = {}
+    for row in rows:
+        totals = by_meeting.setdefault(row.meeting_id, [0] * len(FIGURES))
+        for i, n in enumerate(row[3 : 3 + len(FIGURES)]):
+            totals[i] += int(n or 0)
+        starts[row.meeting_id] = row.starts_at
+    figures = [
         MeetingFigures(
-            meeting_id=r.meeting_id,
-            day=settings.calendar.local_date(r.starts_at),
-            cases=r.cases,
-            repeats=int(r.repeats or 0),
-            children=int(r.children or 0),
-            households_with_children=int(r.households or 0),
-            mcic=int(r.mcic or 0),
-            not_police=int(r.not_police or 0),
+            meeting_id=mid,
+            day=settings.calendar.local_date(starts[mid]),
+            cases=n[0],
+            repeats=n[1],
+            children=n[2],
+            households_with_children=n[3],
+            mcic=n[4],
+            not_police=n[5],
         )
-        for r in rows
+        for mid, n in by_meeting.items()
     ]
+    return sorted(figures, key=lambda m: (starts[m.meeting_id], m.meeting_id))
 
 
-def _criteria(session: Session, cases: CTE) -> dict[str, int]:
-    """Each criterion's count (a case may meet several): the stored JSON list, as text."""
-    as_text = cast(cases.c.criteria, Text())
-    row = session.execute(
-        select(*(_flag(as_text.like(f'%"{code}"%')) for code in MARAC_CRITERIA))
-    ).one()
-    return {code: int(n or 0) for code, n in zip(MARAC_CRITERIA, row, strict=True)}
+def _criteria(rows) -> dict[str, int]:
+    first = 3 + len(FIGURES)
+    return {
+        code: sum(int(row[first + i] or 0) for row in rows) for i, code in enumerate(MARAC_CRITERIA)
+    }
 
 
-def _working_day_table(first: date, last: date, settings: ReportSettings) -> CTE:
-    """Every London day from `first` to `last` as (start, end, working-day ordinal): the
-    calendar handed to SQL as data, so the wait is counted in the database."""
-    rows = []
-    ordinal = 0
-    day = first
-    while day <= last:
-        if settings.calendar.is_working_day(day):
-            ordinal += 1
-        nxt = day + timedelta(days=1)
-        rows.append(
-            (
-                local_midnight(day, settings.calendar),
-                local_midnight(nxt, settings.calendar),
-                ordinal,
-            )
-        )
-        day = nxt
-    table = values(
-        column("day_start", UTCDateTime()),
-        column("day_end", UTCDateTime()),
-        column("ordinal", Integer()),
-        name="workdays",
-    ).data(rows)
-    return table.cte("workdays")
-
-
-def _waits(
-    session: Session, cases: CTE, period: DateRange, settings: ReportSettings
-) -> tuple[float | None, float | None]:
+def _waits(rows, period: DateRange, settings: ReportSettings) -> tuple[float | None, float | None]:
     """Median and p90 of working days from the referral's day to the meeting's day (the
-    working days after the day received, up to and including the meeting day)."""
-    c = cases.c
-    earliest = session.scalar(select(func.min(c.received_at)))
-    if earliest is None:
-        return None, None
-    first = max(settings.calendar.local_date(earliest), period.start - timedelta(MAX_WAIT_DAYS))
-    days = _working_day_table(first, period.end, settings)
-    received = days.alias("received_day")
-    heard = days.alias("heard_day")
-    wait = cast(heard.c.ordinal - received.c.ordinal, Float)
-    rows = (
-        select(literal_column("'all'").label("grp"), wait.label("value"))
-        .select_from(cases)
-        .join(
-            received,
-            and_(c.received_at >= received.c.day_start, c.received_at < received.c.day_end),
-        )
-        .join(heard, and_(c.starts_at >= heard.c.day_start, c.starts_at < heard.c.day_end))
-    )
-    found = percentiles.grouped(session, rows, (0.5, 0.9))
-    median, p90 = next(iter(found.values()), (None, None))
+    working days after the day received, up to and including the meeting day): the working
+    days between the two days counted from the calendar, the percentiles interpolated over
+    the counts (as percentile_cont would over the cases)."""
+    first = period.start - timedelta(MAX_WAIT_DAYS)
+    ordinal = _working_day_ordinals(first, period.end, settings)
+    counted: dict[float, int] = {}
+    for row in rows:
+        received = _as_date(row.day)
+        if received not in ordinal:
+            continue  # received too long before the hearing: left out
+        heard = settings.calendar.local_date(row.starts_at)
+        wait = float(ordinal[heard] - ordinal[received])
+        counted[wait] = counted.get(wait, 0) + int(row[3])
+    median, p90 = (percentiles.interpolate_counts(counted, f) for f in (0.5, 0.9))
     return half_up(median, 2), half_up(p90, 2)
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _working_day_ordinals(first: date, last: date, settings: ReportSettings) -> dict[date, int]:
+    """Every day from `first` to `last` with its working-day ordinal (the count of working
+    days from `first` up to and including it): a wait is a difference of two."""
+    ordinals, ordinal, day = {}, 0, first
+    while day <= last:
+        ordinal += settings.calendar.is_working_day(day)
+        ordinals[day] = ordinal
+        day += timedelta(days=1)
+    return ordinals
 
 
 def marac_report(
     session: Session, period: DateRange, *, as_of: datetime, settings: ReportSettings
 ) -> MaracReport:
-    cases = heard_cases(period, as_of, settings)
-    median, p90 = _waits(session, cases, period, settings)
+    rows = _counted(session, heard_cases(period, as_of, settings), period, settings)
+    median, p90 = _waits(rows, period, settings)
     return MaracReport(
         period=period,
         as_of=as_of,
         settings=settings,
-        meetings=meeting_rows(session, cases, settings),
-        criteria=_criteria(session, cases),
+        meetings=_meetings(rows, settings),
+        criteria=_criteria(rows),
         median_days=median,
         p90_days=p90,
     )

@@ -23,6 +23,28 @@ def interpolate(values: list[float], fraction: float) -> float | None:
     return ordered[low] + (position - low) * (ordered[high] - ordered[low])
 
 
+def interpolate_counts(counted: dict[float, int], fraction: float) -> float | None:
+    """`interpolate` over values given with their counts ({value: how many}): the same
+    figure without listing each value (a histogram of whole days, say)."""
+    n = sum(counted.values())
+    if n == 0:
+        return None
+    position = fraction * (n - 1)
+    low = int(position)
+    ordered = sorted(counted.items())
+
+    def at(k: int) -> float:
+        seen = 0
+        for value, count in ordered:
+            seen += count
+            if k < seen:
+                return value
+        return ordered[-1][0]
+
+    below, above = at(low), at(min(low + 1, n - 1))
+    return below + (position - low) * (above - below)
+
+
 def grouped(
     session: Session, rows: Select, fractions: tuple[float, ...]
 ) -> dict[Any, tuple[float | None, ...]]:

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CTE, Date, case, func, literal, select
+from sqlalchemy import CTE, Date, case, cast, func, literal, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
 from triage.equality import PREFER_NOT
-from triage.models import PersonDetails
+from triage.models import MaracMeeting, PersonDetails
 from triage.services.reports.definitions import DEFINITIONS_VERSION, DateRange, ReportSettings
 from triage.services.reports.marac_performance import heard_cases
 
@@ -83,8 +83,14 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _per_meeting_bound(cases: CTE, days: dict[int, date], years: int):
-    """The date of birth `years` before each row's meeting day, as SQL."""
+def _per_meeting_bound(cases: CTE, days: dict[int, date], years: int, dialect: str, zone: str):
+    """The date of birth `years` before each row's meeting day, as SQL. PostgreSQL counts
+    it from the meeting's London date (date arithmetic clamps 29 February to the 28th, as
+    `years_before`); SQLite, whose date modifiers roll it over to 1 March, is given each
+    meeting's bound (a CASE over the meetings: fine at its scale, not at thousands)."""
+    if dialect == "postgresql":
+        day = cast(func.timezone(zone, cases.c.starts_at), Date)
+        return cast(day - literal_column(f"interval '{int(years)} years'"), Date)
     whens = [
         (cases.c.meeting_id == mid, literal(years_before(day, years), Date()))
         for mid, day in days.items()
@@ -106,14 +112,12 @@ def safelives_return(
 ) -> SafeLivesReturn:
     cases = heard_cases(period, as_of, settings)
     c = cases.c
-    meetings = session.execute(
-        select(c.meeting_id, c.starts_at).distinct().order_by(c.starts_at)
-    ).all()
-    days = {m.meeting_id: settings.calendar.local_date(m.starts_at) for m in meetings}
+    days = _meeting_days(session, period, as_of, settings)
     # What each heard case itself recorded about its people (docs/people.md).
     victim, perpetrator = aliased(PersonDetails), aliased(PersonDetails)
-    born_18 = _per_meeting_bound(cases, days, 18)
-    born_16 = _per_meeting_bound(cases, days, 16)
+    dialect, zone = session.get_bind().dialect.name, str(settings.calendar.timezone)
+    born_18 = _per_meeting_bound(cases, days, 18, dialect, zone)
+    born_16 = _per_meeting_bound(cases, days, 16, dialect, zone)
     dob, pdob = victim.date_of_birth, perpetrator.date_of_birth
     columns = {
         "cases": func.count(),
@@ -143,6 +147,25 @@ def safelives_return(
     return SafeLivesReturn(
         period=period, quarter=quarter, as_of=as_of, rows=rows, total=_total(rows)
     )
+
+
+def _meeting_days(
+    session: Session, period: DateRange, as_of: datetime, settings: ReportSettings
+) -> dict[int, date]:
+    """The meetings the cases can belong to, in order, by their London date: from the
+    meetings alone (a meeting without a counted case is dropped with its empty row)."""
+    lo, hi = period.instants(settings.calendar)
+    rows = session.execute(
+        select(MaracMeeting.id, MaracMeeting.starts_at)
+        .where(
+            MaracMeeting.starts_at >= lo,
+            MaracMeeting.starts_at < hi,
+            MaracMeeting.starts_at <= as_of,
+            MaracMeeting.status != "cancelled",
+        )
+        .order_by(MaracMeeting.starts_at)
+    )
+    return {mid: settings.calendar.local_date(starts_at) for mid, starts_at in rows}
 
 
 def _declinable(victim) -> dict[str, Any]:

@@ -12,29 +12,22 @@ from typing import Any
 
 from sqlalchemy import (
     CTE,
-    Float,
-    String,
     and_,
     case,
-    cast,
     func,
     literal,
     literal_column,
-    null,
     or_,
     select,
-    union_all,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from triage.models import Offer, Referral
+from triage.models import Referral
 from triage.models.referral import SOURCE_AGENCIES
-from triage.services.reports import percentiles
 from triage.services.reports.definitions import (
     DEFINITIONS_VERSION,
     HOUR_BINS,
     NOT_RECORDED,
-    REACHED_OUTCOMES,
     DateRange,
     ReportSettings,
     iso_week,
@@ -42,6 +35,8 @@ from triage.services.reports.definitions import (
     week_starts,
 )
 from triage.services.reports.rounding import half_up, pct
+from triage.services.reports.timeliness_sql import COUNT_FIELDS, NUMBERS, statement
+from triage.services.reports.working_clock import WorkingClock
 
 RISK_ORDER = ("high", "medium", "standard")
 MCIC_LABELS = {"mcic": "MCIC flagged", "not_mcic": "Not MCIC flagged"}
@@ -134,7 +129,7 @@ def timeliness_report(
         as_of=as_of,
         totals=found["everything"].get("all", Figures()),
         breakdowns=breakdowns,
-        overdue=_overdue(session, base, as_of, settings),
+        overdue=_overdue(session, period, as_of, settings),
         histogram=histogram,
     )
     step(100)
@@ -145,36 +140,12 @@ def timeliness_report(
 
 
 def _base(period: DateRange, as_of: datetime, settings: ReportSettings) -> CTE:
-    """One row per referral in the range, with its first offer and first attempt. Each is
-    found by a correlated lookup on ix_offers_referral_outcome_made (one index probe per
-    referral on both databases), then the first offer's row is joined by primary key."""
-    lo, hi = period.instants(settings.calendar)
-    in_range = and_(
-        Referral.received_at >= lo, Referral.received_at < hi, Referral.received_at <= as_of
-    )
-    first_offer_id = (
-        select(Offer.id)
-        .where(
-            Offer.referral_id == Referral.id,
-            Offer.outcome.in_(REACHED_OUTCOMES),
-            Offer.made_at <= as_of,
-        )
-        .order_by(Offer.made_at, Offer.id)
-        .limit(1)
-        .correlate(Referral)
-        .scalar_subquery()
-    )
-    first_attempt_at = (
-        select(func.min(Offer.made_at))
-        .where(Offer.referral_id == Referral.id, Offer.made_at <= as_of)
-        .correlate(Referral)
-        .scalar_subquery()
-    )
-    offer = aliased(Offer, name="first_offer")
-    still_open = or_(
-        and_(Referral.closed_at.is_(None), Referral.status != "closed"),
-        Referral.closed_at > as_of,
-    )
+    """One row per referral in the range, with its first offer and first contact as of
+    `as_of`, read from the referral's contact summary (kept by `offers.record_contact`):
+    a range scan of ix_referrals_report_timeliness, no look-up into `offers`. The stored
+    first is the first ever (earliest made_at), so the first at or before `as_of` is it
+    when it is at or before `as_of`, and there is none otherwise."""
+    offered = Referral.first_offer_at <= as_of
     return (
         select(
             Referral.id,
@@ -185,18 +156,32 @@ def _base(period: DateRange, as_of: datetime, settings: ReportSettings) -> CTE:
             Referral.risk_level.label("risk"),
             case((Referral.mcic, "mcic"), else_="not_mcic").label("mcic"),
             _week_bucket(period, settings).label("week"),
-            case((still_open, 1), else_=0).label("open_now"),
-            offer.made_at.label("offer_at"),
-            offer.working_hours.label("hours"),
-            func.coalesce(offer.late_reason, literal_column(f"'{NOT_RECORDED}'")).label("reason"),
-            first_attempt_at.label("first_at"),
+            case((_still_open(as_of), 1), else_=0).label("open_now"),
+            case((offered, Referral.first_offer_at)).label("offer_at"),
+            case((offered, Referral.first_offer_hours)).label("hours"),
+            func.coalesce(
+                Referral.first_offer_late_reason, literal_column(f"'{NOT_RECORDED}'")
+            ).label("reason"),
+            case((Referral.first_contact_at <= as_of, Referral.first_contact_at)).label("first_at"),
         )
-        .select_from(Referral)
-        .outerjoin(offer, offer.id == first_offer_id)
-        .where(in_range)
+        .where(_in_range(period, as_of, settings))
         # Computed once per query, however many UNION ALL branches read it.
         .cte("base")
         .prefix_with("MATERIALIZED")
+    )
+
+
+def _in_range(period: DateRange, as_of: datetime, settings: ReportSettings):
+    lo, hi = period.instants(settings.calendar)
+    return and_(
+        Referral.received_at >= lo, Referral.received_at < hi, Referral.received_at <= as_of
+    )
+
+
+def _still_open(as_of: datetime):
+    return or_(
+        and_(Referral.closed_at.is_(None), Referral.status != "closed"),
+        Referral.closed_at > as_of,
     )
 
 
@@ -214,77 +199,6 @@ def _week_bucket(period: DateRange, settings: ReportSettings):
     return case(*whens, else_=last) if whens else literal(last)
 
 
-# -- aggregates ----------------------------------------------------------------------------
-
-
-def _key(base: CTE, dim: str):
-    """'dim|group' for one breakdown: every breakdown is one branch of a UNION ALL."""
-    return literal_column(f"'{dim}|'").concat(base.c[dim])
-
-
-# The count columns of a "c" row, in the order _statement selects them.
-COUNT_FIELDS = (
-    "referrals",
-    "due",
-    "offers_made",
-    "on_time",
-    "first_attempt_on_time",
-    "overdue_now",
-)
-NUMBERS = len(HOUR_BINS)  # numeric columns of a result row: enough for the histogram
-
-
-def _row(kind: str, grp, numbers: list, label=None) -> list:
-    """One result row of the single statement: kind, group, NUMBERS numbers, a label."""
-    padded = [*numbers, *([None] * (NUMBERS - len(numbers)))]
-    return [
-        cast(literal_column(f"'{kind}'"), String).label("kind"),
-        cast(grp, String).label("grp"),
-        *(cast(n if n is not None else null(), Float).label(f"v{i}") for i, n in enumerate(padded)),
-        cast(label if label is not None else null(), String).label("label"),
-    ]
-
-
-def _statement(base: CTE, as_of: datetime, dialect: str):
-    """Every aggregate of the report in ONE statement over the materialised base rows:
-    counts (c), percentiles (p) and lateness reasons (r) per breakdown, and the histogram (h).
-    One statement means the base rows are computed once, on both databases."""
-    c = base.c
-    made = c.offer_at.is_not(None)
-    dims = ("everything", *BREAKDOWNS)
-    branches = []
-    for dim in dims:
-        counts = [
-            func.count(),
-            func.sum(case((or_(c.due_at <= as_of, made), 1), else_=0)),
-            func.count(c.offer_at),
-            func.sum(case((and_(made, c.offer_at <= c.due_at), 1), else_=0)),
-            func.sum(case((c.first_at <= c.due_at, 1), else_=0)),
-            func.sum(
-                case((and_(c.offer_at.is_(None), c.due_at < as_of, c.open_now == 1), 1), else_=0)
-            ),
-        ]
-        branches.append(select(*_row("c", _key(base, dim), counts)).group_by(c[dim]))
-        branches.append(
-            select(*_row("r", _key(base, dim), [func.count()], c.reason))
-            .where(made, c.offer_at > c.due_at)
-            .group_by(c[dim], c.reason)
-        )
-    hours = union_all(
-        *(select(_key(base, d).label("grp"), c.hours.label("value")).where(made) for d in dims)
-    )
-    pct = percentiles.grouped_query(dialect, select(hours.subquery("h")), (0.5, 0.9)).subquery(
-        "pct"
-    )
-    branches.append(select(*_row("p", pct.c.grp, [pct.c.p0, pct.c.p1])))
-    bins = []
-    for low, high in HOUR_BINS:
-        inside = c.hours >= low if high is None else and_(c.hours >= low, c.hours < high)
-        bins.append(func.sum(case((and_(made, inside), 1), else_=0)))
-    branches.append(select(*_row("h", literal_column("'all'"), bins)))
-    return union_all(*branches)
-
-
 def _figures(
     session: Session, base: CTE, as_of: datetime
 ) -> tuple[dict[str, dict[str, Figures]], list[tuple[str, int]]]:
@@ -293,19 +207,21 @@ def _figures(
     reasons: list[tuple[str, str, int]] = []
     percentiles_of: dict[str, tuple] = {}
     histogram: list[tuple[str, int]] = []
-    for row in session.execute(_statement(base, as_of, dialect)):
+    for row in session.execute(statement(base, as_of, dialect, BREAKDOWNS)):
         v = [getattr(row, f"v{i}") for i in range(NUMBERS)]
-        if row.kind == "c":
-            found[row.grp] = Figures(
-                **dict(zip(COUNT_FIELDS, (int(n or 0) for n in v), strict=False))
-            )
+        if row.kind in ("c", "cp"):
+            counts = (int(n or 0) for n in v[: len(COUNT_FIELDS)])
+            found[row.grp] = Figures(**dict(zip(COUNT_FIELDS, counts, strict=True)))
+            if row.kind == "cp":  # PostgreSQL: the percentiles come on the same row
+                percentiles_of[row.grp] = (v[len(COUNT_FIELDS)], v[len(COUNT_FIELDS) + 1])
         elif row.kind == "r":
             reasons.append((row.grp, row.label, int(v[0])))
         elif row.kind == "p":
             percentiles_of[row.grp] = (v[0], v[1])
         else:
             histogram = [
-                (bin_label(lo, hi), int(n or 0)) for (lo, hi), n in zip(HOUR_BINS, v, strict=True)
+                (bin_label(lo, hi), int(n or 0))
+                for (lo, hi), n in zip(HOUR_BINS, v[: len(HOUR_BINS)], strict=True)
             ]
     for grp, (median, p90) in percentiles_of.items():
         found[grp].median_hours = half_up(median, 2)
@@ -329,25 +245,30 @@ def _ordered(name: str, found: dict[str, Figures], period: DateRange) -> dict[st
 
 
 def _overdue(
-    session: Session, base: CTE, as_of: datetime, settings: ReportSettings
+    session: Session, period: DateRange, as_of: datetime, settings: ReportSettings
 ) -> list[OverdueReferral]:
-    c = base.c
+    """Its own narrow query (the same conditions as the overdue count), not a second
+    materialisation of the base rows."""
     rows = session.execute(
-        select(c.id, c.received_at)
-        .where(c.offer_at.is_(None), c.due_at < as_of, c.open_now == 1)
-        .order_by(c.received_at, c.id)
-    )
-    rows = list(rows)
-    # Ages by walking back from as_of once (working time is additive over adjacent
-    # intervals), not one calendar walk per referral: a year of overdue cases stays fast.
-    ages: dict[int, float] = {}
-    elapsed, since = timedelta(0), as_of
-    for row in reversed(rows):
-        elapsed += settings.calendar.working_time_between(row.received_at, since)
-        since = min(since, row.received_at)
-        ages[row.id] = elapsed.total_seconds() / 3600
+        select(Referral.id, Referral.received_at)
+        .where(
+            _in_range(period, as_of, settings),
+            or_(Referral.first_offer_at.is_(None), Referral.first_offer_at > as_of),
+            Referral.offer_due_at < as_of,
+            _still_open(as_of),
+        )
+        .order_by(Referral.received_at, Referral.id)
+    ).all()
+    if not rows:
+        return []
+    # Ages on one working clock: one subtraction each, not a calendar walk per referral.
+    clock = WorkingClock(settings.calendar, settings.calendar.local_date(rows[0].received_at))
+    now = clock.at(as_of)
     return [
-        OverdueReferral(reference=f"R{row.id:06d}", age_working_hours=half_up(ages[row.id], 2))
+        OverdueReferral(
+            reference=f"R{row.id:06d}",
+            age_working_hours=half_up((now - clock.at(row.received_at)).total_seconds() / 3600, 2),
+        )
         for row in rows
     ]
 

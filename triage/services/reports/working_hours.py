@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from triage.models import Offer, Referral
 from triage.services import audit
 from triage.services.actor import Actor
+from triage.services.reports.definitions import REACHED_OUTCOMES
 from triage.workdays import WorkingCalendar
 
 BATCH = 1000
@@ -38,7 +39,13 @@ def recompute(
     last_id = 0
     while True:
         query = (
-            select(Offer.id, Offer.made_at, Offer.working_hours, Referral.received_at)
+            select(
+                Offer.id,
+                Offer.referral_id,
+                Offer.made_at,
+                Offer.working_hours,
+                Referral.received_at,
+            )
             .join(Referral, Referral.id == Offer.referral_id)
             .where(Offer.id > last_id)
             .order_by(Offer.id)
@@ -58,6 +65,8 @@ def recompute(
                 updates.append({"id": row.id, "working_hours": hours})
         if updates:
             session.execute(update(Offer), updates)
+            changed_ids = {u["id"] for u in updates}
+            _refresh_summaries(session, {r.referral_id for r in rows if r.id in changed_ids})
             changed += len(updates)
     audit.record(
         "offer.working_hours.recompute",
@@ -67,3 +76,22 @@ def recompute(
         now=now,
     )
     return Recomputed(examined, changed)
+
+
+def _refresh_summaries(session: Session, referral_ids: set[int]) -> None:
+    """The referral's stored first-offer hours (what the reports read) follow its first
+    offer's: same order as everywhere, earliest made_at then lowest id."""
+    first_hours = (
+        select(Offer.working_hours)
+        .where(Offer.referral_id == Referral.id, Offer.outcome.in_(REACHED_OUTCOMES))
+        .order_by(Offer.made_at, Offer.id)
+        .limit(1)
+        .correlate(Referral)
+        .scalar_subquery()
+    )
+    session.execute(
+        update(Referral)
+        .where(Referral.id.in_(sorted(referral_ids)))
+        .values(first_offer_hours=first_hours)
+        .execution_options(synchronize_session=False)
+    )

@@ -20,6 +20,7 @@ from triage.services.offers import REACHED_OUTCOMES
 from triage.services.people import match_key
 from triage.services.synth import profiles as p
 from triage.services.synth.chain import Chain
+from triage.services.synth.contacts import summarise
 from triage.services.synth.meetings import Meetings
 
 METHODS = ("phone",) * 4 + ("in_person", "letter")
@@ -202,6 +203,9 @@ class CaseMaker:
             "score": assessment["score"], "risk_level": assessment["risk_level"],
             "marac": assessment["marac"], "mcic": assessment["mcic"], "status": "received",
             "offer_due_at": due, "late_reason": None,
+            # The contact summary (services.offers.record_contact keeps it): _offer_row.
+            "first_contact_at": None, "first_offer_at": None, "first_offer_hours": None,
+            "first_offer_late_reason": None,
             "assigned_idva_id": rng.choice(self.staff.idvas) if high else None,
             "assigned_screener_id": (
                 rng.choice(self.staff.screeners) if rng.random() < 0.5 else None
@@ -248,32 +252,35 @@ class CaseMaker:
 
     def _offer_row(self, referral, rows, ids, chain, made, screener, outcome, late_reason):
         offer_id = ids.take("offers")
-        late = made > referral["offer_due_at"]
-        reason = late_reason if late else None
-        if late and reason is None:
-            reason = "not_contactable"
         reached = outcome in REACHED_OUTCOMES
+        # Only a late offer carries a lateness reason; an attempt is never "late" (as
+        # offers.check_contact), though it is recorded with its time.
+        late = reached and made > referral["offer_due_at"]
+        reason = (late_reason or "not_contactable") if late else None
         first = reached and referral["status"] == "received"
         if first:  # an attempt leaves the case on the morning list
             referral["status"] = "offer_made"
             if late:
                 referral["late_reason"] = reason
         referral["updated_at"] = made
+        hours = self.calendar.working_hours_between(referral["received_at"], made)
+        summarise(referral, made, outcome, hours, reason)
         rows.add(
             "offers",
             {"id": offer_id, "referral_id": referral["id"], "made_at": made,
              "made_by_id": screener, "method": self.rng.choice(METHODS),
              "outcome": outcome, "notes": None, "late_reason": reason,
-             "late_reason_detail": None, "created_at": made,
-             "working_hours": self.calendar.working_hours_between(referral["received_at"], made)},
+             "late_reason_detail": None, "created_at": made, "working_hours": hours},
         )  # fmt: skip
         chain.add(
-            "offer.record", made, user_id=screener, object_type="referral",
-            object_id=referral["id"],
+            "offer.record" if reached else "contact.attempt", made, user_id=screener,
+            object_type="referral", object_id=referral["id"],
             details={"offer_id": offer_id, "made_at": made.isoformat(),
-                     "due_at": referral["offer_due_at"].isoformat(), "on_time": not late,
+                     "due_at": referral["offer_due_at"].isoformat(),
+                     "on_time": made <= referral["offer_due_at"],
                      "method": rows.tables["offers"][-1]["method"], "outcome": outcome,
-                     "late_reason": reason, "first_offer": first},
+                     "late_reason": reason, "first_offer": first, "reason_given": False},
+            reason=reason,
         )  # fmt: skip
 
     # ------------------------------------------------------------------- MARAC
