@@ -35,14 +35,7 @@ def plan_for_referral(
         referral.offer_due_at = offer_due_at(referral.received_at, settings)
     if referral.id is None:
         db.session.flush()
-    offer_due = referral.offer_due_at
-    wanted = [
-        ("offer_reminder", max(offer_due - settings.offer_reminder_before, now)),
-        ("offer_escalation", offer_due),
-    ]
-    if referral.marac:
-        wanted.append(("marac_listing", now))
-    keyed = {due_action_key(referral.id, kind, due_at): (kind, due_at) for kind, due_at in wanted}
+    keyed = _wanted(referral, now=now, settings=settings)
     existing: dict[str, int] = {}
     if not new:
         found = db.session.execute(
@@ -67,18 +60,63 @@ def plan_for_referral(
     made = {row.key: row.id for row in rows}
     ids = [existing.get(key) or made[key] for key in keyed]
     if rows:
-        audit.record(
-            "due_action.plan",
-            actor,
-            object_type="referral",
-            object_id=referral.id,
-            details={
-                "offer_due_at": offer_due.isoformat(),
-                "actions": {row.kind: row.due_at.isoformat() for row in rows},
-            },
-            now=now,
-        )
+        audit_plan(referral, rows, actor=actor, now=now)
     return ids
+
+
+def _wanted(referral: Referral, *, now: datetime, settings: Settings) -> dict:
+    """{key: (kind, due at)} of the actions a referral's deadline needs."""
+    offer_due = referral.offer_due_at
+    wanted = [
+        ("offer_reminder", max(offer_due - settings.offer_reminder_before, now)),
+        ("offer_escalation", offer_due),
+    ]
+    if referral.marac:
+        wanted.append(("marac_listing", now))
+    return {due_action_key(referral.id, kind, due_at): (kind, due_at) for kind, due_at in wanted}
+
+
+def plan_for_new_referrals(
+    referrals: list[Referral], *, now: datetime, settings: Settings
+) -> list[list[DueAction]]:
+    """`plan_for_referral(new=True)` for many flushed referrals in one flush: each
+    referral's due-action rows (ids set), for the caller to audit with `audit_plan` and hand
+    to Redis after its commit (the bulk CSV import)."""
+    planned = []
+    for referral in referrals:
+        keyed = _wanted(referral, now=now, settings=settings)
+        planned.append(
+            [
+                DueAction(
+                    kind=kind,
+                    referral_id=referral.id,
+                    due_at=due_at,
+                    key=key,
+                    status="pending",
+                    attempts=0,
+                    created_at=now,
+                )
+                for key, (kind, due_at) in keyed.items()
+            ]
+        )
+    db.session.add_all([row for rows in planned for row in rows])
+    db.session.flush()
+    return planned
+
+
+def audit_plan(referral: Referral, rows: list[DueAction], *, actor: Actor, now: datetime) -> None:
+    """The `due_action.plan` event `plan_for_referral` records for a new referral."""
+    audit.record(
+        "due_action.plan",
+        actor,
+        object_type="referral",
+        object_id=referral.id,
+        details={
+            "offer_due_at": referral.offer_due_at.isoformat(),
+            "actions": {row.kind: row.due_at.isoformat() for row in rows},
+        },
+        now=now,
+    )
 
 
 def offer_due_at(received_at: datetime, settings: Settings) -> datetime:
