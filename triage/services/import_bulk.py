@@ -20,18 +20,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.sql.elements import False_, True_
 
 from triage.extensions import db
-from triage.models import DueAction, Person, PersonDetails, PossibleMatch, Referral
+from triage.models import Person, PersonDetails, PossibleMatch, Referral
 from triage.permissions.cases import visible_referrals_clause
 from triage.rules import RuleSet
 from triage.services.actor import Actor
+from triage.services.calendar import current_calendar
 from triage.services.due_action_plan import audit_plan, plan_for_new_referrals
 from triage.services.import_report import (
     AcceptedRow,
@@ -43,14 +44,16 @@ from triage.services.import_report import (
 from triage.services.import_rows import column_for, readable_cells, row_to_data
 from triage.services.intake_validation import CheckedReferral, IntakeInvalid, check_referral
 from triage.services.match_pool import CHUNK, Candidate, MatchPool
-from triage.services.person_details import Viewer
+from triage.services.person_details import Viewer, details_values
 from triage.services.person_matching import NotACandidate, Resolved, resolve_found, write_person
-from triage.services.referral_creation import _audit, _record_people, build_referral
+from triage.services.possible_matches import task_values
+from triage.services.referral_creation import _audit, build_referral
 from triage.services.repeats import last_marac_referral_at
 from triage.settings import Settings
+from triage.workdays import WorkingCalendar
 
 BATCH = 2000  # accepted rows per pair of flushes
-_WRITTEN = (Referral, Person, PersonDetails, PossibleMatch, DueAction)
+_WRITTEN = (Referral, Person)
 
 
 def sees_own_imports(viewer: Viewer) -> bool:
@@ -138,21 +141,59 @@ def import_rows(
     read = [_read_row(line, values, ruleset) for line, values in rows]
     stored, exact = _stored_references([row.police_reference for row in read])
     pool = MatchPool.read(_people(read), visible=viewer.referrals_clause())
-    lookups = FileLookups(pool, stored, exact)
-    seen: dict[str, int] = {}
-    batch: list[_Made] = []
-    for row in read:
+    run = _Run(
+        report=report,
+        stored=stored,
+        lookups=FileLookups(pool, stored, exact),
+        calendar=current_calendar(settings.calendar),  # read once, not once a row
+        actor=actor,
+        now=now,
+        settings=settings,
+        ruleset=ruleset,
+        viewer=viewer,
+    )
+    # Nothing is flushed until a batch is full: the file's own state is in `lookups`.
+    with db.session.no_autoflush:
+        for row in read:
+            run.row(row)
+            if len(run.batch) >= BATCH:
+                run.write()
+    run.write()
+
+
+@dataclass
+class _Run:
+    """One file's import: what it read, what it has seen, the batch waiting to be written."""
+
+    report: ImportReport
+    stored: dict[str, int]
+    lookups: FileLookups
+    calendar: WorkingCalendar
+    actor: Actor
+    now: datetime
+    settings: Settings
+    ruleset: RuleSet
+    viewer: Viewer
+    seen: dict[str, int] = field(default_factory=dict)
+    batch: list[_Made] = field(default_factory=list)
+
+    def row(self, row: _Row) -> None:
         if row.data is None:  # the wrong number of cells
-            report.rejected.append(RejectedRow(row.line, "", row.problems))
-            continue
-        made = _check_row(report, row, seen, stored, lookups, viewer, ruleset, now, settings)
-        if made is None:
-            continue
-        batch.append(_build(made, lookups, ruleset, actor=actor, now=now, settings=settings))
-        if len(batch) >= BATCH:
-            _write(report, batch, actor=actor, now=now, settings=settings)
-            batch = []
-    _write(report, batch, actor=actor, now=now, settings=settings)
+            self.report.rejected.append(RejectedRow(row.line, "", row.problems))
+            return
+        checked = _check_row(
+            self.report, row, self.seen, self.stored, self.lookups, self.viewer, self.ruleset,
+            self.now, self.settings,
+        )  # fmt: skip
+        if checked is not None:
+            self.batch.append(
+                _build(row, checked, self.lookups, self.ruleset, self.calendar,
+                       actor=self.actor, now=self.now, settings=self.settings)
+            )  # fmt: skip
+
+    def write(self) -> None:
+        _write(self.report, self.batch, actor=self.actor, now=self.now, settings=self.settings)
+        self.batch = []
 
 
 def _read_row(line: int, values: Mapping[str, str], ruleset: RuleSet) -> _Row:
@@ -207,7 +248,7 @@ def _check_row(
     ruleset: RuleSet,
     now: datetime,
     settings: Settings,
-) -> tuple[_Row, CheckedReferral] | None:
+) -> CheckedReferral | None:
     """The row checked, or None when it was reported as a duplicate or rejected."""
     key = row.police_reference.lower()
     if key and key in seen:
@@ -236,21 +277,24 @@ def _check_row(
         report.rejected.append(RejectedRow(row.line, row.police_reference, row.problems))
         return None
     seen[key] = row.line
-    return row, checked
+    return checked
 
 
 def _build(
-    made: tuple[_Row, CheckedReferral],
+    row: _Row,
+    checked: CheckedReferral,
     lookups: FileLookups,
     ruleset: RuleSet,
+    calendar: WorkingCalendar,
     *,
     actor: Actor,
     now: datetime,
     settings: Settings,
 ) -> _Made:
     """The row's referral and new people, added to the session (flushed by `_write`)."""
-    row, checked = made
-    referral = build_referral(checked, ruleset, actor=actor, now=now, settings=settings)
+    referral = build_referral(
+        checked, ruleset, actor=actor, now=now, settings=settings, calendar=calendar
+    )
     victim = _person(referral, "victim", checked.victim, lookups.pool)
     perpetrator = None
     if checked.perpetrator is not None:
@@ -276,6 +320,23 @@ def _person(referral: Referral, role: str, resolved: Resolved, pool: MatchPool) 
     return candidate
 
 
+def _record_people(batch: list[_Made], *, actor: Actor, now: datetime) -> None:
+    """`referral_creation._record_people` for a batch: the details rows and the match tasks
+    in one INSERT each (Core: no ORM object for rows nothing reads back)."""
+    details, tasks = [], []
+    for made in batch:
+        referral, checked = made.referral, made.checked
+        for role, resolved in (("victim", checked.victim), ("perpetrator", checked.perpetrator)):
+            if resolved is not None:
+                details.append(
+                    details_values(referral.id, role, resolved.details, actor=actor, now=now)
+                )
+                tasks += task_values(referral.id, role, resolved.hidden, now=now)
+    for table, rows in ((PersonDetails.__table__, details), (PossibleMatch.__table__, tasks)):
+        if rows:
+            db.session.execute(insert(table), rows)
+
+
 def _write(
     report: ImportReport, batch: list[_Made], *, actor: Actor, now: datetime, settings: Settings
 ) -> None:
@@ -285,9 +346,7 @@ def _write(
         return
     written = [o for o in db.session.new if isinstance(o, _WRITTEN)]
     db.session.flush()
-    for made in batch:
-        _record_people(made.referral, made.checked, actor=actor, now=now)
-    written += [o for o in db.session.new if isinstance(o, _WRITTEN)]
+    _record_people(batch, actor=actor, now=now)
     planned = plan_for_new_referrals([m.referral for m in batch], now=now, settings=settings)
     for made, rows in zip(batch, planned, strict=True):
         _audit(made.referral, made.checked, actor=actor, now=now)
@@ -297,7 +356,5 @@ def _write(
             AcceptedRow(made.line, made.police_reference, referral.id, referral.reference)
         )
         report.due_action_ids.extend(row.id for row in rows)
-    for rows in planned:
-        written += rows
     for instance in written:  # stored: keep the session (and the memory) small
         db.session.expunge(instance)
