@@ -137,6 +137,8 @@ def import_rows(
     viewer: Viewer,
 ) -> None:
     """Check and store `rows` (line, {column: value}) into `report` (caller commits)."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")  # as create_referral insists
     now = now.astimezone(UTC)
     read = [_read_row(line, values, ruleset) for line, values in rows]
     stored, exact = _stored_references([row.police_reference for row in read])
