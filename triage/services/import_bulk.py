@@ -116,7 +116,9 @@ class FileLookups:
             times += [stored] if stored is not None else []
         return max(times, default=None)
 
-    def remember(self, checked: CheckedReferral, victim: Candidate, perpetrator: Candidate | None):
+    def remember(
+        self, checked: CheckedReferral, victim: Candidate, perpetrator: Candidate | None
+    ) -> None:
         """An accepted row, for the rows after it."""
         reference = checked.police_reference
         if reference:
