@@ -343,9 +343,12 @@ def main() -> None:
         print(f"prepared {url.rpartition('@')[2]}: {report.rows} in {synth_seconds:.0f} s")
         return
     from config import ProductionConfig
+    from triage.totp_keys import new_key
 
+    # Production mode refuses to start without a TOTP key (security hardening): a fresh one.
     env = {"TRIAGE_ENV": "production", "DATABASE_URL": url, "REDIS_URL": redis_url,
            "SECRET_KEY": secret, "BENCH_DATABASE_URL": url,
+           "TOTP_ENCRYPTION_KEY": os.environ.get("TOTP_ENCRYPTION_KEY") or new_key(),
            "COOKIE_NAME": ProductionConfig.SESSION_COOKIE_NAME,
            "TRIAGE_INSTANCE_PATH": os.environ["TRIAGE_INSTANCE_PATH"]}  # fmt: skip
     figures = Figures()
