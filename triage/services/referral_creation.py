@@ -33,6 +33,7 @@ from triage.services.intake_validation import CheckedReferral, check_referral
 from triage.services.person_details import Viewer
 from triage.services.person_matching import write_person
 from triage.settings import Settings
+from triage.workdays import WorkingCalendar
 
 
 @dataclass(frozen=True)
@@ -96,11 +97,18 @@ def _store(
 
 
 def build_referral(
-    checked: CheckedReferral, ruleset: RuleSet, *, actor: Actor, now: datetime, settings: Settings
+    checked: CheckedReferral,
+    ruleset: RuleSet,
+    *,
+    actor: Actor,
+    now: datetime,
+    settings: Settings,
+    calendar: WorkingCalendar | None = None,
 ) -> Referral:
     """The referral row for a checked input, without its people (not added, not flushed:
-    the bulk CSV import adds thousands before one flush)."""
+    the bulk CSV import adds thousands before one flush, with the `calendar` it read once)."""
     assessment = checked.assessment
+    received = checked.received_at
     return Referral(
         source_agency=checked.source_agency,
         referrer_id=actor.user_id,
@@ -109,7 +117,7 @@ def build_referral(
         police_reference=checked.police_reference,
         children_in_household=checked.children_in_household,
         received_at=checked.received_at,
-        offer_due_at=offer_due_at(checked.received_at, settings),
+        offer_due_at=calendar.offer_due(received) if calendar else offer_due_at(received, settings),
         answers=stored_facts(checked.facts, ruleset),
         answer_details=checked.dash_details,
         detail=checked.detail,
