@@ -2,7 +2,8 @@
 under the same gunicorn set-up, on the same database.
 
 - `POST /insert`: parse the JSON body, insert one row, commit (the intake's floor);
-- `GET /table`: render a 200-row Jinja table (the pages' floor).
+- `GET /table`: render a 200-row Jinja table (the pages' floor); `/table?rows=N` renders N
+  rows, the same-size baseline of a list page of N rows.
 
 Run by bench.py as `gunicorn benchmarks.baseline_app:app` with BENCH_DATABASE_URL set.
 """
@@ -34,10 +35,13 @@ def create_app() -> Flask:
     app = Flask(__name__)
     engine = create_engine(os.environ["BENCH_DATABASE_URL"], pool_pre_ping=False)
     metadata.create_all(engine)
-    listing = [
-        {"reference": f"R{n:06d}", "received": "1 Dec 2026 09:00", "risk": "High", "status": "Due"}
-        for n in range(200)
-    ]
+
+    def listing(count: int) -> list[dict[str, str]]:
+        return [
+            {"reference": f"R{n:06d}", "received": "1 Dec 2026 09:00", "risk": "High",
+             "status": "Due"}
+            for n in range(count)
+        ]  # fmt: skip
 
     @app.post("/insert")
     def insert():
@@ -55,7 +59,8 @@ def create_app() -> Flask:
 
     @app.get("/table")
     def table():
-        return render_template_string(TABLE, rows=listing)
+        count = min(max(request.args.get("rows", 200, type=int), 1), 100_000)
+        return render_template_string(TABLE, rows=listing(count))
 
     return app
 

@@ -14,15 +14,22 @@ valid referrals per run and prints the median requests per second over the runs:
   chain append, due-action planning, commit, Redis enqueue);
 - with `--gunicorn W`, also over HTTP to a gunicorn process with W sync workers on
   localhost, from W client threads with keep-alive connections;
+- with `--baseline S`, side by side over HTTP (gunicorn, 2 sync workers each, 4 keep-alive
+  client threads from `benchmarks/loadgen.py`, S seconds a run): the minimal insert route
+  (`benchmarks/baseline_app.py`: parse the JSON, insert one row, commit) and the intake,
+  alternated run by run (A B A B), then each paced at half the intake's rate for p95 latency;
+  prints medians, spread and the intake's ratio to the baseline measured in the same run;
 - with `--import-rows R`, also a CSV of R police notifications through the bulk import
   service (one savepoint per row, one commit), then the same file again (all duplicates).
 
-Every request must answer 201; anything else stops the benchmark.
+Every request must answer 201; anything else stops the benchmark. The API's rate limits
+are raised for the benchmark's own gunicorn processes (they are still checked on each call).
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
 import json
 import os
@@ -176,14 +183,18 @@ def run_import(app, content: bytes) -> tuple[dict, float]:
         return report.counts(), time.perf_counter() - start
 
 
+CPU_MS: list[float] = []  # this process's CPU per referral, each test-client run
+
+
 def run_test_client(app, token: str, bodies: list[dict]) -> float:
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for body in bodies:
         response = client.post("/api/v1/referrals", json=body, headers=headers)
         if response.status_code != 201:
             raise SystemExit(f"unexpected {response.status_code}: {response.get_data(True)}")
+    CPU_MS.append(1000 * (time.process_time() - cpu) / len(bodies))
     return len(bodies) / (time.perf_counter() - start)
 
 
@@ -215,7 +226,13 @@ def run_http(port: int, token: str, bodies: list[dict], threads: int) -> float:
     return len(bodies) / elapsed
 
 
-def start_gunicorn(workers: int, database_url: str, redis_url: str, secret: str):
+# The per-token limits (120 a minute) would refuse a benchmark; they are still evaluated.
+UNLIMITED = {"RATELIMIT_API": "1000000 per minute", "RATELIMIT_API_USER": "1000000 per minute"}
+
+
+def start_gunicorn(
+    workers: int, database_url: str, redis_url: str, secret: str, target: str = "wsgi:app"
+):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -226,6 +243,10 @@ def start_gunicorn(workers: int, database_url: str, redis_url: str, secret: str)
         "REDIS_URL": redis_url,
         "SECRET_KEY": secret,
         "TRIAGE_INSTANCE_PATH": str(ROOT / "instance" / "bench"),
+        "BENCH_DATABASE_URL": database_url,
+        # production refuses to start without one; nothing here uses MFA
+        "TOTP_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        **UNLIMITED,
     }
     process = subprocess.Popen(
         [
@@ -238,7 +259,7 @@ def start_gunicorn(workers: int, database_url: str, redis_url: str, secret: str)
             "30",
             "--log-level",
             "warning",
-            "wsgi:app",
+            target,
         ],
         cwd=ROOT,
         env=env,
@@ -247,13 +268,94 @@ def start_gunicorn(workers: int, database_url: str, redis_url: str, secret: str)
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/v1/openapi.json")
+            conn.request("GET", "/api/v1/openapi.json" if target == "wsgi:app" else "/table")
             if conn.getresponse().status == 200:
                 return process, port
         except OSError:
             time.sleep(0.3)
     process.terminate()
     raise SystemExit("gunicorn did not start")
+
+
+def test_client_figures(app, token: str, batch, runs: int, n: int) -> None:
+    run_test_client(app, token, batch()[: max(1, n // 10)])  # warm-up
+    CPU_MS.clear()
+    rates = [run_test_client(app, token, batch()) for _ in range(runs)]
+    print(
+        "test client (1 process): "
+        f"median {statistics.median(rates):.1f} referrals/s "
+        f"(runs: {', '.join(f'{r:.1f}' for r in rates)}); "
+        f"median {1000 / statistics.median(rates):.1f} ms per referral; CPU of this process "
+        f"median {statistics.median(CPU_MS):.1f} ms per referral "
+        f"(runs: {', '.join(f'{c:.1f}' for c in CPU_MS)})"
+    )
+
+
+def loadgen(port: int, path: str, bodies: list[dict], seconds: float, token: str = "",
+            rate: float = 0.0) -> dict:  # fmt: skip
+    """One `benchmarks/loadgen.py` run (4 threads, keep-alive): its JSON line."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(bodies, handle)
+    command = [sys.executable, str(ROOT / "benchmarks/loadgen.py"), "--port", str(port),
+               "--path", path, "--method", "POST", "--body-file", handle.name,
+               "--threads", "4", "--seconds", str(seconds), "--expect", "201"]  # fmt: skip
+    if token:
+        command += ["--header", f"Authorization: Bearer {token}"]
+    if rate:
+        command += ["--rate", f"{rate:.2f}"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120)
+    finally:
+        os.unlink(handle.name)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if result["errors"]:
+        raise SystemExit(f"{path}: {result['errors']} errors, e.g. {result['first_error']}")
+    return result
+
+
+def side_by_side(args, database_url: str, token: str, secret: str, batch) -> None:
+    """The minimal insert and the intake, A B A B, then p95 at half the intake's rate."""
+    base, base_port = start_gunicorn(2, database_url, args.redis_url, secret,
+                                     "benchmarks.baseline_app:app")  # fmt: skip
+    try:
+        full, full_port = start_gunicorn(2, database_url, args.redis_url, secret)
+    except BaseException:
+        base.terminate()
+        raise
+    per_run = int(args.baseline * 400)  # more bodies than either can use in a run
+    runs: dict[str, list[float]] = {k: [] for k in ("base", "full", "base_p95", "full_p95")}
+    try:
+        loadgen(base_port, "/insert", batch(200), 2)  # warm-up: imports, connections, caches
+        loadgen(full_port, "/api/v1/referrals", batch(200), 2, token)
+        for _ in range(args.runs):
+            runs["base"].append(loadgen(base_port, "/insert", batch(per_run), args.baseline)["rps"])
+            rps = loadgen(full_port, "/api/v1/referrals", batch(per_run), args.baseline, token)
+            runs["full"].append(rps["rps"])
+            half = rps["rps"] / 2
+            paced = loadgen(base_port, "/insert", batch(per_run), args.baseline, rate=half)
+            runs["base_p95"].append(paced["p95_ms"])
+            paced = loadgen(full_port, "/api/v1/referrals", batch(per_run), args.baseline,
+                            token, rate=half)  # fmt: skip
+            runs["full_p95"].append(paced["p95_ms"])
+    finally:
+        for process in (base, full):
+            process.terminate()
+            process.wait(timeout=30)
+
+    def show(key: str) -> str:
+        values = runs[key]
+        spread = ", ".join(f"{v:.1f}" for v in values)
+        return f"median {statistics.median(values):.1f} (runs: {spread})"
+
+    ratio = statistics.median(runs["base"]) / statistics.median(runs["full"])
+    print(f"side by side, gunicorn 2 sync workers each, 4 client threads, "
+          f"{args.baseline:g} s runs, load average {os.getloadavg()[0]:.2f}")  # fmt: skip
+    print(f"  minimal insert + commit: {show('base')} POST/s")
+    print(f"  intake POST /api/v1/referrals: {show('full')} POST/s; baseline/intake {ratio:.1f}x")
+    print(f"  p95 at half the intake's rate: minimal insert {show('base_p95')} ms; "
+          f"intake {show('full_p95')} ms")  # fmt: skip
 
 
 def main() -> None:
@@ -273,6 +375,16 @@ def main() -> None:
         help="also benchmark over HTTP with W gunicorn workers",
     )
     parser.add_argument(
+        "--baseline",
+        type=float,
+        default=0,
+        metavar="S",
+        help="also run the minimal insert and the intake side by side over HTTP, S s a run",
+    )
+    parser.add_argument(
+        "--skip-test-client", action="store_true", help="skip the in-process test client runs"
+    )
+    parser.add_argument(
         "--import-rows",
         type=int,
         default=0,
@@ -285,32 +397,29 @@ def main() -> None:
 
     database_url = database_url_for_sqlalchemy(args.database_url)
     os.environ.setdefault("TRIAGE_INSTANCE_PATH", str(ROOT / "instance" / "bench"))
+    os.environ.update(UNLIMITED)  # read by the app factory (config.py)
     app, token, secret = prepare(database_url, args.redis_url)
     rng = random.Random(args.seed)
     now = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
     serial = 0
 
-    def batch() -> list[dict]:
+    def batch(count: int = 0) -> list[dict]:
         nonlocal serial
         bodies = []
-        for _ in range(args.n):
+        for _ in range(count or args.n):
             serial += 1
             bodies.append(payload(rng, serial, now))
         return bodies
 
-    run_test_client(app, token, batch()[: max(1, args.n // 10)])  # warm-up
-    rates = [run_test_client(app, token, batch()) for _ in range(args.runs)]
     load = os.getloadavg()[0]
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load:.2f}")
     print(
         f"database {args.database_url.rpartition('/')[2]}, {args.n} POSTs per run, {args.runs} runs"
     )
-    print(
-        "test client (1 process): "
-        f"median {statistics.median(rates):.1f} referrals/s "
-        f"(runs: {', '.join(f'{r:.1f}' for r in rates)}); "
-        f"median {1000 / statistics.median(rates):.1f} ms per referral"
-    )
+    if args.baseline:
+        side_by_side(args, database_url, token, secret, batch)
+    if not args.skip_test_client:
+        test_client_figures(app, token, batch, args.runs, args.n)
     if args.gunicorn:
         process, port = start_gunicorn(args.gunicorn, database_url, args.redis_url, secret)
         try:

@@ -84,6 +84,17 @@ def test_offers_listings_and_due_actions(built):
     assert len(on_time) > len(late)
     assert all(o.late_reason is None for o in on_time)
     assert any(o.outcome == "no_contact" for o in offers)
+    assert all(o.working_hours is not None for o in offers)
+    # An attempt is not an offer: a case is "offer made" only once an offer reached the
+    # victim, and one with attempts only is still waiting (or closed as no contact).
+    reached = {o.referral_id for o in offers if o.outcome in ("accepted", "declined")}
+    attempted_only = {o.referral_id for o in offers} - reached
+    assert attempted_only
+    for referral in db.session.scalars(select(Referral).where(Referral.id.in_(attempted_only))):
+        assert referral.status in ("received", "closed")
+        assert referral.status == "received" or referral.closure_reason == "no_contact"
+    offer_made = set(db.session.scalars(select(Referral.id).where(Referral.status == "offer_made")))
+    assert offer_made <= reached
     assert _count(MaracListing) > 0 and _count(MaracAction) > 0
     listed = db.session.scalars(select(MaracListing.referral_id)).all()
     assert len(listed) == len(set(listed))  # one listing per referral

@@ -20,16 +20,15 @@ from triage.field_validation import check_shape
 from triage.models import PersonDetails, Referral
 from triage.referral_input import AssessRequest, ReferralCreate
 from triage.rules import InvalidFacts, assess
-from triage.services import referral_creation, rulesets
+from triage.services import reference_data, referral_creation, rulesets
 from triage.services.intake_validation import IntakeInvalid
 from triage.services.referral_summary import record_view, referral_summary
 from triage.web.actor import current_actor
 from triage.web.clock import request_now
-from triage.web.deadlines import enqueue_after_commit
+from triage.web.deadlines import schedule_after_commit
 from triage.web.lookup import get_or_404
 from triage.web.rate_limits import limit_api
 from triage.web.settings import request_settings
-from triage.web.transaction import attempt
 
 bp = limit_api(Blueprint("api", __name__, url_prefix="/api/v1"))  # per token and per user
 csrf.exempt(bp)
@@ -61,21 +60,24 @@ def create_referral():
     data = _json_body()
     if data is None:
         return _invalid(NOT_JSON)
-    ruleset = rulesets.active_ruleset()
-    created, refusal = attempt(
-        referral_creation.create_referral,
-        data,
-        actor=current_actor(),
-        now=request_now(),
-        settings=request_settings(),
-        ruleset=ruleset,
-        shape=ReferralCreate,
-        refusals=(IntakeInvalid,),
-    )
-    if refusal is not None:
+    settings = request_settings()
+    reference = reference_data.current(settings.calendar)  # rule set + calendar: one read
+    try:
+        # No savepoint: the intake refuses before it writes anything (referral_creation).
+        created = referral_creation.create_referral(
+            data,
+            actor=current_actor(),
+            now=request_now(),
+            settings=settings,
+            ruleset=reference.ruleset,
+            calendar=reference.calendar,
+            shape=ReferralCreate,
+            handed_to_redis=True,
+        )
+    except IntakeInvalid as refusal:
         return _invalid(refusal.errors)
-    referral, due = created.referral, created.due_action_ids
-    enqueue_after_commit(due, now=request_now())
+    referral, ruleset = created.referral, reference.ruleset
+    schedule_after_commit(created.queued, now=request_now())
     response = jsonify(
         {
             "id": referral.id,

@@ -18,6 +18,7 @@ from triage.models import DueAction, MaracListing, MaracMeeting, Referral
 from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.calendar import current_calendar
+from triage.services.due_action_queue import QueuedAction
 from triage.settings import Settings
 
 
@@ -33,6 +34,24 @@ def plan_for_referral(
     Returns the due-action ids to enqueue after the commit. Planning the same referral again
     adds nothing: each action's key is unique. `new`: the referral was inserted in this
     transaction, so it can have no due actions yet (saves the look-up)."""
+    return [row_id for row_id, _row in _plan(referral, now, actor, settings, new, False)]
+
+
+def plan_new_referral(
+    referral: Referral, *, now: datetime, actor: Actor, settings: Settings
+) -> list[QueuedAction]:
+    """`plan_for_referral(new=True)` for a caller that hands the rows to Redis straight after
+    its commit: they are written `enqueued` (no UPDATE after the commit marks them), and come
+    back with their keys and due times (no read before it). If Redis never gets them, the
+    sweeper finds `enqueued` rows without a live job and schedules them again."""
+    planned = _plan(referral, now, actor, settings, True, True)
+    return [QueuedAction(row.id, row.key, row.due_at) for _id, row in planned if row]
+
+
+def _plan(
+    referral: Referral, now: datetime, actor: Actor, settings: Settings, new: bool, enqueued: bool
+) -> list[tuple[int, DueAction | None]]:
+    """(id, the row if written now) for each wanted action, in plan order."""
     if referral.offer_due_at is None:
         referral.offer_due_at = offer_due_at(referral.received_at, settings)
     if referral.id is None:
@@ -50,7 +69,8 @@ def plan_for_referral(
             referral_id=referral.id,
             due_at=due_at,
             key=key,
-            status="pending",
+            status="enqueued" if enqueued else "pending",
+            enqueued_at=now if enqueued else None,
             attempts=0,
             created_at=now,
         )
@@ -59,11 +79,12 @@ def plan_for_referral(
     ]
     db.session.add_all(rows)
     db.session.flush()  # one INSERT for all of them (RETURNING their ids)
-    made = {row.key: row.id for row in rows}
-    ids = [existing.get(key) or made[key] for key in keyed]
+    made = {row.key: row for row in rows}
     if rows:
         audit_plan(referral, rows, actor=actor, now=now)
-    return ids
+    return [
+        (existing[key], None) if key in existing else (made[key].id, made[key]) for key in keyed
+    ]
 
 
 def _wanted(referral: Referral, *, now: datetime, settings: Settings) -> dict:

@@ -109,9 +109,9 @@ def schedule_many(rq_queue: Queue, rows, now: datetime, statuses=None) -> int:
                 rq_queue.enqueue_at(
                     when, RUN_JOB, row.id, job_timeout=JOB_TIMEOUT, pipeline=pipe, **options
                 )
-        pipe.execute()
-    if due_now:
-        rq_queue.enqueue_many(due_now)  # its own pipeline: one round trip for the batch
+        if due_now:
+            rq_queue.enqueue_many(due_now, pipeline=pipe)
+        pipe.execute()  # the scheduled and the due-now jobs: one round trip for the batch
     return sum(1 for status in statuses if status not in LIVE_JOB_STATUSES)
 
 
@@ -142,6 +142,26 @@ def enqueue(actions: Sequence[QueuedAction], *, now: datetime) -> None:
         log.warning(
             "due actions %s not enqueued (%s); the sweeper will enqueue them",
             ids,
+            type(exc).__name__,
+        )
+
+
+def schedule(actions: Sequence[QueuedAction], *, now: datetime) -> None:
+    """After the commit: schedule RQ jobs for rows already written `enqueued` (a new
+    referral's, `due_action_plan.plan_new_referral`): Redis only, no database statement.
+
+    Never raises: if Redis fails the rows stay `enqueued` without a job, and the sweeper's
+    lost-job pass schedules them within a minute (counting one lost requeue on each)."""
+    if not actions:
+        return
+    from triage.redis_conn import get_redis
+
+    try:
+        schedule_many(queue(get_redis()), actions, now)
+    except (RedisError, OSError) as exc:
+        log.warning(
+            "due actions %s not enqueued (%s); the sweeper will enqueue them",
+            [action.id for action in actions],
             type(exc).__name__,
         )
 

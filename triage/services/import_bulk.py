@@ -296,9 +296,8 @@ def _build(
     settings: Settings,
 ) -> _Made:
     """The row's referral and new people, added to the session (flushed by `_write`)."""
-    referral = build_referral(
-        checked, ruleset, actor=actor, now=now, settings=settings, calendar=calendar
-    )
+    due_at = calendar.offer_due(checked.received_at)
+    referral = build_referral(checked, ruleset, due_at, actor=actor, now=now)
     victim = _person(referral, "victim", checked.victim, lookups.pool)
     perpetrator = None
     if checked.perpetrator is not None:

@@ -11,6 +11,10 @@ from cases the actor may see), the referral is stored with its facts and assessm
 own record of each person's details (`person_details`), matches the actor could not be
 shown become screening tasks (`possible_matches`), `referral.create` is audited, and
 scheduling plans the S2S offer deadline and due actions.
+
+`IntakeInvalid` is raised only by the check, before anything is written, so a caller needs
+no savepoint to undo a refusal (the API calls this without one). The rule set and the
+calendar are read together in one statement (`reference_data`) unless the caller gives them.
 """
 
 from __future__ import annotations
@@ -28,8 +32,9 @@ from triage.referral_input import ReferralInput
 from triage.rules import RuleSet
 from triage.services import audit, person_details, possible_matches
 from triage.services.actor import Actor
-from triage.services.due_action_plan import offer_due_at, plan_for_referral
-from triage.services.intake_validation import CheckedReferral, check_referral
+from triage.services.due_action_plan import offer_due_at, plan_for_referral, plan_new_referral
+from triage.services.due_action_queue import QueuedAction
+from triage.services.intake_validation import CheckedReferral, IntakeInvalid, check_referral
 from triage.services.person_details import Viewer
 from triage.services.person_matching import write_person
 from triage.settings import Settings
@@ -42,6 +47,9 @@ class Created:
 
     referral: Referral
     due_action_ids: list[int]
+    # The same rows as Redis needs them (id, key, due time), taken from the session: the
+    # caller can schedule them after its commit without reading them again.
+    queued: tuple[QueuedAction, ...] = ()
 
 
 def create_referral(
@@ -52,13 +60,20 @@ def create_referral(
     settings: Settings,
     ruleset: RuleSet | None = None,
     shape: type[BaseModel] = ReferralInput,
+    calendar: WorkingCalendar | None = None,
+    handed_to_redis: bool = False,
 ) -> Created:
     """Check, assess and store one referral in the caller's transaction (see module doc).
-    `shape`: the input model of the caller's door (`ReferralCreate` for the API)."""
+    `shape`: the input model of the caller's door (`ReferralCreate` for the API).
+    `calendar`: the working calendar, when the caller has read it (with the rule set).
+    `handed_to_redis`: the caller schedules `created.queued` right after its commit, so the
+    due actions are written `enqueued` (`due_action_plan.plan_new_referral`)."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
     now = now.astimezone(UTC)
-    ruleset = ruleset if ruleset is not None else _active_ruleset()
+    if ruleset is None:
+        reference = _reference(settings)
+        ruleset, calendar = reference.ruleset, calendar or reference.calendar
     viewer = Viewer.for_actor(actor)
     checked = check_referral(
         data,
@@ -68,27 +83,47 @@ def create_referral(
         shape=shape,
         clock_skew=settings.received_clock_skew,
     )
-    referral = _store(checked, ruleset, actor=actor, now=now, settings=settings)
+    try:
+        return _write(checked, ruleset, calendar, handed_to_redis, actor, now, settings)
+    except IntakeInvalid as late:  # after a write: a caller without a savepoint must not commit
+        raise RuntimeError("IntakeInvalid raised after the referral was written") from late
+
+
+def _write(
+    checked: CheckedReferral,
+    ruleset: RuleSet,
+    calendar: WorkingCalendar | None,
+    handed_to_redis: bool,
+    actor: Actor,
+    now: datetime,
+    settings: Settings,
+) -> Created:
+    received = checked.received_at
+    due_at = calendar.offer_due(received) if calendar else offer_due_at(received, settings)
+    referral = _store(checked, ruleset, due_at, actor=actor, now=now)
     _record_people(referral, checked, actor=actor, now=now)
     _audit(referral, checked, actor=actor, now=now)
     # The details rows, match tasks and due actions go in the plan's one flush.
-    due = list(plan_for_referral(referral, now=now, actor=actor, settings=settings, new=True))
-    return Created(referral, due)
+    if not handed_to_redis:
+        due = plan_for_referral(referral, now=now, actor=actor, settings=settings, new=True)
+        return Created(referral, due)
+    queued = plan_new_referral(referral, now=now, actor=actor, settings=settings)
+    return Created(referral, [action.id for action in queued], tuple(queued))
 
 
-def _active_ruleset() -> RuleSet:
-    from triage.services.rulesets import active_ruleset
+def _reference(settings: Settings):
+    from triage.services import reference_data
 
-    return active_ruleset()
+    return reference_data.current(settings.calendar)
 
 
 def _store(
-    checked: CheckedReferral, ruleset: RuleSet, *, actor: Actor, now: datetime, settings: Settings
+    checked: CheckedReferral, ruleset: RuleSet, due_at: datetime, *, actor: Actor, now: datetime
 ) -> Referral:
     """The people and the referral, in one flush (the deadline fixed before the INSERT)."""
     victim = write_person(checked.victim)
     perpetrator = write_person(checked.perpetrator) if checked.perpetrator else None
-    referral = build_referral(checked, ruleset, actor=actor, now=now, settings=settings)
+    referral = build_referral(checked, ruleset, due_at, actor=actor, now=now)
     referral.victim = victim
     referral.perpetrator = perpetrator
     db.session.add(referral)
@@ -97,18 +132,11 @@ def _store(
 
 
 def build_referral(
-    checked: CheckedReferral,
-    ruleset: RuleSet,
-    *,
-    actor: Actor,
-    now: datetime,
-    settings: Settings,
-    calendar: WorkingCalendar | None = None,
+    checked: CheckedReferral, ruleset: RuleSet, due_at: datetime, *, actor: Actor, now: datetime
 ) -> Referral:
     """The referral row for a checked input, without its people (not added, not flushed:
-    the bulk CSV import adds thousands before one flush, with the `calendar` it read once)."""
+    the bulk CSV import adds thousands before one flush)."""
     assessment = checked.assessment
-    received = checked.received_at
     return Referral(
         source_agency=checked.source_agency,
         referrer_id=actor.user_id,
@@ -117,7 +145,7 @@ def build_referral(
         police_reference=checked.police_reference,
         children_in_household=checked.children_in_household,
         received_at=checked.received_at,
-        offer_due_at=calendar.offer_due(received) if calendar else offer_due_at(received, settings),
+        offer_due_at=due_at,
         answers=stored_facts(checked.facts, ruleset),
         answer_details=checked.dash_details,
         detail=checked.detail,

@@ -64,6 +64,11 @@ def _parsed(version: str, source: str) -> RuleSet:
     return ruleset
 
 
+def parsed(version: str, source: str) -> RuleSet:
+    """A stored rule set's text, parsed once per process (by version and hash of the text)."""
+    return _parsed(version, source)
+
+
 def _active_row() -> tuple[str, str] | None:
     row = db.session.execute(
         select(RuleSetVersion.version, RuleSetVersion.source)

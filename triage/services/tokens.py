@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import contains_eager
 
 from triage.extensions import db
 from triage.models import ApiToken, User
@@ -27,7 +28,18 @@ def create_token(user: User, label: str = "") -> str:
 
 
 def user_for_token(token: str, *, now: datetime) -> User | None:
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    # The token, its user and the user's roles in one statement (every API call runs this).
+    row = (
+        db.session.scalars(
+            select(ApiToken)
+            .join(ApiToken.user)
+            .outerjoin(User.role_rows)
+            .options(contains_eager(ApiToken.user).contains_eager(User.role_rows))
+            .where(ApiToken.token_hash == _digest(token))
+        )
+        .unique()
+        .first()
+    )
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     # Recorded to the minute, like a session's activity: not a write on every API read.

@@ -16,12 +16,19 @@ from typing import Any
 
 from triage.services.due_action_plan import due_action_key
 from triage.services.lifecycle import retention_until
+from triage.services.offers import REACHED_OUTCOMES
 from triage.services.people import match_key
 from triage.services.synth import profiles as p
 from triage.services.synth.chain import Chain
 from triage.services.synth.meetings import Meetings
 
 METHODS = ("phone",) * 4 + ("in_person", "letter")
+
+
+def _attempt(rng) -> str:
+    return rng.choices(("no_contact", "unsafe_to_contact"), (85, 15))[0]
+
+
 AGENCIES = ("police", "idva", "health", "housing", "childrens_social_care", "probation")
 ACTION_TEXT = (
     "Safety plan reviewed with the victim",
@@ -199,23 +206,30 @@ class CaseMaker:
             "assigned_screener_id": (
                 rng.choice(self.staff.screeners) if rng.random() < 0.5 else None
             ),
-            "closed_at": None, "retention_until": None,
+            "closed_at": None, "retention_until": None, "closure_reason": None,
             "created_at": received_at, "updated_at": received_at,
         }  # fmt: skip
 
     # ------------------------------------------------------------------ offers
 
     def _offer(self, referral: dict, rows: Rows, ids: Ids, chain: Chain) -> datetime | None:
+        """Contacts until an offer reaches the victim (its time), or None. Attempts (no
+        contact made, unsafe to contact) come first and leave the case waiting, as
+        `offers.record_contact` does; most cases are reached on time, some late, a few never
+        (those are closed as "no contact possible" a week or two later, in `_close`)."""
         rng, due = self.rng, referral["offer_due_at"]
         received = referral["received_at"]
+        screener = referral["assigned_screener_id"] or rng.choice(self.staff.screeners)
         roll = rng.random()
         if roll < 0.78:  # on time: within the working day allowed
             made = received + (due - received) * rng.uniform(0.05, 0.98)
         elif roll < 0.95:  # late, with a tail
             made = due + timedelta(hours=rng.expovariate(1 / 20))
-        else:
-            return None  # still waiting, or never made
-        if made > self.now:
+        else:  # never reached: one to three attempts over the next days
+            for n in range(rng.randint(1, 3)):
+                at = received + (due - received) * rng.uniform(0.2, 0.9) + timedelta(days=n)
+                if at <= self.now:
+                    self._offer_row(referral, rows, ids, chain, at, screener, _attempt(rng), None)
             return None
         late = made > due
         late_reason = (
@@ -223,12 +237,12 @@ class CaseMaker:
             if late
             else None
         )
-        screener = referral["assigned_screener_id"] or rng.choice(self.staff.screeners)
-        if late_reason == "not_contactable" or rng.random() < 0.08:  # no-contact attempts first
-            attempt = received + (made - received) * rng.uniform(0.1, 0.9)
-            self._offer_row(referral, rows, ids, chain, attempt, screener, "no_contact", None)
-        outcome = rng.choices(("accepted", "declined", "no_contact", "unsafe_to_contact"),
-                              (60, 20, 12, 8))[0]  # fmt: skip
+        if late_reason == "not_contactable" or rng.random() < 0.08:  # attempts first
+            attempt = received + (min(made, self.now) - received) * rng.uniform(0.1, 0.9)
+            self._offer_row(referral, rows, ids, chain, attempt, screener, _attempt(rng), None)
+        if made > self.now:
+            return None
+        outcome = rng.choices(("accepted", "declined"), (75, 25))[0]
         self._offer_row(referral, rows, ids, chain, made, screener, outcome, late_reason)
         return made
 
@@ -238,17 +252,20 @@ class CaseMaker:
         reason = late_reason if late else None
         if late and reason is None:
             reason = "not_contactable"
-        first = referral["status"] == "received"
-        referral["status"] = "offer_made"
-        if late and first:
-            referral["late_reason"] = reason
+        reached = outcome in REACHED_OUTCOMES
+        first = reached and referral["status"] == "received"
+        if first:  # an attempt leaves the case on the morning list
+            referral["status"] = "offer_made"
+            if late:
+                referral["late_reason"] = reason
         referral["updated_at"] = made
         rows.add(
             "offers",
             {"id": offer_id, "referral_id": referral["id"], "made_at": made,
              "made_by_id": screener, "method": self.rng.choice(METHODS),
              "outcome": outcome, "notes": None, "late_reason": reason,
-             "late_reason_detail": None, "created_at": made},
+             "late_reason_detail": None, "created_at": made,
+             "working_hours": self.calendar.working_hours_between(referral["received_at"], made)},
         )  # fmt: skip
         chain.add(
             "offer.record", made, user_id=screener, object_type="referral",
@@ -367,9 +384,14 @@ class CaseMaker:
     # ----------------------------------------------------------------- closing
 
     def _close(self, referral, chain, offer_at) -> None:
-        if offer_at is None or self.rng.random() > 0.7:
+        if offer_at is None:  # never reached: closed after a week or two of trying
+            code = "no_contact"
+            closed = referral["received_at"] + timedelta(days=self.rng.uniform(7, 15))
+        elif self.rng.random() < 0.7:
+            code = self.rng.choices(("support_completed", "offer_declined"), (85, 15))[0]
+            closed = offer_at + timedelta(days=self.rng.uniform(14, 120))
+        else:
             return
-        closed = offer_at + timedelta(days=self.rng.uniform(14, 120))
         if closed > self.now:
             return
         closed = closed.replace(microsecond=0)
@@ -379,10 +401,12 @@ class CaseMaker:
             "closed_at": {"from": None, "to": closed.isoformat()},
             "retention_until": {"from": None, "to": until.isoformat()},
         }
-        referral.update(status="closed", closed_at=closed, retention_until=until, updated_at=closed)
+        referral.update(status="closed", closed_at=closed, retention_until=until, updated_at=closed,
+                        closure_reason=code)  # fmt: skip
         chain.add(
             "referral.close", closed, user_id=referral["assigned_screener_id"],
             object_type="referral", object_id=referral["id"],
-            details={"reference": f"R{referral['id']:06d}", "changes": changes},
-            reason="Support ended",
+            details={"reference": f"R{referral['id']:06d}", "reason_code": code,
+                     "detail_given": False, "override": False, "withdrawn_listings": [],
+                     "open_actions": [], "changes": changes, "reason_given": True},
         )  # fmt: skip
