@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
 import json
 import os
 import platform
@@ -34,7 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_intake import csv_for, payload  # noqa: E402
+from benchmarks.bench_intake import payload  # noqa: E402
+from benchmarks.bench_jobs import job_figures  # noqa: E402
 
 SCALE = int(os.environ.get("BENCH_SCALE", "20000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
@@ -368,70 +368,6 @@ def page_figures(figures: Figures, port: int, baseline_port: int, ids: dict, scr
                     better="lower")  # fmt: skip
 
 
-def job_figures(figures: Figures, app, url: str) -> None:
-    from sqlalchemy import create_engine, func, insert, select
-
-    from benchmarks.baseline_app import metadata, rows
-    from triage.extensions import db
-    from triage.models import AuditEvent, DueAction
-    from triage.services import audit, due_action_sweep, importer
-    from triage.services.actor import Actor
-    from triage.settings import Settings
-
-    rng, serial = random.Random(9), [10_000_000]
-    engine = create_engine(url)
-    metadata.create_all(engine)
-    with app.app_context():
-        settings = Settings.from_config(app.config, app.instance_path)
-        events = db.session.scalar(select(func.count()).select_from(AuditEvent))
-        sample = select(AuditEvent).order_by(AuditEvent.seq).limit(50_000)
-        payloads = [audit.canonical_payload(e).encode() for e in db.session.scalars(sample)]
-        due = db.session.scalar(select(func.count()).select_from(DueAction))
-        db.session.rollback()
-        for _run in range(RUNS):
-            started = time.perf_counter()
-            assert audit.verify_stored_chain().ok
-            verify = events / (time.perf_counter() - started)
-            db.session.rollback()
-            started, head = time.perf_counter(), audit.GENESIS_HASH
-            for n in range(events):
-                head = hashlib.sha256(head.encode() + payloads[n % len(payloads)]).hexdigest()
-            hashing = events / (time.perf_counter() - started)
-            figures.add(f"verify-audit ({events:,} events)", "events/s", verify,
-                        "sha256 of the same bytes", hashing)  # fmt: skip
-
-            started = time.perf_counter()
-            due_action_sweep.sweep(_now(), settings=settings)
-            sweep = time.perf_counter() - started
-            db.session.rollback()
-            started = time.perf_counter()
-            db.session.scalar(select(func.count()).select_from(DueAction).where(
-                DueAction.status.in_(("pending", "enqueued"))))  # fmt: skip
-            scan = time.perf_counter() - started
-            db.session.rollback()
-            figures.add(f"sweeper ({due:,} due actions)", "s", sweep, "count of open rows", scan,
-                        better="lower")  # fmt: skip
-
-            bodies = [payload(rng, serial[0] + i, _now() - timedelta(minutes=5))
-                      for i in range(IMPORT_ROWS)]  # fmt: skip
-            serial[0] += IMPORT_ROWS
-            content = csv_for(bodies)
-            started = time.perf_counter()
-            report = importer.import_referrals(content, actor=Actor.system("bench"), now=_now(),
-                                               settings=settings)  # fmt: skip
-            db.session.commit()
-            rate = IMPORT_ROWS / (time.perf_counter() - started)
-            assert report.counts().get("created", IMPORT_ROWS) == IMPORT_ROWS, report.counts()
-            started = time.perf_counter()
-            with engine.begin() as conn:
-                conn.execute(insert(rows), [{"reference": b["police_reference"], "body": b,
-                                             "created_at": _now()} for b in bodies])  # fmt: skip
-            raw = IMPORT_ROWS / (time.perf_counter() - started)
-            figures.add(f"CSV import ({IMPORT_ROWS:,} rows)", "rows/s", rate,
-                        "executemany of the same rows", raw)  # fmt: skip
-    engine.dispose()
-
-
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     out = Path(args[0]) if args else ROOT / "instance" / "bench" / (
@@ -456,8 +392,9 @@ def main() -> None:
            "COOKIE_NAME": ProductionConfig.SESSION_COOKIE_NAME,
            "TRIAGE_INSTANCE_PATH": os.environ["TRIAGE_INSTANCE_PATH"]}  # fmt: skip
     figures = Figures()
-    http_figures(figures, env, token, cookies, ids)
-    job_figures(figures, app, url)
+    if "--jobs-only" not in sys.argv:  # --jobs-only: the job figures alone (quicker)
+        http_figures(figures, env, token, cookies, ids)
+    job_figures(figures, app, url, env, RUNS, IMPORT_ROWS)
     machine = (f"{platform.node()}: {os.cpu_count()} CPUs, {platform.platform()}, Python "
                f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     print(f"\n{machine}\ndatabase {url.rpartition('@')[2]}, {SCALE:,} synthetic referrals "

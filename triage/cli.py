@@ -301,7 +301,12 @@ def export_person(person_id, out):
 @triage_cli.command("import-referrals")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--as-user", "email", default=None, help="Record the import as this user's.")
-def import_referrals(csv_file, email):
+@click.option(
+    "--large",
+    is_flag=True,
+    help="Lift the web upload's size and row limits (a whole force's backlog at once).",
+)
+def import_referrals(csv_file, email, large):
     """Import police notifications from a CSV file (layout: docs/import.md).
 
     Exits 1 when any row was rejected; accepted rows are kept either way."""
@@ -314,10 +319,12 @@ def import_referrals(csv_file, email):
             raise click.ClickException("No user with that e-mail address")
         actor = Actor.for_user(user, via="system")
     with open(csv_file, "rb") as handle:
-        content = handle.read(importer.MAX_BYTES + 1)
+        content = handle.read() if large else handle.read(importer.MAX_BYTES + 1)
     try:
         now = utcnow()
-        report = importer.import_referrals(content, actor=actor, now=now, settings=_settings())
+        report = importer.import_referrals(
+            content, actor=actor, now=now, settings=_settings(), limited=not large
+        )
     except importer.ImportRefused as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc

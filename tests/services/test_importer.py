@@ -257,6 +257,9 @@ def test_size_and_row_limits(app_ctx, monkeypatch):
     with pytest.raises(ImportRefused, match="larger than"):
         run(content)
     assert referral_count() == 0
+    lifted = import_referrals(content, actor=Actor.system("t"), now=NOW, settings=app_settings(),
+                              limited=False)  # the CLI's --large  # fmt: skip
+    assert lifted.counts()["accepted"] == 3
 
 
 def test_a_row_fills_in_the_one_definition_of_the_input():

@@ -253,10 +253,34 @@ def verify_chain(events: Iterable[AuditEvent]) -> ChainReport:
     return ChainReport(True, count, None, None, prev_hash)
 
 
+# The columns the walk needs: what the chain hash covers, and the chain's own fields.
+_CHAIN_COLUMNS = (
+    "seq",
+    "occurred_at",
+    "actor_type",
+    "actor_id",
+    "action",
+    "object_type",
+    "object_id",
+    "details",
+    "reason",
+    "request_id",
+    "ip",
+    "prev_hash",
+    "hash",
+    "chain_version",
+)
+
+
 def verify_stored_chain(batch_size: int = 5000) -> ChainReport:
-    query = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch_size)
-    result = db.session.scalars(query)
+    """Walk the stored chain in `seq` order. Core rows (a server-side cursor on PostgreSQL),
+    not ORM objects: a row has the attributes `chain_hash` reads, so the bytes hashed are the
+    same, without building and tracking an `AuditEvent` per event (62x slower at 6M)."""
+    columns = [AuditEvent.__table__.c[name] for name in _CHAIN_COLUMNS]
+    query = select(*columns).order_by(AuditEvent.__table__.c.seq)
+    # A session execute, so what this transaction has queued is appended first.
+    result = db.session.execute(query, execution_options={"yield_per": batch_size})
     try:
-        return verify_chain(result)
+        return verify_chain(result)  # type: ignore[arg-type]  (rows quack like events)
     finally:
         result.close()  # stopping early must not leave the server-side cursor open

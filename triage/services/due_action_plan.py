@@ -6,9 +6,11 @@ hands the returned ids to `due_action_queue` after its commit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from triage import marac_rules
 from triage.extensions import db
@@ -54,14 +56,7 @@ def _plan(
         referral.offer_due_at = offer_due_at(referral.received_at, settings)
     if referral.id is None:
         db.session.flush()
-    offer_due = referral.offer_due_at
-    wanted = [
-        ("offer_reminder", max(offer_due - settings.offer_reminder_before, now)),
-        ("offer_escalation", offer_due),
-    ]
-    if referral.marac:
-        wanted.append(("marac_listing", now))
-    keyed = {due_action_key(referral.id, kind, due_at): (kind, due_at) for kind, due_at in wanted}
+    keyed = _wanted(referral, now=now, settings=settings)
     existing: dict[str, int] = {}
     if not new:
         found = db.session.execute(
@@ -86,20 +81,72 @@ def _plan(
     db.session.flush()  # one INSERT for all of them (RETURNING their ids)
     made = {row.key: row for row in rows}
     if rows:
-        audit.record(
-            "due_action.plan",
-            actor,
-            object_type="referral",
-            object_id=referral.id,
-            details={
-                "offer_due_at": offer_due.isoformat(),
-                "actions": {row.kind: row.due_at.isoformat() for row in rows},
-            },
-            now=now,
-        )
+        audit_plan(referral, rows, actor=actor, now=now)
     return [
         (existing[key], None) if key in existing else (made[key].id, made[key]) for key in keyed
     ]
+
+
+def _wanted(referral: Referral, *, now: datetime, settings: Settings) -> dict:
+    """{key: (kind, due at)} of the actions a referral's deadline needs."""
+    offer_due = referral.offer_due_at
+    wanted = [
+        ("offer_reminder", max(offer_due - settings.offer_reminder_before, now)),
+        ("offer_escalation", offer_due),
+    ]
+    if referral.marac:
+        wanted.append(("marac_listing", now))
+    return {due_action_key(referral.id, kind, due_at): (kind, due_at) for kind, due_at in wanted}
+
+
+class Planned(NamedTuple):
+    id: int
+    kind: str
+    due_at: datetime
+
+
+def plan_for_new_referrals(
+    referrals: list[Referral], *, now: datetime, settings: Settings
+) -> list[list[Planned]]:
+    """`plan_for_referral(new=True)` for many flushed referrals in one INSERT: each
+    referral's due actions, for the caller to audit with `audit_plan` and hand to Redis
+    after its commit (the bulk CSV import)."""
+    wanted = [
+        (referral, key, kind, due_at)
+        for referral in referrals
+        for key, (kind, due_at) in _wanted(referral, now=now, settings=settings).items()
+    ]
+    if not wanted:
+        return [[] for _ in referrals]
+    table = DueAction.__table__
+    ids = db.session.scalars(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True),
+        [
+            {"kind": kind, "referral_id": referral.id, "marac_meeting_id": None,
+             "due_at": due_at, "key": key, "status": "pending", "attempts": 0,
+             "created_at": now}
+            for referral, key, kind, due_at in wanted
+        ],
+    ).all()  # fmt: skip
+    by_referral: dict[int, list[Planned]] = {referral.id: [] for referral in referrals}
+    for (referral, _key, kind, due_at), row_id in zip(wanted, ids, strict=True):
+        by_referral[referral.id].append(Planned(row_id, kind, due_at))
+    return [by_referral[referral.id] for referral in referrals]
+
+
+def audit_plan(referral: Referral, rows: Sequence, *, actor: Actor, now: datetime) -> None:
+    """The `due_action.plan` event `plan_for_referral` records for a new referral."""
+    audit.record(
+        "due_action.plan",
+        actor,
+        object_type="referral",
+        object_id=referral.id,
+        details={
+            "offer_due_at": referral.offer_due_at.isoformat(),
+            "actions": {row.kind: row.due_at.isoformat() for row in rows},
+        },
+        now=now,
+    )
 
 
 def offer_due_at(received_at: datetime, settings: Settings) -> datetime:

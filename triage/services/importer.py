@@ -1,10 +1,13 @@
 """Bulk import of police notifications from CSV (layout: docs/import.md).
 
-Every row is mapped onto the referral input (`import_rows.row_to_data`) and goes through
-`referral_creation.create_referral`, exactly like the web form and the API, inside its own
-SAVEPOINT: a rejected row leaves nothing behind, accepted rows stay. A row whose police
-reference is already stored is reported as "already imported" and not created again, so
-importing the same file twice is harmless. The caller commits once, then passes
+Every row is mapped onto the referral input (`import_rows.row_to_data`) and checked by the
+one `check_referral` of the web form and the API: a rejected row leaves nothing behind,
+accepted rows stay. The bulk path (`import_bulk`) checks every row first and writes the
+accepted ones a few thousand at a time; the row-at-a-time path (`create_referral` in a
+SAVEPOINT per row) is kept for an importer who could not see its own referrals, and as the
+fallback when another import stores one of the file's police references meanwhile. A row
+whose police reference is already stored is reported as "already imported" and not created
+again, so importing the same file twice is harmless. The caller commits once, then passes
 `report.due_action_ids` to Redis after the commit (triage.web.deadlines in a request).
 
 The report names rows by line number and police reference only (no names), so it is safe
@@ -17,7 +20,6 @@ import csv
 import hashlib
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -26,8 +28,15 @@ from sqlalchemy.exc import IntegrityError
 from triage.extensions import db
 from triage.models import Referral
 from triage.rules import RuleSet
-from triage.services import audit
+from triage.services import audit, import_bulk
 from triage.services.actor import Actor
+from triage.services.import_report import (
+    AcceptedRow,
+    DuplicateRow,
+    ImportReport,
+    RejectedRow,
+    merge_problems,
+)
 from triage.services.import_rows import (
     PERSON_COLUMNS,
     VICTIM_COLUMNS,
@@ -36,11 +45,15 @@ from triage.services.import_rows import (
     row_to_data,
 )
 from triage.services.intake_validation import IntakeInvalid
+from triage.services.person_details import Viewer
 from triage.services.referral_creation import create_referral
 from triage.settings import Settings
 
+# The web upload's limits; the CLI may lift them (`import-referrals --large`).
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5_000
+
+__all__ = ["AcceptedRow", "DuplicateRow", "ImportRefused", "ImportReport", "RejectedRow"]
 
 SIMPLE_COLUMNS = (
     "police_reference",
@@ -73,46 +86,6 @@ class ImportRefused(ValueError):
     """The file as a whole cannot be read (size, encoding, header): nothing was imported."""
 
 
-@dataclass(frozen=True)
-class AcceptedRow:
-    line: int
-    police_reference: str
-    referral_id: int
-    reference: str
-
-
-@dataclass(frozen=True)
-class DuplicateRow:
-    line: int
-    police_reference: str
-    reference: str | None  # the stored referral, or None when repeated within this file
-    first_line: int | None = None
-
-
-@dataclass(frozen=True)
-class RejectedRow:
-    line: int
-    police_reference: str
-    errors: list[dict[str, str]]  # {"column", "message"}
-
-
-@dataclass
-class ImportReport:
-    rows: int = 0
-    accepted: list[AcceptedRow] = field(default_factory=list)
-    duplicates: list[DuplicateRow] = field(default_factory=list)
-    rejected: list[RejectedRow] = field(default_factory=list)
-    due_action_ids: list[int] = field(default_factory=list)
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "rows": self.rows,
-            "accepted": len(self.accepted),
-            "already_imported": len(self.duplicates),
-            "rejected": len(self.rejected),
-        }
-
-
 # --------------------------------------------------------------------------- reading
 
 
@@ -128,10 +101,10 @@ def expected_columns(ruleset: RuleSet) -> list[str]:
     return columns
 
 
-def _decode(content: bytes) -> str:
+def _decode(content: bytes, limited: bool = True) -> str:
     """The text; bytes that are not UTF-8 are kept as escapes so that only the rows holding
     them fail (`import_rows.readable_cells`). A header that is not UTF-8 fails the file."""
-    if len(content) > MAX_BYTES:
+    if limited and len(content) > MAX_BYTES:
         raise ImportRefused(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB")
     header = content.split(b"\n", 1)[0]
     try:
@@ -144,7 +117,7 @@ def _decode(content: bytes) -> str:
     return content.decode("utf-8-sig", errors="surrogateescape")
 
 
-def _read(text: str, ruleset: RuleSet) -> list[tuple[int, dict[str, str]]]:
+def _read(text: str, ruleset: RuleSet, limited: bool = True) -> list[tuple[int, dict[str, str]]]:
     """(line number, {column: value}) for each non-blank row; ImportRefused if unreadable."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
@@ -177,16 +150,11 @@ def _read(text: str, ruleset: RuleSet) -> list[tuple[int, dict[str, str]]]:
                 rows.append((line, {"__width__": f"{len(record)} of {len(names)}"}))
             else:
                 rows.append((line, dict(zip(names, (c.strip() for c in record), strict=True))))
-            if len(rows) > MAX_ROWS:
+            if limited and len(rows) > MAX_ROWS:
                 raise ImportRefused(f"The file has more than {MAX_ROWS} rows: split it")
     except csv.Error as exc:
         raise ImportRefused(f"The file is not valid CSV (line {reader.line_num}): {exc}") from exc
     return rows
-
-
-def _merge(first: list[dict[str, str]], second: list[dict[str, str]]) -> list[dict[str, str]]:
-    seen = {e["column"] for e in first}
-    return first + [e for e in second if e["column"] not in seen]
 
 
 # --------------------------------------------------------------------------- the service
@@ -199,13 +167,39 @@ def import_referrals(
     now: datetime,
     settings: Settings,
     ruleset: RuleSet | None = None,
+    limited: bool = True,
+    bulk: bool = True,
 ) -> ImportReport:
-    """Import a CSV file of notifications (caller commits). ImportRefused if unreadable."""
+    """Import a CSV file of notifications (caller commits). ImportRefused if unreadable.
+    `limited`: refuse files over MAX_BYTES / MAX_ROWS (the web upload; the CLI may lift it);
+    `bulk`: use the bulk path where it applies (False: one row at a time, to compare)."""
     from triage.services.rulesets import active_ruleset
 
     ruleset = ruleset or active_ruleset()
-    rows = _read(_decode(content), ruleset)
+    rows = _read(_decode(content, limited), ruleset, limited)
     report = ImportReport(rows=len(rows))
+    viewer = Viewer.for_actor(actor)
+    if bulk and import_bulk.sees_own_imports(viewer):
+        savepoint = db.session.begin_nested()
+        try:
+            import_bulk.import_rows(
+                report,
+                rows,
+                actor=actor,
+                now=now,
+                settings=settings,
+                ruleset=ruleset,
+                viewer=viewer,
+            )
+            savepoint.commit()
+        except IntegrityError as exc:
+            if "police_reference" not in str(exc.orig):
+                raise
+            # Another import stored one of these references meanwhile: row by row instead.
+            savepoint.rollback()
+            report = ImportReport(rows=len(rows))
+        else:
+            report.path, rows = "bulk", []
     seen: dict[str, int] = {}
     for line, values in rows:
         if "__width__" in values:
@@ -255,7 +249,7 @@ def _import_row(
             report.duplicates.append(DuplicateRow(line, police_reference, f"R{stored:06d}"))
             return
     data, converted = row_to_data(values, ruleset)
-    problems = _merge(unreadable, converted)
+    problems = merge_problems(unreadable, converted)
     savepoint = db.session.begin_nested()
     try:
         created = create_referral(data, actor=actor, now=now, settings=settings, ruleset=ruleset)
@@ -273,7 +267,7 @@ def _import_row(
     except IntakeInvalid as exc:
         savepoint.rollback()
         found = [{"column": column_for(e["field"]), "message": e["message"]} for e in exc.errors]
-        report.rejected.append(RejectedRow(line, police_reference, _merge(problems, found)))
+        report.rejected.append(RejectedRow(line, police_reference, merge_problems(problems, found)))
         return
     if problems:  # a value could not be read, even if intake found a way to accept the row
         savepoint.rollback()

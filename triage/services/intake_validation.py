@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -58,6 +58,52 @@ class IntakeInvalid(ValueError):
         return {e["field"] for e in self.errors}
 
 
+class Lookups(Protocol):
+    """The three things checking a referral reads from the database. The default reads them
+    one referral at a time; the bulk CSV import answers them from what it read for the whole
+    file (`import_lookups`), so every door runs the same checks with the same messages."""
+
+    def reference_taken(self, reference: str) -> bool: ...
+
+    def resolve_all(
+        self, people: dict[str, tuple[dict[str, Any], int | None]], *, viewer: Viewer
+    ) -> dict[str, Resolved | NotACandidate]: ...
+
+    def last_marac_referral_at(
+        self, victim: Resolved | None, perpetrator: Resolved | None, before: datetime
+    ) -> datetime | None: ...
+
+
+class DatabaseLookups:
+    """One query per question, in the caller's transaction (the form and the API)."""
+
+    def reference_taken(self, reference: str) -> bool:
+        # The exact value as well: SQLite's lower() folds ASCII only, so "Ǆ1" would pass the
+        # case-blind test and then hit the unique constraint (a crash, not a field error).
+        same = or_(
+            Referral.police_reference == reference,
+            func.lower(Referral.police_reference) == reference.lower(),
+        )
+        return db.session.scalar(select(Referral.id).where(same)) is not None
+
+    def resolve_all(
+        self, people: dict[str, tuple[dict[str, Any], int | None]], *, viewer: Viewer
+    ) -> dict[str, Resolved | NotACandidate]:
+        return resolve_all(people, viewer=viewer)
+
+    def last_marac_referral_at(
+        self, victim: Resolved | None, perpetrator: Resolved | None, before: datetime
+    ) -> datetime | None:
+        return last_marac_referral_at(
+            victim.person_id if victim else None,
+            perpetrator.person_id if perpetrator else None,
+            before,
+        )
+
+
+_DATABASE = DatabaseLookups()
+
+
 @dataclass(frozen=True)
 class CheckedReferral:
     """A referral that may be stored: cleaned values, resolved people, its assessment."""
@@ -87,25 +133,27 @@ def check_referral(
     viewer: Viewer,
     shape: type[BaseModel] = ReferralInput,
     clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
+    lookups: Lookups = _DATABASE,
 ) -> CheckedReferral:
     """The referral cleaned and assessed, or `IntakeInvalid` with every problem. People are
     matched only against cases `viewer` may see (see person_matching).
 
     `shape` is the model the caller's door accepts (the API's has no confirmed person ids);
-    `clock_skew` how far in the future "received at" may be (settings.received_clock_skew)."""
+    `clock_skew` how far in the future "received at" may be (settings.received_clock_skew);
+    `lookups` what the database is asked (DatabaseLookups unless a bulk import answers)."""
     if not isinstance(data, Mapping):
         raise IntakeInvalid([{"field": "referral", "message": "Must be a mapping of fields"}])
     clean, problems = check_fields(shape, data)
     errors = Errors([labelled(problem) for problem in problems])
     received_at = _received_at(errors, clean, now, clock_skew)
     received_day = received_at.astimezone(LONDON).date()
-    _check_sender(errors, clean)
+    _check_sender(errors, clean, lookups)
     for role in ROLES:
         _check_person(errors, role, clean, received_day)
     _derive_equality_flags(errors, clean.get("victim"))
     _check_checklist(errors, data, clean, ruleset, received_day, now.astimezone(LONDON).date())
-    victim, perpetrator = _resolve_people(errors, data, clean, viewer)
-    facts = _facts(data, clean, received_at, victim, perpetrator)
+    victim, perpetrator = _resolve_people(errors, data, clean, viewer, lookups)
+    facts = _facts(data, clean, received_at, victim, perpetrator, lookups)
     assessment = _assess(errors, facts, ruleset)
     if errors.items or assessment is None or victim is None:
         raise IntakeInvalid(errors.items)
@@ -142,16 +190,10 @@ def _received_at(
     return min(received_at, now)
 
 
-def _check_sender(errors: Errors, clean: Mapping[str, Any]) -> None:
+def _check_sender(errors: Errors, clean: Mapping[str, Any], lookups: Lookups) -> None:
     """A police reference already stored is refused (case does not matter)."""
     reference = clean.get("police_reference")
-    # The exact value as well: SQLite's lower() folds ASCII only, so "Ǆ1" would pass the
-    # case-blind test and then hit the unique constraint (a crash, not a field error).
-    same = or_(
-        Referral.police_reference == reference,
-        func.lower(Referral.police_reference) == (reference or "").lower(),
-    )
-    if reference and db.session.scalar(select(Referral.id).where(same)):
+    if reference and lookups.reference_taken(reference):
         errors.add("police_reference", "A referral with this police reference already exists")
 
 
@@ -242,7 +284,11 @@ def _check_checklist(
 
 
 def _resolve_people(
-    errors: Errors, data: Mapping[str, Any], clean: Mapping[str, Any], viewer: Viewer
+    errors: Errors,
+    data: Mapping[str, Any],
+    clean: Mapping[str, Any],
+    viewer: Viewer,
+    lookups: Lookups,
 ) -> tuple[Resolved | None, Resolved | None]:
     """Read-only look-ups now; records are written only once everything is valid."""
     if clean.get("perpetrator_person_id") is not None and data.get("perpetrator") is None:
@@ -250,7 +296,7 @@ def _resolve_people(
     given = {
         role: (clean[role], clean.get(f"{role}_person_id")) for role in ROLES if clean.get(role)
     }
-    outcomes = resolve_all(given, viewer=viewer) if given else {}  # one matching query
+    outcomes = lookups.resolve_all(given, viewer=viewer) if given else {}  # one query
     found: dict[str, Resolved | None] = {role: None for role in ROLES}
     for role, outcome in outcomes.items():
         if isinstance(outcome, NotACandidate):
@@ -273,6 +319,7 @@ def _facts(
     received_at: datetime,
     victim: Resolved | None,
     perpetrator: Resolved | None,
+    lookups: Lookups,
 ) -> dict[str, Any]:
     """The facts for the rule engine, as given: it reports its own problems with them."""
     facts = {name: data.get(name) for name in FACT_FIELDS}
@@ -283,10 +330,8 @@ def _facts(
     # The reason as checked (trimmed; blank is None); a bad one is reported at its field.
     facts["professional_judgement_reason"] = clean.get("professional_judgement_reason")
     facts["received_at"] = received_at
-    facts["last_marac_referral_at"] = last_marac_referral_at(
-        victim.person_id if victim else None,
-        perpetrator.person_id if perpetrator else None,
-        received_at,
+    facts["last_marac_referral_at"] = lookups.last_marac_referral_at(
+        victim, perpetrator, received_at
     )
     return facts
 

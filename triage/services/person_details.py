@@ -47,18 +47,26 @@ def record(
 ) -> PersonDetails:
     """Store what this referral says about its `role` (in the caller's transaction; flushed
     with the caller's next flush, so both roles' rows go in one statement)."""
-    row = PersonDetails(
-        referral_id=referral.id,
-        role=role,
-        recorded_at=now,
-        recorded_by_id=actor.user_id,
-        **{key: details.get(key) for key in DETAIL_FIELDS},
-    )
+    row = PersonDetails(**details_values(referral.id, role, details, actor=actor, now=now))
     if "people_details" in referral.__dict__:  # loaded: keep it current
         referral.people_details.append(row)
     else:  # a new referral's rows: no need to load the (empty) collection first
         db.session.add(row)
     return row
+
+
+def details_values(
+    referral_id: int, role: str, details: dict[str, Any], *, actor: Actor, now: datetime
+) -> dict[str, Any]:
+    """The columns of a referral's details row for `role` (`record`; the bulk CSV import
+    inserts thousands of these in one statement)."""
+    return {
+        "referral_id": referral_id,
+        "role": role,
+        "recorded_at": now,
+        "recorded_by_id": actor.user_id,
+        **{key: details.get(key) for key in DETAIL_FIELDS},
+    }
 
 
 def _naming(person_id: int) -> ColumnElement[bool]:

@@ -156,3 +156,14 @@ def record_offer(role: str, near: list[Person], *, actor: Actor, now: datetime) 
         details={"role": role, "person_ids": [p.id for p in near]},
         now=now,
     )
+
+
+def resolve_found(
+    people: dict[str, tuple[dict[str, Any], int | None]], found: dict[str, MatchResult]
+) -> dict[str, Resolved | NotACandidate]:
+    """`resolve_all` for matches the caller has already found (the bulk CSV import reads
+    the candidates of a whole file at once: `match_pool`)."""
+    return {
+        role: _resolved(*people[role], *_split_visible(found[role]))
+        for role in people  # the caller's order, as in resolve_all
+    }

@@ -27,12 +27,20 @@ class MatchTaskError(ValueError):
 def record(referral: Referral, role: str, hidden: list[tuple[int, str]], *, now: datetime) -> None:
     """One open task per hidden (person id, "exact"/"near") match of `role` (flushed with
     the caller's next flush)."""
-    for person_id, kind in hidden:
-        db.session.add(
-            PossibleMatch(
-                referral_id=referral.id, role=role, person_id=person_id, kind=kind, created_at=now
-            )
-        )
+    for values in task_values(referral.id, role, hidden, now=now):
+        db.session.add(PossibleMatch(**values))
+
+
+def task_values(
+    referral_id: int, role: str, hidden: list[tuple[int, str]], *, now: datetime
+) -> list[dict]:
+    """The columns of the open tasks `record` writes (the bulk CSV import inserts them
+    in one statement)."""
+    return [
+        {"referral_id": referral_id, "role": role, "person_id": person_id, "kind": kind,
+         "status": "open", "created_at": now}
+        for person_id, kind in hidden
+    ]  # fmt: skip
 
 
 def open_tasks(referral_id: int | None = None) -> list[PossibleMatch]:

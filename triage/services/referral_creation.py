@@ -121,10 +121,23 @@ def _store(
     checked: CheckedReferral, ruleset: RuleSet, due_at: datetime, *, actor: Actor, now: datetime
 ) -> Referral:
     """The people and the referral, in one flush (the deadline fixed before the INSERT)."""
-    assessment = checked.assessment
     victim = write_person(checked.victim)
     perpetrator = write_person(checked.perpetrator) if checked.perpetrator else None
-    referral = Referral(
+    referral = build_referral(checked, ruleset, due_at, actor=actor, now=now)
+    referral.victim = victim
+    referral.perpetrator = perpetrator
+    db.session.add(referral)
+    db.session.flush()
+    return referral
+
+
+def build_referral(
+    checked: CheckedReferral, ruleset: RuleSet, due_at: datetime, *, actor: Actor, now: datetime
+) -> Referral:
+    """The referral row for a checked input, without its people (not added, not flushed:
+    the bulk CSV import adds thousands before one flush)."""
+    assessment = checked.assessment
+    return Referral(
         source_agency=checked.source_agency,
         referrer_id=actor.user_id,
         referrer_name=checked.referrer_name,
@@ -149,11 +162,6 @@ def _store(
         created_at=now,
         updated_at=now,
     )
-    referral.victim = victim
-    referral.perpetrator = perpetrator
-    db.session.add(referral)
-    db.session.flush()
-    return referral
 
 
 def _record_people(

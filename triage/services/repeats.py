@@ -84,7 +84,37 @@ def _similar(a: str, b: str) -> bool:
     if shorter >= 3 and (compact_a.startswith(compact_b) or compact_b.startswith(compact_a)):
         return True
     allowed = 1 if shorter <= 4 else 2
-    return edit_distance(compact_a, compact_b) <= allowed
+    return within_distance(compact_a, compact_b, allowed)
+
+
+def within_distance(a: str, b: str, limit: int) -> bool:
+    """`edit_distance(a, b) <= limit`, given up as soon as it cannot hold: the length
+    difference alone, or two rows of the table already past the limit (a swap reaches back
+    two rows). Matching compares a name with every same-birthday person, so most pairs are
+    far apart and this answers them in a few steps instead of the whole table."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    if a == b:
+        return True
+    if not a or not b:
+        return max(len(a), len(b)) <= limit
+    # Each letter of one that the other lacks costs an edit of its own.
+    letters_a, letters_b = set(a), set(b)
+    if len(letters_a - letters_b) > limit or len(letters_b - letters_a) > limit:
+        return False
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit and min(previous) > limit:
+            return False
+        previous2, previous = previous, current
+    return previous[-1] <= limit
 
 
 def similar_names(first: str, last: str, other_first: str, other_last: str) -> bool:
