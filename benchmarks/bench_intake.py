@@ -126,7 +126,7 @@ def prepare(database_url: str, redis_url: str):
             name="Bench Referrer",
             agency="Police",
             roles=["referrer"],
-            password=secrets.token_urlsafe(24),
+            password=secrets.token_hex(16),
             actor=Actor.system("bench"),
             now=utcnow(),
         )

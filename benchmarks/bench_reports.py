@@ -157,7 +157,7 @@ def _api_client(app):
 
     manager = accounts.create_user(
         email=f"bench-manager-{secrets.token_hex(4)}@example.test", name="Bench manager",
-        agency="S2S", roles=["manager"], password=secrets.token_urlsafe(24),
+        agency="S2S", roles=["manager"], password=secrets.token_hex(16),
         actor=Actor.system("bench"), now=datetime.now(UTC),
     )  # fmt: skip
     token = create_token(manager, "bench-reports")
