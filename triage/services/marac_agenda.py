@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from triage import marac_rules
 from triage.extensions import db
@@ -111,7 +112,8 @@ def _agenda_action(action: MaracAction, readable: bool) -> AgendaAction:
     return AgendaAction(
         id=action.id,
         listing_id=action.listing_id,
-        reference=action.listing.referral.reference,
+        # From the id (the reference's one formula): loading the referral cost a statement each.
+        reference=f"R{action.listing.referral_id:06d}",
         meeting_starts_at=action.listing.meeting.starts_at,
         due_on=action.due_on,
         readable=readable,
@@ -190,10 +192,11 @@ def agenda(
     meeting = db.session.get(MaracMeeting, meeting_id)
     if meeting is None:
         raise MaracError("That meeting does not exist")
+    # The referral and its people in the same few statements, never one per case.
     listings = db.session.scalars(
-        select(MaracListing).where(
-            MaracListing.meeting_id == meeting.id, MaracListing.status.in_(COUNTED)
-        )
+        select(MaracListing)
+        .where(MaracListing.meeting_id == meeting.id, MaracListing.status.in_(COUNTED))
+        .options(joinedload(MaracListing.referral).selectinload(Referral.people_details))
     ).all()
     pushed_ids = {x.pushed_from_meeting_id for x in listings if x.pushed_from_meeting_id}
     pushed = {
@@ -262,6 +265,8 @@ def open_actions_before(meeting: MaracMeeting) -> list[MaracAction]:
         .join(MaracMeeting, MaracMeeting.id == MaracListing.meeting_id)
         .where(MaracAction.status == "open", MaracMeeting.starts_at < meeting.starts_at)
         .order_by(MaracMeeting.starts_at, MaracAction.id)
+        # The joined listing and meeting fill the relationships: no statement per action.
+        .options(contains_eager(MaracAction.listing).contains_eager(MaracListing.meeting))
     )
     return list(db.session.scalars(query))
 
@@ -298,27 +303,40 @@ def _lapsed_repeats(
             latest.c.last_at >= earliest, latest.c.last_at < latest_allowed
         )
     ).all()
-    result = []
+    lapsed = {}
     for victim_id, last_at in rows:
         last_at = last_at if last_at.tzinfo else last_at.replace(tzinfo=UTC)
         last_heard = calendar.local_date(last_at)
-        if not marac_rules.lapsed_in_window(last_heard, after, upto):
-            continue
-        referral = db.session.scalar(
-            select(Referral)
-            .join(MaracListing, MaracListing.referral_id == Referral.id)
-            .join(MaracMeeting, MaracMeeting.id == MaracListing.meeting_id)
-            .where(Referral.victim_id == victim_id, MaracListing.status.in_(COUNTED))
-            .order_by(MaracMeeting.starts_at.desc())
-            .limit(1)
+        if marac_rules.lapsed_in_window(last_heard, after, upto):
+            lapsed[victim_id] = last_heard
+    latest_referrals = _latest_listed_referrals(list(lapsed))
+    result = [
+        LapsedRepeat(
+            referral=referral,
+            last_heard=lapsed[victim_id],
+            window_ended=marac_rules.repeat_window_ends(lapsed[victim_id]),
+            victim_name=_name(referral.victim_details) if show_names else None,
         )
-        result.append(
-            LapsedRepeat(
-                referral=referral,
-                last_heard=last_heard,
-                window_ended=marac_rules.repeat_window_ends(last_heard),
-                victim_name=_name(referral.victim_details) if show_names else None,
-            )
-        )
+        for victim_id, referral in latest_referrals.items()
+    ]
     result.sort(key=lambda r: (r.window_ended, r.referral.id))
     return result
+
+
+def _latest_listed_referrals(victim_ids: list[int]) -> dict[int, Referral]:
+    """Each victim's most recently listed referral, for all the victims in one statement
+    (and one for their people's details)."""
+    if not victim_ids:
+        return {}
+    query = (
+        select(Referral)
+        .join(MaracListing, MaracListing.referral_id == Referral.id)
+        .join(MaracMeeting, MaracMeeting.id == MaracListing.meeting_id)
+        .where(Referral.victim_id.in_(victim_ids), MaracListing.status.in_(COUNTED))
+        .order_by(Referral.victim_id, MaracMeeting.starts_at.desc(), Referral.id.desc())
+        .options(selectinload(Referral.people_details))
+    )
+    latest: dict[int, Referral] = {}
+    for referral in db.session.scalars(query).unique():
+        latest.setdefault(referral.victim_id, referral)
+    return latest
