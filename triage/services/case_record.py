@@ -202,6 +202,8 @@ def _assessment_entry(
     label = RISK_LEVEL_LABELS.get(level, level)
     if cause == "professional_judgement":
         title = f"Risk raised to {label} by professional judgement"
+    elif cause == "match_linked":
+        title = f"Re-assessed after linking an earlier referral: {label} risk"
     else:
         title = f"Assessed: {label} risk"
     detail = f"Dash score {score}" if score is not None else None
