@@ -160,7 +160,9 @@ def _link_all(referral_id: int, now) -> None:
         # Refused when e.g. the victim's earlier record is this case's perpetrator.
         with contextlib.suppress(match_tasks.MatchTaskError):
             if task.status == "open":  # a sibling settled by an earlier link is not
-                match_tasks.resolve(task.id, "linked", actor=Actor.system("test"), now=now)
+                match_tasks.resolve(
+                    task.id, "linked", actor=Actor.system("test"), now=now, settings=app_settings()
+                )
 
 
 def _row(user: User):

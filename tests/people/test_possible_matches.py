@@ -70,7 +70,9 @@ def test_linking_names_the_earlier_person_and_drops_the_record_made_for_this_ref
     made_for_it = second.victim_id
     victim_task = _tasks(second.id)[0]
     screener = _by(["screener"])
-    possible_matches.resolve(victim_task.id, "linked", actor=screener, now=LATER)
+    possible_matches.resolve(
+        victim_task.id, "linked", actor=screener, now=LATER, settings=app_settings()
+    )
     assert second.victim_id == first.victim_id
     assert db.session.get(Person, made_for_it) is None
     assert (victim_task.status, victim_task.resolved_by_id) == ("linked", screener.user_id)
@@ -92,10 +94,14 @@ def test_dismissing_keeps_the_new_record_and_a_task_is_checked_once():
     second = _create(_by(["referrer"]))
     task = _tasks(second.id)[0]
     screener = _by(["screener"])
-    possible_matches.resolve(task.id, "dismissed", actor=screener, now=LATER)
+    possible_matches.resolve(
+        task.id, "dismissed", actor=screener, now=LATER, settings=app_settings()
+    )
     assert second.victim_id != first.victim_id and task.status == "dismissed"
     with pytest.raises(possible_matches.MatchTaskError, match="already been checked"):
-        possible_matches.resolve(task.id, "linked", actor=screener, now=LATER)
+        possible_matches.resolve(
+            task.id, "linked", actor=screener, now=LATER, settings=app_settings()
+        )
 
 
 def test_a_bad_outcome_or_task_is_refused():
@@ -103,9 +109,13 @@ def test_a_bad_outcome_or_task_is_refused():
     second = _create(_by(["referrer"]))
     task = _tasks(second.id)[0]
     with pytest.raises(possible_matches.MatchTaskError, match="Outcome must be"):
-        possible_matches.resolve(task.id, "merge", actor=Actor.system("t"), now=LATER)
+        possible_matches.resolve(
+            task.id, "merge", actor=Actor.system("t"), now=LATER, settings=app_settings()
+        )
     with pytest.raises(possible_matches.MatchTaskError, match="No such task"):
-        possible_matches.resolve(999_999, "linked", actor=Actor.system("t"), now=LATER)
+        possible_matches.resolve(
+            999_999, "linked", actor=Actor.system("t"), now=LATER, settings=app_settings()
+        )
     assert task.status == "open"
 
 
@@ -137,7 +147,13 @@ def test_a_later_referrals_task_follows_the_record_it_pointed_at_when_that_is_li
     third = _create(_by(["referrer"]), victim={"last_name": "Kahnn"})
     made_for_second = second.victim_id
     assert [t.person_id for t in _tasks(third.id) if t.role == "victim"] == [made_for_second]
-    possible_matches.resolve(_tasks(second.id)[0].id, "linked", actor=_by(["screener"]), now=LATER)
+    possible_matches.resolve(
+        _tasks(second.id)[0].id,
+        "linked",
+        actor=_by(["screener"]),
+        now=LATER,
+        settings=app_settings(),
+    )
     assert second.victim_id == first.victim_id
     victim_tasks = [t for t in _tasks(third.id) if t.role == "victim"]
     # Not lost with the dropped record: it now names the person that record was linked to.

@@ -148,3 +148,26 @@ def test_safe_contact_is_read_from_this_referral_and_blanked_by_the_purge(app_ct
     erase(case, erased="Erased", now=NOW)
     assert case_record.safe_contact(case).phone is None
     assert case_record.safe_contact(case).safe_times is None
+
+
+def test_within_a_minute_what_was_recorded_later_comes_first(app_ctx):
+    """A contact's time is given to the minute: the attempt then the offer recorded seconds
+    after a decision, all in one minute, read newest first as they were recorded."""
+    owner = make_user(roles=["screener"])
+    case = referral()
+    case.received_at = case.created_at = NOW
+    decided_at = NOW + timedelta(hours=1, seconds=40)
+    decide(case.id, decision(owner.id), actor=actor_for(owner), now=decided_at)
+    for n, outcome in enumerate(("no_contact", "accepted"), start=1):
+        db.session.add(
+            Offer(
+                referral_id=case.id,
+                made_at=NOW + timedelta(hours=1),  # "10:00", as entered
+                method="phone",
+                outcome=outcome,
+                created_at=decided_at + timedelta(seconds=5 * n),
+            )
+        )
+    db.session.flush()
+    entries = case_record.timeline(case, owner)
+    assert [e.kind for e in entries][:3] == ["offer", "attempt", "decision"]

@@ -15,7 +15,7 @@ from tests.api.test_query_count import counted
 from tests.marac_support import make_referral
 from tests.screening.list_support import DUE_TEXT, NOW, ORDER, seed
 from triage.extensions import db
-from triage.models import AuditEvent
+from triage.models import AuditEvent, Referral
 from triage.screening.export import neutralise
 
 
@@ -76,7 +76,11 @@ def test_print_view_is_marked_has_no_navigation_and_is_audited(app, client, logi
         [event] = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "screening.list.print")
         ).all()
-        assert event.details == {"filters": {"status": "overdue"}, "count": 2}
+        assert event.details == {"filters": {"status": "overdue"}, "count": 2, "names": True}
+        # The morning meeting's sheet names the victim (docs/screening.md); the screen does not.
+        name = db.session.get(Referral, int(data.refs["wednesday"][1:])).victim_details
+    assert name.display_name in page.text
+    assert name.display_name not in client.get("/screening/?status=overdue").text
 
 
 def test_csv_is_marked_neutralised_and_audited(app, client, login_as):
@@ -93,17 +97,20 @@ def test_csv_is_marked_neutralised_and_audited(app, client, login_as):
     assert "attachment" in response.headers["Content-Disposition"]
     lines = list(csv.reader(io.StringIO(response.text)))
     assert lines[0] == ["OFFICIAL-SENSITIVE"]
-    assert lines[1][0] == "Reference"
+    assert lines[1][:4] == ["Reference", "Victim", "Victim date of birth", "Perpetrator"]
     assert [line[0] for line in lines[2:]] == [data.refs[k] for k in ORDER]
     friday = next(line for line in lines if line[0] == data.refs["friday"])
-    assert friday[4] == "'=HYPERLINK(evil)" and friday[3] == "due in 3 h 20 min"
+    assert friday[7] == "'=HYPERLINK(evil)" and friday[6] == "due in 3 h 20 min"
+    with app.app_context():
+        victim = db.session.get(Referral, int(data.refs["friday"][1:])).victim_details
+        assert friday[1] == victim.display_name
     attempted = next(line for line in lines if line[0] == data.refs["attempted"])
-    assert attempted[5] == "1"
+    assert attempted[8] == "1"
     with app.app_context():
         [event] = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "screening.list.export")
         ).all()
-        assert event.details == {"filters": {}, "count": 5}
+        assert event.details == {"filters": {}, "count": 5, "names": True}
         assert "HYPERLINK" not in str(event.details)
 
 

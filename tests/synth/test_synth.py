@@ -169,3 +169,53 @@ def test_a_regions_volume_gets_several_meetings_a_week(app_ctx):
     first_ids = {meeting["id"] for meeting, _ in placed[:CAPACITY]}
     assert len(first_ids) == 1 and all(row[0]["cutoff_at"] > at for row in placed)
     assert placed[-1][1] is not None  # the fourth meeting's case was pushed from a full one
+
+
+def test_screening_decisions_and_marac_outcomes(built):
+    from triage.models import ScreeningDecision
+
+    decisions = db.session.scalars(select(ScreeningDecision)).all()
+    firsts = [d for d in decisions if d.version == 1]
+    screened = {d.referral_id for d in firsts}
+    old = db.session.scalars(
+        select(Referral.id).where(Referral.received_at < NOW - timedelta(days=3))
+    ).all()
+    assert 0.8 <= len(screened & set(old)) / len(old) <= 0.97  # most, not all
+    revised = [d for d in decisions if d.version == 2]
+    assert revised and {d.referral_id for d in revised} <= screened
+    assert len(revised) < 0.1 * len(firsts)
+    routes = Counter(d.route for d in decisions)
+    assert routes["s2s_offer"] > routes["marac"] > 0
+    marac_ids = set(db.session.scalars(select(Referral.id).where(Referral.marac.is_(True))))
+    assert {d.referral_id for d in decisions if d.route == "marac"} <= marac_ids
+    assert all(d.signpost_to for d in decisions if d.route == "signpost")
+    assert all(d.no_action_reason for d in decisions if d.route == "no_further_action")
+    # The latest decision's owner holds the case, as `decide` assigns it.
+    latest = {d.referral_id: d for d in sorted(decisions, key=lambda d: d.version)}
+    for decision in latest.values():
+        referral = db.session.get(Referral, decision.referral_id)
+        assert decision.owner_id in (referral.assigned_idva_id, referral.assigned_screener_id)
+    events = db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "screening.decide")
+    )
+    assert events == len(decisions)
+
+    heard = db.session.scalars(
+        select(MaracListing).where(
+            MaracListing.status == "heard", MaracListing.heard_at < NOW - timedelta(days=2)
+        )
+    ).all()
+    assert heard and all(x.outcome == "actions_agreed" for x in heard)
+    assert all(x.outcome_recorded_at > x.heard_at for x in heard)
+    listed = db.session.scalars(select(MaracListing).where(MaracListing.status == "listed"))
+    assert all(x.outcome is None for x in listed)
+    outcomes = db.session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == "marac.outcome.record")
+    )
+    assert outcomes == _count_where_listing(MaracListing.outcome.is_not(None))
+
+
+def _count_where_listing(condition) -> int:
+    return db.session.scalar(select(func.count()).select_from(MaracListing).where(condition))

@@ -16,6 +16,8 @@ from triage.services.person_details import Viewer, recorded_elsewhere
 from triage.timeutil import utcnow
 from triage.web.actor import current_actor
 from triage.web.lookup import get_or_404
+from triage.web.settings import request_settings
+from triage.web.template_helpers import london_datetime
 from triage.web.transaction import attempt
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -46,16 +48,17 @@ def possible_match(task_id: int):
     error = None
     if request.method == "POST" and task.status == "open":
         outcome = request.form.get("outcome", "")
-        _, refusal = attempt(
+        resolved, refusal = attempt(
             match_tasks.resolve,
             task.id,
             outcome,
             actor=current_actor(),
             now=utcnow(),
+            settings=request_settings(),
             refusals=(match_tasks.MatchTaskError,),
         )
         if refusal is None:
-            flash(f"Possible earlier referral for {task.referral.reference} checked.", "success")
+            flash(_checked_message(task.referral.reference, resolved), "success")
             return redirect(url_for("people.possible_matches"))
         error = str(refusal)
     earlier = recorded_elsewhere(task.person_id, Viewer(current_user), besides=task.referral_id)
@@ -67,3 +70,17 @@ def possible_match(task_id: int):
         error=error,
         active="people.possible_matches",
     ), (400 if error else 200)
+
+
+def _checked_message(reference: str, resolved: match_tasks.Resolved) -> str:
+    """What the screener is told: for a link, what the re-assessment found."""
+    message = f"Possible earlier referral for {reference} checked."
+    found = resolved.reassessed
+    if found is None:
+        return message
+    if found.listing is not None:
+        when = london_datetime(found.listing.meeting.starts_at)
+        return f"{message} Re-assessed: it now meets the MARAC criteria and is listed for {when}."
+    if found.changed:
+        return f"{message} Re-assessed with the earlier referrals: the assessment changed."
+    return f"{message} Re-assessed with the earlier referrals: no change."

@@ -14,6 +14,9 @@ MARKING = "OFFICIAL-SENSITIVE"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HEADER = [
     "Reference",
+    "Victim",
+    "Victim date of birth",
+    "Perpetrator",
     "Received (London)",
     "Offer due (London)",
     "State",
@@ -44,10 +47,14 @@ def render(rows: Iterable[Row], calendar) -> str:
     writer.writerow(HEADER)
     for row in rows:
         r = row.referral
+        victim, perpetrator = r.victim_details, r.perpetrator_details
         writer.writerow(
             neutralise(cell)
             for cell in (
                 r.reference,
+                victim.display_name if victim else "",
+                victim.date_of_birth.isoformat() if victim and victim.date_of_birth else "",
+                perpetrator.display_name if perpetrator else "",
                 _local(r.received_at, calendar),
                 _local(r.offer_due_at, calendar),
                 row.due_text,

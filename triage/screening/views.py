@@ -26,11 +26,13 @@ bp = Blueprint("screening", __name__, url_prefix="/screening")
 NAV = [("S2S list", "screening.morning_list", "referral.screen")]
 
 
-def _load():
+def _load(names: bool = False):
     owners = screening_list.owner_choices()
     filters, problems = screening_list.parse_filters(request.args, owners)
     calendar = current_calendar(request_settings().calendar)
-    found = screening_list.morning_list(current_user, filters, now=request_now(), calendar=calendar)
+    found = screening_list.morning_list(
+        current_user, filters, now=request_now(), calendar=calendar, names=names
+    )
     return found, filters, problems, owners, calendar
 
 
@@ -63,7 +65,8 @@ def morning_list():
 @bp.route("/print", methods=["GET"])
 @requires("referral.screen")
 def print_view():
-    found, filters, problems, owners, _calendar = _load()
+    # The morning meeting's sheet names the people (docs/screening.md); the screen does not.
+    found, filters, problems, owners, _calendar = _load(names=True)
     screening_list.record_export(
         "print", filters, len(found.rows), actor=current_actor(), now=request_now()
     )
@@ -73,7 +76,7 @@ def print_view():
 @bp.route("/export.csv", methods=["GET"])
 @requires("referral.screen")
 def export_csv():
-    found, filters, _problems, _owners, calendar = _load()
+    found, filters, _problems, _owners, calendar = _load(names=True)
     screening_list.record_export(
         "csv", filters, len(found.rows), actor=current_actor(), now=request_now()
     )

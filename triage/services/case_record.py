@@ -58,6 +58,7 @@ class Entry:
     link: str | None = None  # "referral" / "decision" / "meeting"
     link_id: int | None = None
     meeting_at: datetime | None = None
+    recorded_at: datetime | None = None  # when it was written, if not `at` (a contact's time)
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,14 @@ def timeline(referral: Referral, user: User) -> list[Entry]:
         )
         entries += _contacts(ids, refs, referral.id)
         entries += _marac(ids, refs, referral.id, meetings=has_capability(user, "marac.view"))
-    return sorted(entries, key=lambda e: (e.at, _ORDER.get(e.kind, 9)), reverse=True)
+    return sorted(entries, key=_newest_first, reverse=True)
+
+
+def _newest_first(entry: Entry) -> tuple:
+    """The page shows minutes: within one, what was recorded later comes first (a contact's
+    time is given to the minute, so by itself it sorts before a decision made seconds earlier)."""
+    minute = entry.at.replace(second=0, microsecond=0)
+    return (minute, entry.recorded_at or entry.at, _ORDER.get(entry.kind, 9))
 
 
 _ORDER = {"referral": 0, "assessment": 1, "decision": 2, "attempt": 3, "offer": 3, "marac": 4}
@@ -202,6 +210,8 @@ def _assessment_entry(
     label = RISK_LEVEL_LABELS.get(level, level)
     if cause == "professional_judgement":
         title = f"Risk raised to {label} by professional judgement"
+    elif cause == "match_linked":
+        title = f"Re-assessed after linking an earlier referral: {label} risk"
     else:
         title = f"Assessed: {label} risk"
     detail = f"Dash score {score}" if score is not None else None
@@ -239,11 +249,11 @@ def _decisions(
 
 
 def _contacts(ids: list[int], refs: dict[int, str], this_id: int) -> list[Entry]:
-    query = select(Offer.referral_id, Offer.made_at, Offer.method, Offer.outcome).where(
-        Offer.referral_id.in_(ids)
-    )
+    query = select(
+        Offer.referral_id, Offer.made_at, Offer.method, Offer.outcome, Offer.created_at
+    ).where(Offer.referral_id.in_(ids))
     found = []
-    for rid, made_at, method, outcome in db.session.execute(query):
+    for rid, made_at, method, outcome, created_at in db.session.execute(query):
         if outcome in ATTEMPT_OUTCOMES:
             kind, title = "attempt", f"Contact attempt: {ATTEMPT_OUTCOMES[outcome]}"
         else:
@@ -257,6 +267,7 @@ def _contacts(ids: list[int], refs: dict[int, str], this_id: int) -> list[Entry]
                 rid,
                 refs[rid],
                 rid == this_id,
+                recorded_at=created_at,
             )
         )
     return found

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from triage import marac_rules
 from triage.extensions import db
@@ -107,12 +109,14 @@ class AgendaAction:
     status: str | None
 
 
-def _agenda_action(action: MaracAction, readable: bool) -> AgendaAction:
+def _agenda_action(action: Any, referral_id: int, starts_at: datetime, readable: bool):
+    """`action`: a MaracAction or a row with its columns (the open actions' query)."""
     return AgendaAction(
         id=action.id,
         listing_id=action.listing_id,
-        reference=action.listing.referral.reference,
-        meeting_starts_at=action.listing.meeting.starts_at,
+        # From the id (the reference's one formula): loading the referral cost a statement each.
+        reference=f"R{referral_id:06d}",
+        meeting_starts_at=starts_at,
         due_on=action.due_on,
         readable=readable,
         agency=action.agency if readable else None,
@@ -190,10 +194,11 @@ def agenda(
     meeting = db.session.get(MaracMeeting, meeting_id)
     if meeting is None:
         raise MaracError("That meeting does not exist")
+    # The referral and its people in the same few statements, never one per case.
     listings = db.session.scalars(
-        select(MaracListing).where(
-            MaracListing.meeting_id == meeting.id, MaracListing.status.in_(COUNTED)
-        )
+        select(MaracListing)
+        .where(MaracListing.meeting_id == meeting.id, MaracListing.status.in_(COUNTED))
+        .options(joinedload(MaracListing.referral).selectinload(Referral.people_details))
     ).all()
     pushed_ids = {x.pushed_from_meeting_id for x in listings if x.pushed_from_meeting_id}
     pushed = {
@@ -211,7 +216,7 @@ def agenda(
     ]
     earlier = open_actions_before(meeting)
     readable = _readable(
-        {x.referral_id for x in listings} | {a.listing.referral_id for a in earlier}, reader
+        {x.referral_id for x in listings} | {a.referral_id for a in earlier}, reader
     )
     for case in cases:
         case.readable = case.listing.referral_id in readable
@@ -220,13 +225,18 @@ def agenda(
     )
     result = Agenda(meeting, CONFIDENTIALITY_STATEMENT, children, adults)
     result.lapsed_repeats = _lapsed_repeats(meeting, show_names, calendar)
-    result.open_actions = [_agenda_action(a, a.listing.referral_id in readable) for a in earlier]
+    result.open_actions = [
+        _agenda_action(a, a.referral_id, a.starts_at, a.referral_id in readable) for a in earlier
+    ]
     for action in db.session.scalars(
         select(MaracAction)
         .where(MaracAction.listing_id.in_([x.id for x in listings]))
         .order_by(MaracAction.id)
     ):
-        shown = _agenda_action(action, action.listing.referral_id in readable)
+        listing = action.listing  # in the session already: no statement
+        shown = _agenda_action(
+            action, listing.referral_id, meeting.starts_at, listing.referral_id in readable
+        )
         result.actions.setdefault(action.listing_id, []).append(shown)
     return result
 
@@ -254,16 +264,27 @@ def open_agenda(
     return result
 
 
-def open_actions_before(meeting: MaracMeeting) -> list[MaracAction]:
-    """Actions still open from meetings held before this one, oldest meeting first."""
+def open_actions_before(meeting: MaracMeeting) -> list[Any]:
+    """Actions still open from meetings held before this one, oldest meeting first: rows of
+    the columns the agenda shows, in one statement (thousands of them at a region's scale,
+    where loading each as an entity with its listing and meeting took seconds)."""
     query = (
-        select(MaracAction)
+        select(
+            MaracAction.id,
+            MaracAction.listing_id,
+            MaracAction.agency,
+            MaracAction.description,
+            MaracAction.due_on,
+            MaracAction.status,
+            MaracListing.referral_id,
+            MaracMeeting.starts_at,
+        )
         .join(MaracListing, MaracListing.id == MaracAction.listing_id)
         .join(MaracMeeting, MaracMeeting.id == MaracListing.meeting_id)
         .where(MaracAction.status == "open", MaracMeeting.starts_at < meeting.starts_at)
         .order_by(MaracMeeting.starts_at, MaracAction.id)
     )
-    return list(db.session.scalars(query))
+    return list(db.session.execute(query))
 
 
 def _lapsed_repeats(
@@ -298,27 +319,40 @@ def _lapsed_repeats(
             latest.c.last_at >= earliest, latest.c.last_at < latest_allowed
         )
     ).all()
-    result = []
+    lapsed = {}
     for victim_id, last_at in rows:
         last_at = last_at if last_at.tzinfo else last_at.replace(tzinfo=UTC)
         last_heard = calendar.local_date(last_at)
-        if not marac_rules.lapsed_in_window(last_heard, after, upto):
-            continue
-        referral = db.session.scalar(
-            select(Referral)
-            .join(MaracListing, MaracListing.referral_id == Referral.id)
-            .join(MaracMeeting, MaracMeeting.id == MaracListing.meeting_id)
-            .where(Referral.victim_id == victim_id, MaracListing.status.in_(COUNTED))
-            .order_by(MaracMeeting.starts_at.desc())
-            .limit(1)
+        if marac_rules.lapsed_in_window(last_heard, after, upto):
+            lapsed[victim_id] = last_heard
+    latest_referrals = _latest_listed_referrals(list(lapsed))
+    result = [
+        LapsedRepeat(
+            referral=referral,
+            last_heard=lapsed[victim_id],
+            window_ended=marac_rules.repeat_window_ends(lapsed[victim_id]),
+            victim_name=_name(referral.victim_details) if show_names else None,
         )
-        result.append(
-            LapsedRepeat(
-                referral=referral,
-                last_heard=last_heard,
-                window_ended=marac_rules.repeat_window_ends(last_heard),
-                victim_name=_name(referral.victim_details) if show_names else None,
-            )
-        )
+        for victim_id, referral in latest_referrals.items()
+    ]
     result.sort(key=lambda r: (r.window_ended, r.referral.id))
     return result
+
+
+def _latest_listed_referrals(victim_ids: list[int]) -> dict[int, Referral]:
+    """Each victim's most recently listed referral, for all the victims in one statement
+    (and one for their people's details)."""
+    if not victim_ids:
+        return {}
+    query = (
+        select(Referral)
+        .join(MaracListing, MaracListing.referral_id == Referral.id)
+        .join(MaracMeeting, MaracMeeting.id == MaracListing.meeting_id)
+        .where(Referral.victim_id.in_(victim_ids), MaracListing.status.in_(COUNTED))
+        .order_by(Referral.victim_id, MaracMeeting.starts_at.desc(), Referral.id.desc())
+        .options(selectinload(Referral.people_details))
+    )
+    latest: dict[int, Referral] = {}
+    for referral in db.session.scalars(query).unique():
+        latest.setdefault(referral.victim_id, referral)
+    return latest

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from triage.models import PersonDetails, Referral, User
-from triage.rules import MARAC_CRITERIA
+from triage.rules import MARAC_CRITERIA, RuleSet
 from triage.services import audit
 from triage.services.actor import Actor
 from triage.services.marac_actions import ACTION_AGENCIES
 from triage.services.marac_agenda import Agenda, AgendaCase, agenda
 from triage.services.referral_summary import referral_summary
+from triage.services.rulesets import UnknownRuleSet, ruleset_by_version
 from triage.workdays import WorkingCalendar
 
 MARKING = "OFFICIAL-SENSITIVE"
@@ -58,9 +59,9 @@ class CaseLine:
     repeat: bool
 
 
-def case_line(case: AgendaCase) -> CaseLine:
+def case_line(case: AgendaCase, ruleset: RuleSet | None = None) -> CaseLine:
     referral: Referral = case.referral
-    needs = [n["label"] for n in referral_summary(referral)["mcic_needs"]]
+    needs = [n["label"] for n in referral_summary(referral, ruleset)["mcic_needs"]]
     return CaseLine(
         listing_id=case.listing.id,
         reference=referral.reference,
@@ -85,13 +86,24 @@ class AgencyAgenda:
         return self.agenda.case_count
 
 
+def _lines(cases: list[AgendaCase]) -> list[CaseLine]:
+    """The cases' lines, each rule set (for the needs' labels) read once, not once a case."""
+    rulesets: dict[str, RuleSet | None] = {}
+    lines = []
+    for case in cases:
+        version = case.referral.ruleset_version
+        if version not in rulesets:
+            try:
+                rulesets[version] = ruleset_by_version(version)
+            except UnknownRuleSet:
+                rulesets[version] = None
+        lines.append(case_line(case, rulesets[version]))
+    return lines
+
+
 def _build(meeting_id: int, calendar: WorkingCalendar, reader: User | None) -> AgencyAgenda:
     shown = agenda(meeting_id, calendar=calendar, show_names=True, reader=reader)
-    return AgencyAgenda(
-        shown,
-        [case_line(c) for c in shown.with_children],
-        [case_line(c) for c in shown.adult_only],
-    )
+    return AgencyAgenda(shown, _lines(shown.with_children), _lines(shown.adult_only))
 
 
 def _audit(action: str, result: AgencyAgenda, actor: Actor, now: datetime) -> None:

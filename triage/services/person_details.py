@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select, true
+from sqlalchemy.orm import contains_eager
 
 from triage.extensions import db
 from triage.models import PersonDetails, Referral, User
@@ -87,6 +88,8 @@ def recorded_elsewhere(
         .join(Referral, Referral.id == PersonDetails.referral_id)
         .where(_naming(person_id), viewer.referrals_clause())
         .order_by(PersonDetails.recorded_at.desc(), PersonDetails.id.desc())
+        # Pages label each row by its referral: fill it from the join, not one query a row.
+        .options(contains_eager(PersonDetails.referral))
     )
     if besides is not None:
         query = query.where(PersonDetails.referral_id != besides)

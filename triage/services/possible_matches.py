@@ -8,6 +8,7 @@ link the referral to the earlier person (the same person) or dismiss it (someone
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, or_, select
@@ -16,6 +17,8 @@ from triage.extensions import db
 from triage.models import Person, PossibleMatch, Referral
 from triage.services import audit
 from triage.services.actor import Actor
+from triage.services.match_reassessment import Reassessed, reassess
+from triage.settings import Settings
 
 OUTCOMES = ("linked", "dismissed")
 
@@ -51,8 +54,17 @@ def open_tasks(referral_id: int | None = None) -> list[PossibleMatch]:
     return list(db.session.scalars(query.order_by(PossibleMatch.created_at, PossibleMatch.id)))
 
 
-def resolve(task_id: int, outcome: str, *, actor: Actor, now: datetime) -> PossibleMatch:
-    """Link the referral's person to the earlier one, or dismiss the match; audited."""
+@dataclass(frozen=True)
+class Resolved:
+    task: PossibleMatch
+    reassessed: Reassessed | None  # set when linked
+
+
+def resolve(
+    task_id: int, outcome: str, *, actor: Actor, now: datetime, settings: Settings
+) -> Resolved:
+    """Link the referral's person to the earlier one (then re-assess the referral with that
+    person's MARAC history: `match_reassessment`), or dismiss the match; audited."""
     task = db.session.get(PossibleMatch, task_id, with_for_update=True)
     if task is None:
         raise MatchTaskError("No such task")
@@ -73,7 +85,10 @@ def resolve(task_id: int, outcome: str, *, actor: Actor, now: datetime) -> Possi
         details={"reference": referral.reference, "role": task.role, "person_id": task.person_id},
         now=now,
     )
-    return task
+    reassessed = None
+    if outcome == "linked":
+        reassessed = reassess(referral, actor=actor, now=now, settings=settings)
+    return Resolved(task, reassessed)
 
 
 def _link(referral: Referral, task: PossibleMatch) -> None:

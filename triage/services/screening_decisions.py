@@ -20,12 +20,12 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from triage.extensions import db
-from triage.models import AssessmentRecord, DueAction, Referral, ScreeningDecision, User, UserRole
+from triage.models import DueAction, Referral, ScreeningDecision, User, UserRole
 from triage.models.referral import SOURCE_AGENCIES
 from triage.models.screening import OWNER_ROLES, ROUTES
 from triage.rules import Assessment, assess
 from triage.rules.catalogue import risk_rank
-from triage.services import audit
+from triage.services import assessment_history, audit
 from triage.services.actor import Actor
 from triage.services.due_action_plan import due_action_key
 from triage.services.referral_summary import facts_for
@@ -241,7 +241,9 @@ def _raise(
     old = Assessment.from_dict(referral.assessment)
     if risk_rank(new.risk_level) < risk_rank(old.risk_level):  # the engine never lowers it
         raise AssertionError("professional judgement lowered the risk level")
-    _keep_history(referral, new, decision, actor=actor, now=now)
+    assessment_history.keep(
+        referral, new, cause="professional_judgement", actor=actor, now=now, decision_id=decision.id
+    )
     was_marac = referral.marac
     referral.answers = {
         **(referral.answers or {}),
@@ -285,43 +287,6 @@ def _plan_marac_listing(referral: Referral, *, actor: Actor, now: datetime) -> i
         now=now,
     )
     return row.id
-
-
-def _keep_history(
-    referral: Referral, new: Assessment, decision: ScreeningDecision, *, actor: Actor, now: datetime
-) -> None:
-    last = db.session.scalar(
-        select(func.max(AssessmentRecord.sequence)).where(
-            AssessmentRecord.referral_id == referral.id
-        )
-    )
-    if last is None:  # the first change: keep the intake assessment too
-        db.session.add(
-            AssessmentRecord(
-                referral_id=referral.id,
-                sequence=1,
-                cause="intake",
-                assessment=dict(referral.assessment),
-                ruleset_version=referral.ruleset_version,
-                risk_level=referral.risk_level,
-                recorded_by_id=referral.referrer_id,
-                recorded_at=referral.created_at or referral.received_at,
-            )
-        )
-        last = 1
-    db.session.add(
-        AssessmentRecord(
-            referral_id=referral.id,
-            sequence=last + 1,
-            cause="professional_judgement",
-            assessment=new.to_dict(),
-            ruleset_version=new.ruleset_version,
-            risk_level=new.risk_level,
-            decision_id=decision.id,
-            recorded_by_id=actor.user_id,
-            recorded_at=now,
-        )
-    )
 
 
 def _previous_owner(referral_id: int, version: int) -> int | None:

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased, defer
+from sqlalchemy.orm import aliased, defer, selectinload
 
 from triage.extensions import db
 from triage.models import Offer, Referral, User, UserRole
@@ -216,10 +216,15 @@ def _matches(row: Row, status: str) -> bool:
 
 
 def morning_list(
-    user, filters: Filters, *, now: datetime, calendar: WorkingCalendar
+    user, filters: Filters, *, now: datetime, calendar: WorkingCalendar, names: bool = False
 ) -> MorningList:
     """The list as it stands at `now`, filtered, with the counts left in each state (before
-    the status filter, so the counts say what the other filters leave)."""
+    the status filter, so the counts say what the other filters leave). `names`: load each
+    case's own record of its people too (one more statement, whatever the rows), for the
+    print view and CSV the morning meeting works from (docs/screening.md)."""
+    query = _query(user, filters)
+    if names:
+        query = query.options(selectinload(Referral.people_details))
     rows = [
         Row(
             referral=referral,
@@ -229,7 +234,7 @@ def morning_list(
             owner_id=owner_id,
             owner_name=owner_name,
         )
-        for referral, count, owner_id, owner_name in db.session.execute(_query(user, filters))
+        for referral, count, owner_id, owner_name in db.session.execute(query)
     ]
     counts = {code: sum(1 for r in rows if code in (r.state, r.contact)) for code in COUNTED}
     shown = [r for r in rows if _matches(r, filters.status)]
@@ -237,13 +242,14 @@ def morning_list(
 
 
 def record_export(kind: str, filters: Filters, count: int, *, actor: Actor, now: datetime) -> None:
-    """Audit a print or CSV of the list: the filter (codes) and the count, never a name."""
+    """Audit a print or CSV of the list: the filter (codes), the count and that it carried
+    the victims' and perpetrators' names (the event itself never holds one)."""
     action = {"print": "screening.list.print", "csv": "screening.list.export"}[kind]
     audit.record(
         action,
         actor,
         object_type="screening_list",
         object_id=None,
-        details={"filters": filters.codes(), "count": count},
+        details={"filters": filters.codes(), "count": count, "names": True},
         now=now,
     )

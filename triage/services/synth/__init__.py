@@ -30,6 +30,7 @@ from triage.models import (
     Person,
     PersonDetails,
     Referral,
+    ScreeningDecision,
     User,
     UserRole,
 )
@@ -42,12 +43,13 @@ from triage.services.synth.cases import CaseMaker, Ids, Rows, Staff
 from triage.services.synth.chain import Chain
 from triage.services.synth.meetings import Meetings
 from triage.services.synth.profiles import profiles
+from triage.services.synth.screening import Screening
 from triage.settings import Settings
 
 # Parents before children (the order rows are written in).
 TABLES = (
-    User, UserRole, MaracMeeting, Person, Referral, PersonDetails, Offer, MaracListing,
-    MaracAction, DueAction, AuditEvent,
+    User, UserRole, MaracMeeting, Person, Referral, PersonDetails, Offer, ScreeningDecision,
+    MaracListing, MaracAction, DueAction, AuditEvent,
 )  # fmt: skip
 CHUNK = 10_000
 STAFF = {"referrer": 40, "screener": 6, "s2s_lead": 1, "idva": 8, "marac_coordinator": 1}
@@ -91,6 +93,7 @@ def build(*, referrals: int, days: int, seed: int, now: datetime, settings: Sett
     maker = CaseMaker(
         rng, ruleset, profiles(rng, ruleset), calendar, settings, now, staff, meetings
     )
+    maker.screening = Screening(seed, staff, now)
     times = sorted(
         start + timedelta(seconds=rng.uniform(0, days * 86400)) for _ in range(referrals)
     )

@@ -84,6 +84,7 @@ class CaseMaker:
         self.calendar, self.settings, self.now, self.staff = calendar, settings, now, staff
         self.meetings = meetings
         self.known = Known()
+        self.screening: Any = None  # synth.screening.Screening: decisions and outcomes
 
     def make(self, received_at: datetime, rows: Rows, ids: Ids, chain: Chain) -> None:
         rng = self.rng
@@ -121,6 +122,7 @@ class CaseMaker:
         if assessment["marac"]:
             self.known.last_marac[(victim_id, perp_id)] = received_at
         offer_at = self._offer(referral, rows, ids, chain)
+        self.screening.decide(referral, offer_at, rows, ids, chain)
         listing = self._listing(referral, rows, ids, chain, repeat) if referral["marac"] else None
         self._due_actions(referral, rows, ids, chain, offer_at, listing)
         self._close(referral, chain, offer_at)
@@ -301,6 +303,7 @@ class CaseMaker:
             "pushed_from_meeting_id": pushed_from, "move_reason": None, "listed_at": at,
             "heard_at": meeting["starts_at"] if heard else None,
         }  # fmt: skip
+        self.screening.outcome(listing, chain)
         rows.add("marac_listings", listing)
         chain.add(
             "marac.list", at, user_id=None, object_type="marac_listing", object_id=listing["id"],
