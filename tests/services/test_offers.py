@@ -165,6 +165,18 @@ def test_offer_at_the_received_instant_and_now_are_allowed(app_ctx):
     assert _record(referral, made_at=NOW, late_reason="unsafe_to_contact").late_reason
 
 
+def test_a_contact_in_the_minute_the_referral_arrived_is_not_before_it(app_ctx):
+    """The form takes a contact's time to the minute: a call at 09:14 on a referral received
+    at 09:14:40 was made after it arrived, and counts no working time."""
+    received = RECEIVED.replace(minute=14, second=40)
+    referral = make_referral(received)
+    offer = _record(referral, made_at=received.replace(second=0), outcome="no_contact")
+    assert offer.working_hours == 0
+    with pytest.raises(OfferError) as problem:
+        _record(referral, made_at=received.replace(second=0) - timedelta(minutes=1))
+    assert set(problem.value.errors) == {"made_at"}
+
+
 def test_no_offer_on_a_closed_referral(app_ctx):
     referral = make_referral(RECEIVED)
     referral.status = "closed"

@@ -86,7 +86,7 @@ def is_on_time(offer: Offer, referral: Referral) -> bool:
 def _working_hours(referral: Referral, made_at: datetime, calendar: WorkingCalendar) -> float:
     """Working hours from receipt to `made_at` under the calendar in force now, so that a
     later calendar change does not silently rewrite the reports (`recompute` may)."""
-    return calendar.working_hours_between(referral.received_at, made_at)
+    return calendar.working_hours_between(referral.received_at, max(made_at, referral.received_at))
 
 
 def _summarise(referral: Referral, offer: Offer) -> None:
@@ -144,7 +144,9 @@ def check_contact(
         errors["made_at"] = "Enter the date and time of the contact"
     elif made_at > now:
         errors["made_at"] = "The time of the contact must be in the past"
-    elif made_at < referral.received_at:
+    elif made_at < referral.received_at.replace(second=0, microsecond=0):
+        # To the minute, as the form takes it: a call made in the minute the referral
+        # arrived is not "before" it.
         errors["made_at"] = "The contact cannot be before the referral was received"
     if method not in METHODS:
         errors["method"] = "Select how the contact was made"

@@ -15,29 +15,27 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from triage.services.due_action_plan import due_action_key
-from triage.services.lifecycle import retention_until
 from triage.services.offers import REACHED_OUTCOMES
 from triage.services.people import match_key
 from triage.services.synth import profiles as p
+from triage.services.synth.actions import add_actions
 from triage.services.synth.chain import Chain
+from triage.services.synth.closing import close_case
 from triage.services.synth.contacts import summarise
 from triage.services.synth.meetings import Meetings
 
 METHODS = ("phone",) * 4 + ("in_person", "letter")
 
 
+def _recent_index(rng, count: int) -> int:
+    """Most often one seen lately (mean 10,000 referrals back); uniformly any of them when
+    the draw reaches past the first (clamping it to 0 piled thousands on the first victim)."""
+    back = int(rng.expovariate(1e-4))
+    return count - 1 - back if back < count else rng.randrange(count)
+
+
 def _attempt(rng) -> str:
     return rng.choices(("no_contact", "unsafe_to_contact"), (85, 15))[0]
-
-
-AGENCIES = ("police", "idva", "health", "housing", "childrens_social_care", "probation")
-ACTION_TEXT = (
-    "Safety plan reviewed with the victim",
-    "Marker placed on the address",
-    "Housing options appointment offered",
-    "Referral to perpetrator programme",
-    "Children's services strategy discussion",
-)
 
 
 @dataclass
@@ -125,7 +123,7 @@ class CaseMaker:
         self.screening.decide(referral, offer_at, rows, ids, chain)
         listing = self._listing(referral, rows, ids, chain, repeat) if referral["marac"] else None
         self._due_actions(referral, rows, ids, chain, offer_at, listing)
-        self._close(referral, chain, offer_at)
+        close_case(referral, chain, offer_at, self.rng, self.settings, self.now)
         self.known.victims.append((victim_id, perp_id, victim))
 
     # ------------------------------------------------------------------ people
@@ -133,7 +131,7 @@ class CaseMaker:
     def _people(self, rows: Rows, ids: Ids, at: datetime):
         rng, known = self.rng, self.known.victims
         if known and rng.random() < 0.25:  # a repeat victim, most often recently seen
-            victim_id, perp_id, victim = known[max(0, len(known) - 1 - int(rng.expovariate(1e-4)))]
+            victim_id, perp_id, victim = known[_recent_index(rng, len(known))]
             if rng.random() < 0.8:
                 return victim_id, perp_id, dict(victim), self._perp_details(), True
             return (
@@ -311,29 +309,9 @@ class CaseMaker:
                      "criteria": listing["criteria"], "pushed_from_meeting_id": pushed_from},
         )  # fmt: skip
         if heard:
-            self._actions(listing, meeting["starts_at"], rows, ids, chain)
+            add_actions(listing, meeting["starts_at"], rows, ids, chain, self.rng, self.now,
+                        self.staff.coordinator)  # fmt: skip
         return listing
-
-    def _actions(self, listing, heard_at, rows, ids, chain) -> None:
-        rng = self.rng
-        for _ in range(rng.choice((1, 2, 2, 3))):
-            due_on = (heard_at + timedelta(days=rng.choice((7, 14, 28)))).date()
-            status = "open" if due_on > self.now.date() else rng.choices(
-                ("done", "not_done", "blocked", "open"), (75, 8, 7, 10))[0]  # fmt: skip
-            action_id = ids.take("marac_actions")
-            agency = rng.choice(AGENCIES)
-            rows.add(
-                "marac_actions",
-                {"id": action_id, "listing_id": listing["id"], "agency": agency,
-                 "description": rng.choice(ACTION_TEXT), "due_on": due_on, "status": status,
-                 "status_note": None, "created_by_id": self.staff.coordinator,
-                 "created_at": heard_at, "updated_at": heard_at},
-            )  # fmt: skip
-            chain.add(
-                "marac.action.add", heard_at, user_id=self.staff.coordinator,
-                object_type="marac_action", object_id=action_id,
-                details={"listing_id": listing["id"], "agency": agency},
-            )  # fmt: skip
 
     # ------------------------------------------------------------ due actions
 
@@ -390,33 +368,3 @@ class CaseMaker:
         if offer_at is not None and offer_at <= due_at:
             return {"outcome": "offer already made"}
         return {"outcome": "reminded" if kind == "offer_reminder" else "escalated"}
-
-    # ----------------------------------------------------------------- closing
-
-    def _close(self, referral, chain, offer_at) -> None:
-        if offer_at is None:  # never reached: closed after a week or two of trying
-            code = "no_contact"
-            closed = referral["received_at"] + timedelta(days=self.rng.uniform(7, 15))
-        elif self.rng.random() < 0.7:
-            code = self.rng.choices(("support_completed", "offer_declined"), (85, 15))[0]
-            closed = offer_at + timedelta(days=self.rng.uniform(14, 120))
-        else:
-            return
-        if closed > self.now:
-            return
-        closed = closed.replace(microsecond=0)
-        until = retention_until(closed, self.settings.retention_years)
-        changes = {
-            "status": {"from": referral["status"], "to": "closed"},
-            "closed_at": {"from": None, "to": closed.isoformat()},
-            "retention_until": {"from": None, "to": until.isoformat()},
-        }
-        referral.update(status="closed", closed_at=closed, retention_until=until, updated_at=closed,
-                        closure_reason=code)  # fmt: skip
-        chain.add(
-            "referral.close", closed, user_id=referral["assigned_screener_id"],
-            object_type="referral", object_id=referral["id"],
-            details={"reference": f"R{referral['id']:06d}", "reason_code": code,
-                     "detail_given": False, "override": False, "withdrawn_listings": [],
-                     "open_actions": [], "changes": changes, "reason_given": True},
-        )  # fmt: skip
